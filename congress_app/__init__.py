@@ -1,0 +1,45 @@
+"""congress_app: the paperless congress. create_app() is the only app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import DEFAULTS, settings_from_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then the test config on top."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_mapping(settings_from_environment(Path(app.instance_path)))
+    else:
+        app.config.from_mapping(test_config)
+
+    from . import cli, i18n, web
+    from .extensions import csrf, db, login_manager, migrate
+    from .models.base import render_migration_type
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,
+        render_item=render_migration_type,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,29 @@
+"""Translated names for the values stored in the database."""
+
+from flask_babel import lazy_gettext as _l
+
+from .models import DocumentCategory, Role, Visibility
+
+CATEGORY_LABELS = {
+    DocumentCategory.PROGRAMME: _l("Programme"),
+    DocumentCategory.WORKING_RULES: _l("Working rules"),
+    DocumentCategory.POLITICAL_REPORT: _l("Political report"),
+    DocumentCategory.REVIEW_REPORT: _l("Review report"),
+    DocumentCategory.COMMENTS_SUMMARY: _l("Summary of comments on draft documents"),
+    DocumentCategory.DISCUSSION_PAPER: _l("Discussion papers"),
+    DocumentCategory.DRAFT_RESOLUTION: _l("Draft resolution"),
+    DocumentCategory.PRESS_RELEASE: _l("Press release"),
+    DocumentCategory.OTHER: _l("Other documents"),
+}
+
+VISIBILITY_LABELS = {
+    Visibility.PUBLIC: _l("Public"),
+    Visibility.DELEGATES: _l("Delegates only"),
+    Visibility.ORGANISERS: _l("Organisers only"),
+}
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.EDITOR: _l("Editor"),
+    Role.CHECKIN: _l("Check-in staff"),
+}

@@ -1,0 +1,100 @@
+"""Documents, addressed for life by a short code, and the uploaded versions of their file."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class DocumentCategory(enum.StrEnum):
+    """The kinds of congress documents, in the order a programme lists them."""
+
+    PROGRAMME = "programme"
+    WORKING_RULES = "working_rules"
+    POLITICAL_REPORT = "political_report"
+    REVIEW_REPORT = "review_report"
+    COMMENTS_SUMMARY = "comments_summary"
+    DISCUSSION_PAPER = "discussion_paper"
+    DRAFT_RESOLUTION = "draft_resolution"
+    PRESS_RELEASE = "press_release"
+    OTHER = "other"
+
+
+class Visibility(enum.StrEnum):
+    """Who may see a document, and therefore learn that it exists."""
+
+    PUBLIC = "public"
+    DELEGATES = "delegates"
+    ORGANISERS = "organisers"
+
+
+class Document(db.Model):
+    """A congress document; its code, and so its printed QR code, never changes."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    congress_id: Mapped[int] = mapped_column(ForeignKey("congresses.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    category: Mapped[DocumentCategory] = mapped_column(
+        db.Enum(DocumentCategory, native_enum=False, length=32,
+                values_callable=lambda e: [m.value for m in e])
+    )
+    visibility: Mapped[Visibility] = mapped_column(
+        db.Enum(Visibility, native_enum=False, length=16,
+                values_callable=lambda e: [m.value for m in e]),
+        default=Visibility.PUBLIC,
+    )
+    published: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    congress: Mapped[Congress] = relationship()  # noqa: F821
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document",
+        order_by="DocumentVersion.number",
+        cascade="all, delete-orphan",
+    )
+    agenda_links: Mapped[list[AgendaItemDocument]] = relationship(  # noqa: F821
+        back_populates="document", cascade="all, delete-orphan"
+    )
+
+    @property
+    def current_version(self) -> DocumentVersion | None:
+        """The newest upload is the one every scan opens."""
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class DocumentVersion(db.Model):
+    """One uploaded file of a document; older versions stay stored and listed."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    number: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    pages: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    uploaded_by: Mapped[User | None] = relationship()  # noqa: F821

@@ -1,0 +1,79 @@
+"""QR codes for documents: generated once per payload and kept on disk, never per request."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app
+
+# Bump when the look of the codes changes, so cached images are not reused.
+RENDER_VERSION = "1"
+QR_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+def document_url(base_url: str, code: str) -> str:
+    """The address a document's QR code opens (the QR contract in DESIGN.md)."""
+    return f"{base_url.rstrip('/')}/d/{code}"
+
+
+def qr_payload(base_url: str, code: str) -> str:
+    """The text encoded in the symbol.
+
+    Scheme and host are case-insensitive and the app accepts /D/ and any case of the code,
+    so a base URL without a path is upper-cased: the symbol then fits QR alphanumeric mode
+    and comes out smaller and easier to scan. A base URL with a path keeps its case.
+    """
+    url = document_url(base_url, code)
+    if urlsplit(base_url).path.strip("/") == "":
+        return url.upper()
+    return url
+
+
+def is_local_base_url(base_url: str) -> bool:
+    """A phone cannot open a code that points at the organiser's own laptop."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host in {"localhost", "127.0.0.1", "::1", "0.0.0.0"} or host.startswith("127.")
+
+
+def _make(payload: str) -> qrcode.QRCode:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    code.add_data(payload, optimize=0)
+    code.make(fit=True)
+    return code
+
+
+def render_qr(payload: str, fmt: str, box_size: int = 10) -> bytes:
+    """Render a symbol without caching; callers normally want qr_image()."""
+    code = _make(payload)
+    buf = io.BytesIO()
+    if fmt == "svg":
+        code.make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buf)
+    elif fmt == "png":
+        code.box_size = box_size
+        code.make_image().save(buf)
+    else:
+        raise ValueError(f"unknown QR format {fmt!r}")
+    return buf.getvalue()
+
+
+def qr_image(payload: str, fmt: str, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Path of the cached image for this payload, rendering it on first use."""
+    cache_dir = Path(cache_dir or current_app.config["CACHE_DIR"]) / "qr"
+    key = hashlib.sha256(f"{RENDER_VERSION}\0{payload}".encode()).hexdigest()
+    path = cache_dir / f"{key}.{fmt}"
+    if path.is_file():
+        return path
+    data = render_qr(payload, fmt)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".qr-")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(tmp, path)
+    return path

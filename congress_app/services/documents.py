@@ -1,0 +1,301 @@
+"""Documents: stable codes, uploads and replacements, visibility, deletion."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Congress, Document, DocumentCategory, DocumentVersion, User, Visibility
+from ..models.base import utcnow
+from ..storage import FileStore, FileTooLarge, StagedFile, file_store
+from . import audit
+from .errors import InputRefused
+
+# No 0/O, 1/I/L: a delegate typing a code from paper cannot confuse them.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+TITLE_MAX = 300
+FILENAME_MAX = 255
+PDF_MIME = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrives: its bytes as a stream and the name the sender gave it."""
+
+    stream: BinaryIO
+    filename: str
+
+
+def normalise_code(raw: str) -> str | None:
+    """The canonical (upper-case) code, or None if it cannot be a code at all."""
+    code = raw.strip().upper()
+    if not code or len(code) > 16 or any(c not in CODE_ALPHABET for c in code):
+        return None
+    return code
+
+
+def new_code() -> str:
+    """A random code that no document, live or deleted, has ever had."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(Document.id).where(Document.code == code)) is None:
+            return code
+
+
+def find_by_code(raw: str) -> Document | None:
+    """The document a scanned code names, deleted ones included (they answer 410)."""
+    code = normalise_code(raw)
+    if code is None:
+        return None
+    return db.session.scalar(select(Document).where(Document.code == code))
+
+
+def clean_title(raw: str | None) -> str:
+    """NFC, trimmed, 1–300 characters."""
+    title = unicodedata.normalize("NFC", (raw or "").strip())
+    if not title:
+        raise InputRefused(_l("The title must not be empty."), field="title")
+    if len(title) > TITLE_MAX:
+        raise InputRefused(
+            _l("The title is too long (at most %(max)d characters).", max=TITLE_MAX),
+            field="title",
+        )
+    return title
+
+
+def clean_filename(raw: str | None) -> str:
+    """Refuse names that try to leave their folder or hide characters; keep Vietnamese ones."""
+    name = unicodedata.normalize("NFC", raw or "")
+    if not name.strip():
+        raise InputRefused(_l("The file has no name."), field="file")
+    if len(name) > FILENAME_MAX:
+        raise InputRefused(
+            _l("The file name is too long (at most %(max)d characters).", max=FILENAME_MAX),
+            field="file",
+        )
+    if "/" in name or "\\" in name or ".." in name:
+        raise InputRefused(
+            _l("The file name must not contain folder parts such as “/” or “..”."), field="file"
+        )
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+        raise InputRefused(_l("The file name contains control characters."), field="file")
+    name = name.strip()
+    if not name.lower().endswith(".pdf"):
+        name += ".pdf"
+    return name
+
+
+def inspect_pdf(staged: StagedFile) -> tuple[int, str]:
+    """Pages and text of an uploaded PDF; refuse anything that is not a readable PDF."""
+    if staged.size == 0:
+        raise InputRefused(_l("The file is empty."), field="file")
+    with staged.path.open("rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF-" not in head:
+        raise InputRefused(
+            _l("This file is not a PDF. Please upload the document as a PDF file."), field="file"
+        )
+    try:
+        # pypdf reports recoverable damage through logging; a scan should not flood the log.
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
+        reader = PdfReader(staged.path)
+        if reader.is_encrypted:
+            raise InputRefused(
+                _l("This PDF is password-protected. Please upload it without a password."),
+                field="file",
+            )
+        pages = len(reader.pages)
+        text = "\n\f".join(page.extract_text() or "" for page in reader.pages)
+    except InputRefused:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        raise InputRefused(_l("This PDF is damaged and cannot be read."), field="file") from None
+    if pages == 0:
+        raise InputRefused(_l("This PDF has no pages."), field="file")
+    return pages, unicodedata.normalize("NFC", text)
+
+
+def _store_upload(
+    document: Document, upload: Upload, user: User | None, note: str, store: FileStore
+) -> DocumentVersion:
+    """Check the bytes, commit them to the store, then add the version row."""
+    filename = clean_filename(upload.filename)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    try:
+        with store.staged(upload.stream, max_size=limit) as staged:
+            pages, text = inspect_pdf(staged)
+            stored = store.commit(staged)
+    except FileTooLarge:
+        raise InputRefused(_l("The file is larger than the upload limit."), 413, "file") from None
+    number = (
+        db.session.scalar(
+            select(func.max(DocumentVersion.number)).where(
+                DocumentVersion.document_id == document.id
+            )
+        )
+        or 0
+    ) + 1
+    version = DocumentVersion(
+        number=number,
+        sha256=stored.sha256,
+        original_filename=filename,
+        mime_type=PDF_MIME,
+        size=stored.size,
+        pages=pages,
+        text=text,
+        uploaded_by_id=user.id if user is not None else None,
+        uploaded_at=utcnow(),
+        note=note.strip()[:500],
+    )
+    document.versions.append(version)
+    return version
+
+
+def create_document(
+    congress: Congress,
+    *,
+    title: str,
+    category: DocumentCategory | str,
+    upload: Upload,
+    visibility: Visibility | str = Visibility.PUBLIC,
+    published: bool = True,
+    user: User | None = None,
+    code: str | None = None,
+    store: FileStore | None = None,
+) -> Document:
+    """Upload a new document; it gets its code now and keeps it for life."""
+    title = clean_title(title)
+    if code is not None:
+        code = normalise_code(code)
+        if code is None:
+            raise InputRefused(_l("A document code may only use the letters and digits "
+                                  "23456789ABCDEFGHJKMNPQRSTUVWXYZ."), field="code")
+        if db.session.scalar(select(Document.id).where(Document.code == code)) is not None:
+            raise InputRefused(_l("The code %(code)s is already in use.", code=code), 409, "code")
+    position = (
+        db.session.scalar(
+            select(func.max(Document.position)).where(Document.congress_id == congress.id)
+        )
+        or 0
+    ) + 1
+    document = Document(
+        congress_id=congress.id,
+        code=code or new_code(),
+        title=title,
+        category=DocumentCategory(category),
+        visibility=Visibility(visibility),
+        published=published,
+        position=position,
+    )
+    db.session.add(document)
+    try:
+        _store_upload(document, upload, user, "", store or file_store())
+        db.session.flush()
+        audit.record(user, "document.create", document, code=document.code, title=title)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return document
+
+
+def replace_file(
+    document: Document,
+    upload: Upload,
+    *,
+    user: User | None = None,
+    note: str = "",
+    store: FileStore | None = None,
+) -> DocumentVersion:
+    """Add a new version; the code, and so every printed QR code, stays the same."""
+    if document.is_deleted:
+        raise InputRefused(_l("This document has been deleted."), 410)
+    try:
+        version = _store_upload(document, upload, user, note, store or file_store())
+        audit.record(user, "document.replace", document, version=version.number)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return version
+
+
+def update_document(
+    document: Document,
+    *,
+    title: str,
+    category: DocumentCategory | str,
+    visibility: Visibility | str,
+    published: bool,
+    user: User | None = None,
+) -> None:
+    """Change what a document is called and who sees it; never its code."""
+    document.title = clean_title(title)
+    document.category = DocumentCategory(category)
+    document.visibility = Visibility(visibility)
+    document.published = published
+    audit.record(user, "document.update", document, title=document.title,
+                 visibility=str(document.visibility), published=published)
+    db.session.commit()
+
+
+def delete_document(document: Document, *, user: User | None = None) -> None:
+    """Retire a document: its code answers 410 Gone and is never handed out again.
+
+    The row and its files stay, so the code cannot be reused and nothing uploaded is lost.
+    """
+    if document.is_deleted:
+        return
+    document.deleted_at = utcnow()
+    document.published = False
+    for link in list(document.agenda_links):
+        db.session.delete(link)
+    audit.record(user, "document.delete", document, code=document.code)
+    db.session.commit()
+
+
+def can_view(document: Document, user) -> bool:
+    """Whether this visitor may see the document, or learn that it exists.
+
+    Organisers (admin, editor) see everything; anyone else only published public documents.
+    """
+    if getattr(user, "is_authenticated", False) and getattr(user, "can_edit", False):
+        return True
+    return (
+        not document.is_deleted
+        and document.published
+        and document.visibility == Visibility.PUBLIC
+        and document.current_version is not None
+    )
+
+
+def list_documents(congress: Congress, user) -> list[Document]:
+    """The documents this visitor may see, in programme order."""
+    documents = db.session.scalars(
+        select(Document)
+        .where(Document.congress_id == congress.id, Document.deleted_at.is_(None))
+        .order_by(Document.position, Document.id)
+    ).all()
+    return [d for d in documents if can_view(d, user)]
+
+
+CATEGORY_ORDER = list(DocumentCategory)
+
+
+def group_by_category(documents: list[Document]) -> list[tuple[DocumentCategory, list[Document]]]:
+    """Documents grouped under their category, categories in programme order."""
+    groups: dict[DocumentCategory, list[Document]] = {}
+    for document in documents:
+        groups.setdefault(document.category, []).append(document)
+    return [(c, groups[c]) for c in CATEGORY_ORDER if c in groups]

@@ -1,0 +1,138 @@
+"""What a delegate's phone sees: the congress, the programme, documents and their QR codes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from ..labels import CATEGORY_LABELS
+from ..models import Document, utcnow
+from ..qr import QR_FORMATS, document_url, qr_image, qr_payload
+from ..services import congress as congress_service
+from ..services import documents as document_service
+from .files import send_version
+
+bp = Blueprint("public", __name__)
+
+
+def _congress_or_404():
+    congress = congress_service.get_congress()
+    if congress is None:
+        abort(404)
+    return congress
+
+
+def _document_or_error(code: str) -> Document:
+    """The document behind a code, or 404 (unknown or not visible) / 410 (deleted)."""
+    document = document_service.find_by_code(code)
+    if document is None:
+        abort(404)
+    if document.is_deleted:
+        abort(410)
+    if not document_service.can_view(document, current_user):
+        abort(404)
+    return document
+
+
+@bp.app_context_processor
+def public_context() -> dict:
+    return {"category_labels": CATEGORY_LABELS}
+
+
+@bp.get("/")
+def home():
+    congress = _congress_or_404()
+    stage = congress_service.on_stage(
+        congress, utcnow(), current_app.config["CONGRESS_TIMEZONE"]
+    )
+    documents = document_service.list_documents(congress, current_user)
+    return render_template(
+        "public/home.html", congress=congress, stage=stage, document_count=len(documents)
+    )
+
+
+@bp.get("/programme")
+def programme():
+    congress = _congress_or_404()
+    stage = congress_service.on_stage(
+        congress, utcnow(), current_app.config["CONGRESS_TIMEZONE"]
+    )
+    return render_template(
+        "public/programme.html",
+        congress=congress,
+        sessions=congress_service.programme(congress, current_user),
+        stage=stage,
+    )
+
+
+@bp.get("/programme.pdf")
+def programme_pdf():
+    from ..pdf.programme import render_programme_pdf
+
+    congress = _congress_or_404()
+    path = render_programme_pdf(congress, current_user)
+    response = send_file(
+        path,
+        mimetype="application/pdf",
+        download_name=f"Chương trình - {congress.organisation}.pdf",
+        conditional=True,
+        max_age=0,
+    )
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.get("/documents")
+def documents():
+    congress = _congress_or_404()
+    visible = document_service.list_documents(congress, current_user)
+    return render_template(
+        "public/documents.html",
+        congress=congress,
+        groups=document_service.group_by_category(visible),
+    )
+
+
+@bp.get("/d/<code>")
+@bp.get("/D/<code>")
+def document(code: str):
+    document = _document_or_error(code)
+    canonical = document.code
+    if code != canonical or request.path.startswith("/D/"):
+        return redirect(url_for("public.document", code=canonical), 301)
+    items = [link.item for link in document.agenda_links]
+    items.sort(key=lambda i: (i.session.position, i.position))
+    return render_template(
+        "public/document.html",
+        congress=document.congress,
+        document=document,
+        version=document.current_version,
+        items=items,
+        share_url=document_url(current_app.config["PUBLIC_BASE_URL"], document.code),
+    )
+
+
+@bp.get("/d/<code>/file")
+@bp.get("/D/<code>/file")
+def document_file(code: str):
+    document = _document_or_error(code)
+    version = document.current_version
+    if version is None:
+        abort(404)
+    return send_version(version, as_attachment=request.args.get("download") == "1")
+
+
+@bp.get("/d/<code>/qr.<fmt>")
+def document_qr(code: str, fmt: str):
+    if fmt not in QR_FORMATS:
+        abort(404)
+    document = _document_or_error(code)
+    payload = qr_payload(current_app.config["PUBLIC_BASE_URL"], document.code)
+    path = qr_image(payload, fmt)
+    response = send_file(path, mimetype=QR_FORMATS[fmt], conditional=True, max_age=3600,
+                         etag=path.stem)
+    if request.args.get("download") == "1":
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="QR-{document.code}.{fmt}"'
+        )
+    return response

@@ -1,0 +1,175 @@
+"""Fixtures in the style of flaskr: app, client, runner, auth, plus factories for real PDFs."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from congress_app import create_app
+from congress_app.extensions import db
+from congress_app.models import AgendaItem, Congress, CongressSession, Role
+from congress_app.services import documents as document_service
+from congress_app.services import users as user_service
+
+BASE_URL = "http://congress.test"
+ORGANISER = ("organiser", "correct horse battery")
+
+
+def _config(tmp: Path, db_file: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
+        "FILE_STORE": str(tmp / "files"),
+        "CACHE_DIR": str(tmp / "cache"),
+        "PUBLIC_BASE_URL": BASE_URL,
+        "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+        "CONGRESS_TIMEZONE": "Asia/Ho_Chi_Minh",
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory) -> Path:
+    """An empty database built by the real Alembic migrations, once per run."""
+    tmp = tmp_path_factory.mktemp("migrated")
+    db_file = tmp / "template.sqlite3"
+    app = create_app(_config(tmp, db_file))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return db_file
+
+
+@pytest.fixture
+def app(tmp_path, migrated_db):
+    db_file = tmp_path / "congress.sqlite3"
+    shutil.copy(migrated_db, db_file)
+    app = create_app(_config(tmp_path, db_file))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class AuthActions:
+    """Sign in and out through the real login form, CSRF token included."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def login(self, username: str = ORGANISER[0], password: str = ORGANISER[1]):
+        token = csrf_token_from(self._client.get("/login").get_data(as_text=True))
+        return self._client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+    def csrf_token(self, path: str = "/organiser/") -> str:
+        """A valid token for this client's session, read off a page that has a form."""
+        return csrf_token_from(self._client.get(path).get_data(as_text=True))
+
+    def post(self, path: str, data: dict | None = None, **kwargs):
+        """POST a form as the browser would, with the session's CSRF token."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self._client.post(path, data=data, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def organiser(app):
+    return user_service.create_user(*ORGANISER, role=Role.ADMIN)
+
+
+@pytest.fixture(scope="session")
+def pdf_bytes():
+    """Render real PDFs with WeasyPrint: make(text, pages) → bytes (memoised per arguments)."""
+    from weasyprint import HTML
+
+    cache: dict[tuple[str, int], bytes] = {}
+
+    def make(text: str = "Văn kiện Đại hội", pages: int = 2) -> bytes:
+        key = (text, pages)
+        if key not in cache:
+            body = "".join(
+                f'<section style="page-break-after: always"><h1>{text}</h1>'
+                f"<p>Trang {n}</p></section>"
+                for n in range(1, pages + 1)
+            )
+            cache[key] = HTML(string=f"<html><body>{body}</body></html>").write_pdf()
+        return cache[key]
+
+    return make
+
+
+@pytest.fixture
+def congress(app):
+    """A small congress with one session and two items."""
+    congress = Congress(
+        slug="test",
+        title="Đại hội đại biểu Đảng bộ phường Thanh Xuân lần thứ I, nhiệm kỳ 2025–2030",
+        organisation="Đảng bộ phường Thanh Xuân",
+        parent_organisation="Đảng bộ thành phố Hà Nội",
+        ordinal="lần thứ I",
+        term="2025–2030",
+        venue="Hội trường lớn",
+        starts_on=date(2025, 7, 22),
+        ends_on=date(2025, 7, 23),
+        motto="Đoàn kết - Dân chủ - Kỷ cương - Trách nhiệm - Hiệu quả",
+        delegates_expected=168,
+        members_represented=7657,
+    )
+    session = CongressSession(
+        congress=congress, name="Phiên chính thức", date=date(2025, 7, 23),
+        starts_at=time(7, 30), ends_at=time(11, 30), position=1,
+    )
+    session.items = [
+        AgendaItem(position=1, starts_at=time(7, 30), title="Chào cờ"),
+        AgendaItem(position=2, starts_at=time(8, 0), title="Báo cáo chính trị",
+                   presenter="Bí thư Đảng ủy phường"),
+    ]
+    db.session.add_all([congress, session])
+    db.session.commit()
+    return congress
+
+
+@pytest.fixture
+def make_document(congress, pdf_bytes):
+    """Create a document through the service, with a real PDF: make_document(title=…, …)."""
+
+    def make(title: str = "Báo cáo chính trị", filename: str = "Báo cáo chính trị.pdf",
+             pdf: bytes | None = None, **kwargs):
+        return document_service.create_document(
+            congress,
+            title=title,
+            category=kwargs.pop("category", "political_report"),
+            upload=document_service.Upload(io.BytesIO(pdf or pdf_bytes(title)), filename),
+            **kwargs,
+        )
+
+    return make
