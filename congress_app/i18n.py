@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from .extensions import babel
@@ -15,6 +15,8 @@ ONE_YEAR = 365 * 24 * 3600
 
 def requested_language() -> str | None:
     """A language asked for explicitly (?lang=) or remembered from an earlier visit."""
+    if not has_request_context():  # CLI commands and renders outside a request
+        return None
     languages = current_app.config["LANGUAGES"]
     for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
         if candidate in languages:

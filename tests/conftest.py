@@ -9,6 +9,7 @@ from datetime import date, time
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from congress_app import create_app
@@ -57,8 +58,17 @@ def app(tmp_path, migrated_db):
         db.engine.dispose()
 
 
+class BufferedClient(FlaskClient):
+    """Read every response to the end and close it, as a browser would (no open file handles)."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = BufferedClient
     return app.test_client()
 
 
@@ -173,3 +183,11 @@ def make_document(congress, pdf_bytes):
         )
 
     return make
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can save evidence on failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

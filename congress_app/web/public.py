@@ -93,13 +93,19 @@ def documents():
     )
 
 
-@bp.get("/d/<code>")
 @bp.get("/D/<code>")
+@bp.get("/D/<code>/<path:rest>")
+def upper_case_url(code: str, rest: str = ""):
+    """QR codes encode upper-case URLs (alphanumeric mode); send phones to the canonical page."""
+    target = url_for("public.document", code=code.upper())
+    return redirect(f"{target}/{rest}" if rest else target, 301)
+
+
+@bp.get("/d/<code>")
 def document(code: str):
     document = _document_or_error(code)
-    canonical = document.code
-    if code != canonical or request.path.startswith("/D/"):
-        return redirect(url_for("public.document", code=canonical), 301)
+    if code != document.code:
+        return redirect(url_for("public.document", code=document.code), 301)
     items = [link.item for link in document.agenda_links]
     items.sort(key=lambda i: (i.session.position, i.position))
     return render_template(
@@ -113,7 +119,6 @@ def document(code: str):
 
 
 @bp.get("/d/<code>/file")
-@bp.get("/D/<code>/file")
 def document_file(code: str):
     document = _document_or_error(code)
     version = document.current_version

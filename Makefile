@@ -1,0 +1,72 @@
+# congress_app — `make run` to start the demo congress, `make test` to run the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export HOST PORT
+export FLASK_APP := congress_app
+
+# Debian libraries WeasyPrint needs at run time, and what the browser tests drive.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+TEST_DEBS := chromium
+
+# Install the listed Debian packages when missing: as root with apt-get, otherwise say how.
+define ensure_debs
+	@missing=""; \
+	for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Missing Debian packages. Install them with:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+endef
+
+.PHONY: run test install install-dev system-deps test-system-deps translations lint clean
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	$(BIN)/flask serve --host $(HOST) --port $(PORT)
+
+test: install-dev test-system-deps
+	$(BIN)/ruff check congress_app tests migrations
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check congress_app tests migrations
+
+system-deps:
+	$(call ensure_debs,$(RUN_DEBS))
+
+test-system-deps: system-deps
+	$(call ensure_debs,$(TEST_DEBS))
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: system-deps $(VENV)/.installed translations
+install-dev: system-deps $(VENV)/.installed-dev translations
+
+translations: $(patsubst %.po,%.mo,$(wildcard congress_app/translations/*/LC_MESSAGES/messages.po))
+
+congress_app/translations/%/LC_MESSAGES/messages.mo: congress_app/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d congress_app/translations -l $*
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

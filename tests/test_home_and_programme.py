@@ -1,0 +1,107 @@
+"""The home page and the programme as a delegate sees them, including what is on stage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from congress_app.extensions import db
+from congress_app.models import AgendaItemDocument
+from congress_app.services.congress import on_stage
+
+
+def hanoi(day: int, hour: int, minute: int = 0) -> datetime:
+    """A moment in Hanoi (UTC+7) in July 2025, as an aware UTC datetime."""
+    return datetime(2025, 7, day, hour - 7, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("moment", "current", "following"),
+    [
+        (hanoi(22, 9), None, "Chào cờ"),  # the day before: the first item is next
+        (hanoi(23, 7, 29), None, "Chào cờ"),
+        (hanoi(23, 7, 30), "Chào cờ", "Báo cáo chính trị"),
+        (hanoi(23, 9, 15), "Báo cáo chính trị", None),
+        (hanoi(23, 11, 30), None, None),  # the session has ended
+        (hanoi(24, 9), None, None),
+    ],
+)
+def test_on_stage_follows_the_clock(congress, moment, current, following):
+    state = on_stage(congress, moment)
+    assert (state.current.title if state.current else None) == current
+    assert (state.next.title if state.next else None) == following
+
+
+def test_the_organisers_flag_overrides_the_clock(congress):
+    congress.sessions[0].items[1].on_stage = True
+    db.session.commit()
+    state = on_stage(congress, hanoi(22, 9))
+    assert state.current.title == "Báo cáo chính trị"
+    assert state.next is None
+
+
+def test_home_shows_the_congress_and_what_is_on_stage(client, congress, monkeypatch):
+    monkeypatch.setattr("congress_app.web.public.utcnow", lambda: hanoi(23, 8, 5))
+    html = client.get("/").get_data(as_text=True)
+    for text in (congress.title, congress.term, congress.venue, congress.motto,
+                 congress.parent_organisation, "Báo cáo chính trị", "Bí thư Đảng ủy phường",
+                 'href="/programme"', 'href="/documents"'):
+        assert text in html, text
+
+
+def test_home_in_english_formats_dates_in_english(client, congress):
+    client.set_cookie("lang", "en")
+    html = client.get("/").get_data(as_text=True)
+    assert "Jul 22, 2025" in html and "On stage now" in html
+
+
+def test_language_choice_is_remembered_in_a_cookie(client, congress):
+    response = client.get("/?lang=en")
+    assert "lang=en" in response.headers["Set-Cookie"]
+    assert '<html lang="en">' in client.get("/programme").get_data(as_text=True)
+
+
+def test_programme_lists_sessions_items_presenters_and_documents(client, congress,
+                                                                 make_document,
+                                                                 monkeypatch):
+    monkeypatch.setattr("congress_app.web.public.utcnow", lambda: hanoi(23, 8, 5))
+    document = make_document(title="Báo cáo chính trị khóa I")
+    hidden = make_document(title="Bản nháp nội bộ", published=False)
+    item = congress.sessions[0].items[1]
+    db.session.add_all([
+        AgendaItemDocument(item=item, document=document, position=1),
+        AgendaItemDocument(item=item, document=hidden, position=2),
+    ])
+    db.session.commit()
+    html = client.get("/programme").get_data(as_text=True)
+    for text in ("Phiên chính thức", "07:30", "08:00", "Chào cờ", "Bí thư Đảng ủy phường",
+                 f"/d/{document.code}", 'class="item is-now"', "/programme.pdf"):
+        assert text in html, text
+    assert "Bản nháp nội bộ" not in html
+
+
+def test_documents_page_groups_by_category(client, make_document):
+    make_document(title="Quy chế làm việc", category="working_rules")
+    make_document(title="Tham luận số 1", category="discussion_paper")
+    make_document(title="Tham luận số 2", category="discussion_paper")
+    client.set_cookie("lang", "en")
+    html = client.get("/documents").get_data(as_text=True)
+    assert html.index("Working rules") < html.index("Quy chế làm việc")
+    assert html.index("Discussion papers") < html.index("Tham luận số 1") < html.index(
+        "Tham luận số 2")
+    assert html.count("Discussion papers") == 1
+
+
+def test_pages_are_light_and_self_contained(client, congress):
+    html = client.get("/").get_data(as_text=True)
+    assert "http://" not in html.replace("http://congress.test", "")
+    assert "https://" not in html
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    css = client.get("/static/css/app.css")
+    assert len(css.data) < 20_000
+    css.close()
+
+
+def test_no_congress_yet_gives_404_not_a_crash(client):
+    assert client.get("/").status_code == 404
