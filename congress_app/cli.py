@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import waitress
 from flask import Flask, current_app
 
 from . import ROOT
@@ -64,7 +65,9 @@ def serve(host: str, port: int) -> None:
             fg="yellow",
         )
     click.echo("")
-    current_app.run(host=host, port=port, threaded=True, debug=False, load_dotenv=False)
+    # waitress: a production WSGI server in pure Python, enough threads for a hall of phones.
+    waitress.serve(current_app._get_current_object(), host=host, port=port, threads=16,
+                   ident="congress_app")
 
 
 def init_app(app: Flask) -> None:

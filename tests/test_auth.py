@@ -101,3 +101,23 @@ def test_create_organiser_refuses_bad_input(runner, organiser, args, password, m
     result = runner.invoke(args=["create-organiser", *args], input=f"{password}\n{password}\n")
     assert result.exit_code != 0
     assert message in result.output
+
+
+def test_serve_prints_the_url_the_login_and_a_localhost_warning(runner, app, monkeypatch):
+    served = {}
+    monkeypatch.setattr("waitress.serve", lambda wsgi, **kw: served.update(kw))
+    app.config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"
+    result = runner.invoke(args=["serve", "--host", "127.0.0.1", "--port", "5001"])
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:5001/" in result.output
+    assert "bantochuc / daihoi2025" in result.output
+    assert "WARNING" in result.output and "PUBLIC_BASE_URL" in result.output
+    assert served["host"] == "127.0.0.1" and served["port"] == 5001
+
+
+def test_serve_does_not_warn_for_a_hall_address(runner, app, monkeypatch):
+    monkeypatch.setattr("waitress.serve", lambda wsgi, **kw: None)
+    app.config["PUBLIC_BASE_URL"] = "http://192.168.1.10:5000"
+    result = runner.invoke(args=["serve", "--host", "0.0.0.0"])
+    assert "WARNING" not in result.output
+    assert "http://192.168.1.10:5000" in result.output

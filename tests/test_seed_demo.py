@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tomllib
 import unicodedata
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +12,8 @@ from congress_app import ROOT
 from congress_app.extensions import db
 from congress_app.models import AgendaItem, Document, DocumentVersion, User
 from congress_app.services.documents import CODE_ALPHABET
+
+from .conftest import BASE_URL
 
 SEEDS = ROOT / "seeds"
 
@@ -63,10 +64,26 @@ def test_seed_demo_loads_once_and_then_changes_nothing(runner, seed_data):
     assert "Đảng bộ phường Thanh Xuân" in political.current_version.text
 
 
-def test_demo_documents_open_from_their_seeded_codes(runner, client, seed_data):
-    runner.invoke(args=["seed-demo"])
+def test_the_demo_congress_works_end_to_end(runner, client, seed_data):
+    """Seed, then open every document by its code and check the demo's printed programme."""
+    from .test_programme_pdf import decoded_qr_codes, pdf_text
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
     for document in seed_data["documents"]:
         page = client.get(f"/d/{document['code']}")
         assert page.status_code == 200
         assert document["title"] in page.get_data(as_text=True)
-    assert Path(SEEDS / "congress.toml").is_file()
+
+    pdf = client.get("/programme.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = pdf_text(pdf.data)
+    assert "Đại hội đại biểu Đảng bộ phường Thanh Xuân lần thứ I" in text
+    linked = [c for s in seed_data["sessions"] for i in s["items"] for c in i["documents"]]
+    listed = [d["code"] for d in seed_data["documents"]]
+    decoded = decoded_qr_codes(pdf.data)
+    assert sorted(decoded) == sorted(
+        f"{BASE_URL}/d/{code}".upper() for code in linked + listed)
+    for code in set(linked):
+        assert code in text  # printed under its QR code
+
+

@@ -1,0 +1,1 @@
+"""WeasyPrint renderers: the programme, congress documents, and the shared machinery in render."""

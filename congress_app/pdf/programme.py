@@ -1,0 +1,214 @@
+"""The printable A4 programme: agenda with each item's QR codes, then every document's code.
+
+The PDF is cached on disk under CACHE_DIR/pdf, keyed by a hash of exactly what the template
+is given, so it is rendered again only when the agenda, the documents or the settings change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_interval
+from flask import current_app
+from flask_babel import format_date, get_locale, ngettext
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from .. import qr
+from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
+from ..models import Congress, Document, Visibility
+from ..services import congress as congress_service
+from ..services import documents as document_service
+from .render import PRINT_CSS, STATIC_ROOT, data_uri, nfc, page_counter_content, render_pdf
+
+# Bump when the template or its CSS changes in a way the source digest below cannot see.
+TEMPLATE_VERSION = "1"
+TEMPLATE = "pdf/programme.html"
+# Fixed wording of every Party document's heading (not a translatable label): it is printed
+# in Vietnamese whatever the reader's language.
+PARTY_NAME = "ĐẢNG CỘNG SẢN VIỆT NAM"
+# Older programmes stay on disk for a while (organiser and public versions differ), then go.
+CACHE_KEEP = 16
+
+
+def _hm(value) -> str:
+    """24-hour "07:30", as on the web programme, the same in both languages."""
+    return f"{value.hour:02d}:{value.minute:02d}" if value else ""
+
+
+def _document_entry(document: Document, base_url: str) -> dict:
+    """What the programme prints about one document, as plain data."""
+    version = document.current_version
+    restricted = []
+    if document.visibility != Visibility.PUBLIC:
+        restricted.append(str(VISIBILITY_LABELS[document.visibility]))
+    if not document.published:
+        restricted.append(_("Not published"))
+    return {
+        "code": document.code,
+        "title": nfc(document.title),
+        "category": str(CATEGORY_LABELS[document.category]),
+        "payload": qr.qr_payload(base_url, document.code),
+        "url": qr.document_url(base_url, document.code),
+        "sha256": version.sha256 if version else None,
+        "pages": ngettext("%(num)d page", "%(num)d pages", version.pages) if version else "",
+        "restricted": " · ".join(restricted),
+    }
+
+
+def _congress_dates(congress: Congress) -> str:
+    """The sitting days in the reader's locale, e.g. "22/7/2025 – 23/7/2025"."""
+    if congress.starts_on == congress.ends_on:
+        return format_date(congress.starts_on, "full")
+    return format_interval(congress.starts_on, congress.ends_on, "yMd", locale=get_locale())
+
+
+def programme_context(congress: Congress, user) -> dict:
+    """Everything the template prints, as JSON-able data; visibility is the services' job."""
+    base_url = current_app.config["PUBLIC_BASE_URL"]
+    sessions = congress_service.programme(congress, user)
+    documents = document_service.list_documents(congress, user)
+    title = nfc(congress.title)
+    return {
+        "locale": str(get_locale()),
+        "base_url": base_url,
+        "labels": {
+            "programme": _("Programme"),
+            "time": _("Time"),
+            "item": _("Agenda item"),
+            "documents": _("Documents"),
+            "dates": _("Dates"),
+            "venue": _("Venue"),
+            "term": _("Term"),
+            "scan_hint": _("Scan a QR code with your phone's camera to open the document."),
+            "documents_heading": _("Documents of the congress"),
+            "documents_hint": _(
+                "Scan a code with your phone's camera to open the document, "
+                "or type the address printed under its title."
+            ),
+            "empty": _("The programme has not been published yet."),
+            "page": _("Page %(page)s of %(pages)s"),
+            "local_warning": (
+                _(
+                    "These QR codes open %(url)s, which phones in the hall cannot reach. "
+                    "Set PUBLIC_BASE_URL to the public address before printing.",
+                    url=base_url,
+                )
+                if qr.is_local_base_url(base_url)
+                else ""
+            ),
+        },
+        "congress": {
+            "party": PARTY_NAME,
+            "author": nfc(congress.organisation),
+            "parent": nfc(congress.parent_organisation).upper(),
+            "organisation": nfc(congress.organisation).upper(),
+            "title": title,
+            "motto": nfc(congress.motto),
+            # The title usually says "nhiệm kỳ 2025–2030" already; do not print it twice.
+            "term": "" if congress.term in title else nfc(congress.term),
+            "dates": _congress_dates(congress),
+            "venue": nfc(congress.venue),
+        },
+        "sessions": [
+            {
+                "name": nfc(ps.session.name),
+                "date": format_date(ps.session.date, "full"),
+                "times": "–".join(
+                    t for t in (_hm(ps.session.starts_at), _hm(ps.session.ends_at)) if t
+                ),
+                "items": [
+                    {
+                        "time": _hm(pi.item.starts_at),
+                        "title": nfc(pi.item.title),
+                        "presenter": nfc(pi.item.presenter),
+                        "notes": nfc(pi.item.notes),
+                        "documents": [_document_entry(d, base_url) for d in pi.documents],
+                    }
+                    for pi in ps.items
+                ],
+            }
+            for ps in sessions
+        ],
+        "documents": [_document_entry(d, base_url) for d in documents],
+    }
+
+
+@cache
+def _source_digest() -> str:
+    """Digest of the template and print CSS, so editing them never serves a stale PDF."""
+    loader = current_app.jinja_env.loader
+    source = loader.get_source(current_app.jinja_env, TEMPLATE)[0] if loader else ""
+    css = (STATIC_ROOT / PRINT_CSS).read_text(encoding="utf-8")
+    return hashlib.sha256(f"{source}\0{css}".encode()).hexdigest()
+
+
+def cache_key(context: dict) -> str:
+    """sha256 of the rendered inputs plus the versions of the template and the QR images."""
+    blob = json.dumps(
+        {
+            "template": TEMPLATE_VERSION,
+            "sources": _source_digest(),
+            "qr": qr.RENDER_VERSION,
+            "context": context,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def programme_html(context: dict) -> str:
+    """The programme as HTML; QR codes are embedded PNGs from the shared QR cache."""
+    entries = [d for s in context["sessions"] for i in s["items"] for d in i["documents"]]
+    entries += context["documents"]
+    qr_images = {
+        e["code"]: data_uri(qr.qr_image(e["payload"], "png"), "image/png") for e in entries
+    }
+    template = current_app.jinja_env.get_template(TEMPLATE)
+    return template.render(
+        **context,
+        qr_images=qr_images,
+        page_content=Markup(page_counter_content(context["labels"]["page"])),
+    )
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temp file beside the target and rename it, so no reader sees half a PDF."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".programme-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _prune(cache_dir: Path) -> None:
+    """Keep the newest programmes only; an older one may still be open, which Unix allows."""
+    dated = []
+    for path in cache_dir.glob("programme-*.pdf"):
+        try:
+            dated.append((path.stat().st_mtime, path))
+        except FileNotFoundError:  # pruned meanwhile by another worker
+            continue
+    for _mtime, path in sorted(dated)[:-CACHE_KEEP]:
+        path.unlink(missing_ok=True)
+
+
+def render_programme_pdf(congress: Congress, user) -> Path:
+    """Path of the programme PDF as `user` may see it, rendered only if its inputs changed."""
+    context = programme_context(congress, user)
+    path = Path(current_app.config["CACHE_DIR"]) / "pdf" / f"programme-{cache_key(context)}.pdf"
+    if path.is_file():
+        return path
+    _write_atomically(path, render_pdf(programme_html(context)))
+    _prune(path.parent)
+    return path

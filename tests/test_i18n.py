@@ -1,0 +1,51 @@
+"""Every string a user sees is in the catalog, with a Vietnamese translation."""
+
+from __future__ import annotations
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from congress_app import ROOT
+
+TRANSLATIONS = ROOT / "congress_app" / "translations"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+
+
+def extracted_messages() -> set[str]:
+    with (TRANSLATIONS / "babel.cfg").open() as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        ROOT, method_map, options_map, keywords=KEYWORDS
+    ):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def test_every_ui_string_has_a_vietnamese_translation():
+    with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh, locale="vi")
+    missing = []
+    for msgid in sorted(extracted_messages()):
+        message = catalog.get(msgid)
+        if message is None or message.fuzzy or not (
+            all(message.string) if isinstance(message.string, tuple) else message.string
+        ):
+            missing.append(msgid)
+    assert not missing, f"{len(missing)} strings lack a Vietnamese translation: {missing}"
+
+
+def test_the_compiled_catalog_matches_the_source():
+    with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        source = {m.id: m.string for m in read_po(fh, locale="vi") if m.id and not m.fuzzy}
+    with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.mo").open("rb") as fh:
+        compiled = {m.id: m.string for m in read_mo(fh) if m.id}
+    assert compiled == source, "run `make translations` (pybabel compile)"
+
+
+def test_vietnamese_is_the_default_language(client, congress):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="vi">' in html
+    assert "Chương trình" in html and "Programme" not in html
