@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import DEFAULTS, settings_from_environment
+from .web.request import CongressRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.request_class = CongressRequest
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_mapping(settings_from_environment(Path(app.instance_path)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import io
 import re
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from werkzeug.security import generate_password_hash
 
 from congress_app import create_app
 from congress_app.extensions import db
@@ -58,17 +60,22 @@ def app(tmp_path, migrated_db):
         db.engine.dispose()
 
 
-class BufferedClient(FlaskClient):
-    """Read every response to the end and close it, as a browser would (no open file handles)."""
+class IsolatedClient(FlaskClient):
+    """Each request in its own app context, as under a real server: its own `g` (signed-in
+    user, locale) and database session; responses read to the end and closed.
+
+    Without this, requests would share the app fixture's context, and a second client would
+    see the first one's signed-in user. Re-read rows a request changed (db.session.expire_all).
+    """
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture
 def client(app):
-    app.test_client_class = BufferedClient
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
@@ -113,7 +120,12 @@ def auth(client):
 
 @pytest.fixture
 def organiser(app):
-    return user_service.create_user(*ORGANISER, role=Role.ADMIN)
+    """An admin account; re-hashed with a fast method, since most tests only need to sign in
+    (test_auth checks the real hashing)."""
+    user = user_service.create_user(*ORGANISER, role=Role.ADMIN)
+    user.password_hash = generate_password_hash(ORGANISER[1], method="pbkdf2:sha256:1")
+    db.session.commit()
+    return user
 
 
 @pytest.fixture(scope="session")

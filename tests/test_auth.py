@@ -12,9 +12,13 @@ from congress_app.web.auth import safe_next
 from .conftest import ORGANISER
 
 
-def test_passwords_are_stored_hashed(organiser):
-    assert ORGANISER[1] not in organiser.password_hash
-    assert organiser.password_hash.startswith(("scrypt:", "pbkdf2:"))
+def test_passwords_are_stored_hashed(app):
+    from congress_app.services.users import create_user
+
+    user = create_user("thuky", "mat khau bi mat")
+    assert "mat khau bi mat" not in user.password_hash
+    assert user.password_hash.startswith("scrypt:")
+    assert user.check_password("mat khau bi mat") and not user.check_password("mat khau")
 
 
 def test_an_organiser_signs_in_and_reaches_the_dashboard(client, auth, organiser):

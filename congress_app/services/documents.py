@@ -241,6 +241,8 @@ def update_document(
     user: User | None = None,
 ) -> None:
     """Change what a document is called and who sees it; never its code."""
+    if document.is_deleted:
+        raise InputRefused(_l("This document has been deleted."), 410)
     document.title = clean_title(title)
     document.category = DocumentCategory(category)
     document.visibility = Visibility(visibility)
@@ -280,14 +282,17 @@ def can_view(document: Document, user) -> bool:
     )
 
 
+def congress_documents(congress: Congress, *, include_deleted: bool = False) -> list[Document]:
+    """Every document of the congress in programme order, whoever may see it."""
+    query = select(Document).where(Document.congress_id == congress.id)
+    if not include_deleted:
+        query = query.where(Document.deleted_at.is_(None))
+    return list(db.session.scalars(query.order_by(Document.position, Document.id)))
+
+
 def list_documents(congress: Congress, user) -> list[Document]:
     """The documents this visitor may see, in programme order."""
-    documents = db.session.scalars(
-        select(Document)
-        .where(Document.congress_id == congress.id, Document.deleted_at.is_(None))
-        .order_by(Document.position, Document.id)
-    ).all()
-    return [d for d in documents if can_view(d, user)]
+    return [d for d in congress_documents(congress) if can_view(d, user)]
 
 
 CATEGORY_ORDER = list(DocumentCategory)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import ClientDisconnected
 
 from ..services.errors import InputRefused
 
@@ -44,6 +45,11 @@ def init_app(app: Flask) -> None:
         return render_error(
             400, _l("The form has expired or was sent from another page. Reload and try again.")
         )
+
+    @app.errorhandler(ClientDisconnected)
+    def upload_interrupted(error):
+        return render_error(400, _l("The upload was interrupted before the whole file arrived. "
+                                    "Nothing was saved; please try again."))
 
     @app.errorhandler(InputRefused)
     def refused(error: InputRefused):

@@ -1,0 +1,440 @@
+"""The organiser's side of the programme: congress details, sessions, agenda items, links.
+
+Every function checks all of its input before it changes anything, records an audit
+event and commits; bad input raises InputRefused naming the form field it belongs to.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, time
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import (
+    AgendaItem,
+    AgendaItemDocument,
+    Congress,
+    CongressSession,
+    Document,
+    User,
+)
+from . import audit
+from . import documents as document_service
+from .errors import InputRefused
+
+UP, DOWN = "up", "down"
+DIRECTIONS = (UP, DOWN)
+NOTES_MAX = 5000
+COUNT_MAX = 100_000_000
+
+
+def clean_text(raw: str | None, field: str, max_len: int, required=None) -> str:
+    """NFC and trimmed; `required` is the message to give when it is empty."""
+    text = unicodedata.normalize("NFC", (raw or "").strip())
+    if required is not None and not text:
+        raise InputRefused(required, field=field)
+    if len(text) > max_len:
+        raise InputRefused(
+            _l("This is too long (at most %(max)d characters).", max=max_len), field=field
+        )
+    return text
+
+
+def clean_count(value: int | None, field: str) -> int:
+    """A head count: empty means 0; never negative."""
+    if value is None:
+        return 0
+    if not 0 <= value <= COUNT_MAX:
+        raise InputRefused(_l("Enter a whole number of 0 or more."), field=field)
+    return value
+
+
+def _hm(t: time) -> str:
+    """A time as the programme prints it: 07:30."""
+    return t.strftime("%H:%M")
+
+
+def _commit(user: User | None, action: str, obj, **detail) -> None:
+    """Flush the change, record it in the audit trail, commit; undo everything on failure."""
+    try:
+        db.session.flush()
+        audit.record(user, action, obj, **detail)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _move(siblings: list, obj, direction: str) -> bool:
+    """Swap obj with its neighbour in `siblings` (already in order); False at either end."""
+    if direction not in DIRECTIONS:
+        raise InputRefused(_l("Choose whether to move up or down."))
+    for index, sibling in enumerate(siblings, start=1):
+        sibling.position = index  # renumber, so equal or missing positions cannot stick
+    i = siblings.index(obj)
+    j = i - 1 if direction == UP else i + 1
+    if not 0 <= j < len(siblings):
+        return False
+    siblings[i].position, siblings[j].position = siblings[j].position, siblings[i].position
+    return True
+
+
+def _commit_move(moved: bool, user: User | None, action: str, obj, **detail) -> bool:
+    """Keep a move that happened; a move past either end changes (and records) nothing."""
+    if moved:
+        _commit(user, action, obj, **detail)
+    else:
+        db.session.rollback()
+    return moved
+
+
+def _next_position(column, *where) -> int:
+    """One past the highest position among the rows `where` selects."""
+    return (db.session.scalar(select(func.max(column)).where(*where)) or 0) + 1
+
+
+# The congress ------------------------------------------------------------------------
+
+
+def update_congress(
+    congress: Congress,
+    *,
+    title: str,
+    organisation: str,
+    parent_organisation: str = "",
+    ordinal: str = "",
+    term: str = "",
+    venue: str = "",
+    starts_on: date | None,
+    ends_on: date | None,
+    motto: str = "",
+    delegates_expected: int | None = 0,
+    members_represented: int | None = 0,
+    user: User | None = None,
+) -> None:
+    """Change what every page and printout is headed with."""
+    values = {
+        "title": clean_text(title, "title", 300, _l("Enter the title of the congress.")),
+        "organisation": clean_text(
+            organisation, "organisation", 300, _l("Enter the organisation holding the congress.")
+        ),
+        "parent_organisation": clean_text(parent_organisation, "parent_organisation", 300),
+        "ordinal": clean_text(ordinal, "ordinal", 40),
+        "term": clean_text(term, "term", 40),
+        "venue": clean_text(venue, "venue", 300),
+        "motto": clean_text(motto, "motto", 300),
+        "delegates_expected": clean_count(delegates_expected, "delegates_expected"),
+        "members_represented": clean_count(members_represented, "members_represented"),
+    }
+    if starts_on is None:
+        raise InputRefused(_l("Enter the first day of the congress."), field="starts_on")
+    if ends_on is None:
+        raise InputRefused(_l("Enter the last day of the congress."), field="ends_on")
+    if ends_on < starts_on:
+        raise InputRefused(
+            _l("The last day cannot be before the first day."), field="ends_on"
+        )
+    for session in congress.sessions:
+        if not starts_on <= session.date <= ends_on:
+            raise InputRefused(
+                _l("The session “%(name)s” is on %(date)s, outside these dates. "
+                   "Change or delete that session first.",
+                   name=session.name, date=session.date.strftime("%d/%m/%Y")),
+                field="starts_on",
+            )
+    values.update(starts_on=starts_on, ends_on=ends_on)
+    changed = {k: v for k, v in values.items() if getattr(congress, k) != v}
+    for key, value in values.items():
+        setattr(congress, key, value)
+    _commit(user, "congress.update", congress, changed=sorted(changed))
+
+
+# Sessions ----------------------------------------------------------------------------
+
+
+def _clean_session(
+    congress: Congress,
+    name: str,
+    day: date | None,
+    starts_at: time | None,
+    ends_at: time | None,
+    items: list[AgendaItem],
+) -> dict:
+    """The checked values of a session, or InputRefused; `items` must fit its times."""
+    name = clean_text(name, "name", 200, _l("Enter the name of the session."))
+    if day is None:
+        raise InputRefused(_l("Enter the date of the session."), field="date")
+    if not congress.starts_on <= day <= congress.ends_on:
+        raise InputRefused(
+            _l("The session must take place during the congress (%(first)s – %(last)s).",
+               first=congress.starts_on.strftime("%d/%m/%Y"),
+               last=congress.ends_on.strftime("%d/%m/%Y")),
+            field="date",
+        )
+    if starts_at is None:
+        raise InputRefused(_l("Enter the time the session starts."), field="starts_at")
+    if ends_at is not None and ends_at <= starts_at:
+        raise InputRefused(_l("The session must end after it starts."), field="ends_at")
+    for item in items:
+        if item.starts_at is None:
+            continue
+        if item.starts_at < starts_at or (ends_at is not None and item.starts_at > ends_at):
+            raise InputRefused(
+                _l("The item “%(title)s” starts at %(time)s, outside these times. "
+                   "Change that item first.", title=item.title, time=_hm(item.starts_at)),
+                field="starts_at" if item.starts_at < starts_at else "ends_at",
+            )
+    return {"name": name, "date": day, "starts_at": starts_at, "ends_at": ends_at}
+
+
+def create_session(
+    congress: Congress,
+    *,
+    name: str,
+    date: date | None,
+    starts_at: time | None,
+    ends_at: time | None = None,
+    user: User | None = None,
+) -> CongressSession:
+    """Add a session at the end of the programme."""
+    values = _clean_session(congress, name, date, starts_at, ends_at, [])
+    session = CongressSession(
+        congress_id=congress.id,
+        position=_next_position(
+            CongressSession.position, CongressSession.congress_id == congress.id
+        ),
+        **values,
+    )
+    db.session.add(session)
+    _commit(user, "session.create", session, name=session.name)
+    return session
+
+
+def update_session(
+    session: CongressSession,
+    *,
+    name: str,
+    date: date | None,
+    starts_at: time | None,
+    ends_at: time | None = None,
+    user: User | None = None,
+) -> None:
+    """Rename or reschedule a session; its items must still fit inside its times."""
+    values = _clean_session(session.congress, name, date, starts_at, ends_at, session.items)
+    for key, value in values.items():
+        setattr(session, key, value)
+    _commit(user, "session.update", session, name=session.name)
+
+
+def move_session(session: CongressSession, direction: str, *, user: User | None = None) -> bool:
+    """Move a session one place up or down the programme; False if it is already at the end."""
+    siblings = sorted(session.congress.sessions, key=lambda s: (s.position, s.id))
+    return _commit_move(_move(siblings, session, direction), user, "session.move", session,
+                        direction=direction)
+
+
+def delete_session(session: CongressSession, *, user: User | None = None) -> None:
+    """Delete a session with its items; the documents they linked to stay."""
+    audit.record(user, "session.delete", session, name=session.name,
+                 items=[item.title for item in session.items])
+    db.session.delete(session)
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# Agenda items ------------------------------------------------------------------------
+
+
+def _clean_item(
+    session: CongressSession | None,
+    title: str,
+    starts_at: time | None,
+    presenter: str,
+    notes: str,
+) -> dict:
+    """The checked values of an agenda item, or InputRefused."""
+    if session is None:
+        raise InputRefused(_l("Choose the session this item belongs to."), field="session")
+    title = clean_text(title, "title", 500, _l("Enter the title of the agenda item."))
+    if starts_at is not None:
+        if starts_at < session.starts_at:
+            raise InputRefused(
+                _l("The item cannot start before its session starts (%(time)s).",
+                   time=_hm(session.starts_at)),
+                field="starts_at",
+            )
+        if session.ends_at is not None and starts_at > session.ends_at:
+            raise InputRefused(
+                _l("The item cannot start after its session ends (%(time)s).",
+                   time=_hm(session.ends_at)),
+                field="starts_at",
+            )
+    return {
+        "title": title,
+        "starts_at": starts_at,
+        "presenter": clean_text(presenter, "presenter", 300),
+        "notes": clean_text(notes, "notes", NOTES_MAX),
+    }
+
+
+def create_item(
+    session: CongressSession | None,
+    *,
+    title: str,
+    starts_at: time | None = None,
+    presenter: str = "",
+    notes: str = "",
+    user: User | None = None,
+) -> AgendaItem:
+    """Add an item at the end of a session."""
+    values = _clean_item(session, title, starts_at, presenter, notes)
+    item = AgendaItem(
+        session_id=session.id,
+        position=_next_position(AgendaItem.position, AgendaItem.session_id == session.id),
+        **values,
+    )
+    db.session.add(item)
+    _commit(user, "item.create", item, title=item.title)
+    return item
+
+
+def update_item(
+    item: AgendaItem,
+    *,
+    session: CongressSession | None,
+    title: str,
+    starts_at: time | None = None,
+    presenter: str = "",
+    notes: str = "",
+    user: User | None = None,
+) -> None:
+    """Change an item; moving it to another session puts it at the end of that session."""
+    if session is not None and session.congress_id != item.session.congress_id:
+        session = None
+    values = _clean_item(session, title, starts_at, presenter, notes)
+    if session.id != item.session_id:
+        values["position"] = _next_position(
+            AgendaItem.position, AgendaItem.session_id == session.id
+        )
+        item.session = session
+    for key, value in values.items():
+        setattr(item, key, value)
+    _commit(user, "item.update", item, title=item.title)
+
+
+def move_item(item: AgendaItem, direction: str, *, user: User | None = None) -> bool:
+    """Move an item one place up or down within its session."""
+    siblings = sorted(item.session.items, key=lambda i: (i.position, i.id))
+    return _commit_move(_move(siblings, item, direction), user, "item.move", item,
+                        direction=direction)
+
+
+def delete_item(item: AgendaItem, *, user: User | None = None) -> None:
+    """Delete an agenda item; the documents it linked to stay."""
+    audit.record(user, "item.delete", item, title=item.title)
+    item.session.items.remove(item)
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# Documents linked to an item ---------------------------------------------------------
+
+
+def linkable_documents(item: AgendaItem) -> list[Document]:
+    """The congress's documents (not deleted) that this item does not link to yet."""
+    linked = {link.document_id for link in item.document_links}
+    documents = document_service.congress_documents(item.session.congress)
+    return [d for d in documents if d.id not in linked]
+
+
+def link_document(
+    item: AgendaItem, document: Document | None, *, user: User | None = None
+) -> AgendaItemDocument:
+    """Add a document at the end of the item's list."""
+    if (
+        document is None
+        or document.is_deleted
+        or document.congress_id != item.session.congress_id
+    ):
+        raise InputRefused(_l("Choose a document of this congress."), field="document")
+    if any(link.document_id == document.id for link in item.document_links):
+        raise InputRefused(
+            _l("“%(title)s” is already linked to this item.", title=document.title),
+            409,
+            "document",
+        )
+    link = AgendaItemDocument(
+        document=document,
+        position=max((link.position for link in item.document_links), default=0) + 1,
+    )
+    item.document_links.append(link)
+    _commit(user, "item.link_document", item, document=document.code)
+    return link
+
+
+def _link_for(item: AgendaItem, document: Document) -> AgendaItemDocument:
+    """The link between this item and this document, or 404 if there is none."""
+    for link in item.document_links:
+        if link.document_id == document.id:
+            return link
+    raise InputRefused(_l("This document is not linked to this item."), 404, "document")
+
+
+def unlink_document(item: AgendaItem, document: Document, *, user: User | None = None) -> None:
+    """Remove a document from the item; the document itself stays."""
+    link = _link_for(item, document)
+    item.document_links.remove(link)
+    _commit(user, "item.unlink_document", item, document=document.code)
+
+
+def move_document(
+    item: AgendaItem, document: Document, direction: str, *, user: User | None = None
+) -> bool:
+    """Move a linked document one place up or down in the item's list."""
+    link = _link_for(item, document)
+    siblings = sorted(item.document_links, key=lambda lk: (lk.position, lk.id))
+    return _commit_move(_move(siblings, link, direction), user, "item.move_document", item,
+                        document=document.code, direction=direction)
+
+
+# The dashboard -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the dashboard counts."""
+
+    sessions: int
+    items: int
+    documents: int
+    unpublished: int
+    not_public: int
+    deleted: int
+
+
+def counts(congress: Congress) -> Counts:
+    """How much of the congress is prepared, for the organiser's dashboard."""
+    documents = db.session.execute(
+        select(Document.deleted_at, Document.published, Document.visibility).where(
+            Document.congress_id == congress.id
+        )
+    ).all()
+    live = [d for d in documents if d.deleted_at is None]
+    return Counts(
+        sessions=len(congress.sessions),
+        items=sum(len(s.items) for s in congress.sessions),
+        documents=len(live),
+        unpublished=sum(1 for d in live if not d.published),
+        not_public=sum(1 for d in live if d.visibility != "public"),
+        deleted=len(documents) - len(live),
+    )

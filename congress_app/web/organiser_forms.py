@@ -1,0 +1,174 @@
+"""Forms of the organiser pages. They parse and type the input; the rules live in services.
+
+WTForms ships no Vietnamese messages, so every message a field can show is our own
+English msgid, translated through Flask-Babel like the rest of the interface.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import AnyOf, Length, Optional, ValidationError
+
+from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
+
+
+class _OwnMessage:
+    """Mixin: replace the parse error of a typed field with our translatable message."""
+
+    parse_message = None
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.parse_message) from None
+
+
+class DayField(_OwnMessage, DateField):
+    """A date, from <input type=date>."""
+
+    parse_message = _l("Enter a date such as 2025-07-22.")
+
+
+class ClockField(_OwnMessage, TimeField):
+    """A time of day, HH:MM, from <input type=time>."""
+
+    parse_message = _l("Enter a time such as 07:30.")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", ["%H:%M", "%H:%M:%S"])
+        super().__init__(*args, **kwargs)
+
+
+class CountField(_OwnMessage, IntegerField):
+    """A whole number."""
+
+    parse_message = _l("Enter a whole number of 0 or more.")
+
+
+class ChoiceField(_OwnMessage, SelectField):
+    """A select list that refuses values not offered, with our own message."""
+
+    parse_message = _l("Choose one of the options in the list.")
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            return  # the value could not even be read; that message is already shown
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError(self.parse_message)
+
+
+class CongressForm(FlaskForm):
+    """The congress details (services.agenda.update_congress checks them)."""
+
+    title = StringField(_l("Full title of the congress"))
+    organisation = StringField(_l("Organisation holding the congress"))
+    parent_organisation = StringField(_l("Parent organisation"))
+    ordinal = StringField(_l("Ordinal (for example “lần thứ I”)"))
+    term = StringField(_l("Term (for example “2025–2030”)"))
+    venue = StringField(_l("Venue"))
+    starts_on = DayField(_l("First day"), validators=[Optional()])
+    ends_on = DayField(_l("Last day"), validators=[Optional()])
+    motto = StringField(_l("Motto"))
+    delegates_expected = CountField(_l("Delegates expected"), validators=[Optional()])
+    members_represented = CountField(_l("Party members represented"), validators=[Optional()])
+
+
+class SessionForm(FlaskForm):
+    """A session of the congress."""
+
+    name = StringField(_l("Name of the session"))
+    date = DayField(_l("Date"), validators=[Optional()])
+    starts_at = ClockField(_l("Starts at"), validators=[Optional()])
+    ends_at = ClockField(_l("Ends at"), validators=[Optional()])
+
+
+class AgendaItemForm(FlaskForm):
+    """An agenda item; the session is chosen from the congress's sessions."""
+
+    session = ChoiceField(_l("Session"), coerce=int)
+    starts_at = ClockField(_l("Starts at"), validators=[Optional()])
+    title = StringField(_l("Title"))
+    presenter = StringField(_l("Presented by"))
+    notes = TextAreaField(_l("Notes"))
+
+    def __init__(self, sessions, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session.choices = [(s.id, s.name) for s in sessions]
+
+
+class LinkDocumentForm(FlaskForm):
+    """Choose a document to link to an agenda item."""
+
+    document = ChoiceField(_l("Document"), coerce=int)
+
+    def __init__(self, documents, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.document.choices = [(d.id, f"{d.title} ({d.code})") for d in documents]
+
+
+class MoveForm(FlaskForm):
+    """The up and down buttons: two submit buttons named `direction`."""
+
+    direction = HiddenField(
+        validators=[AnyOf(["up", "down"], message=_l("Choose whether to move up or down."))]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token: delete, publish, unpublish."""
+
+
+def _category_choices():
+    return [(category.value, label) for category, label in CATEGORY_LABELS.items()]
+
+
+def _visibility_choices():
+    return [(visibility.value, label) for visibility, label in VISIBILITY_LABELS.items()]
+
+
+class DocumentDetailsForm(FlaskForm):
+    """What a document is called and who may see it."""
+
+    title = StringField(_l("Title"))
+    category = ChoiceField(_l("Category"))
+    visibility = ChoiceField(_l("Who may see it"))
+    published = BooleanField(_l("Published (delegates can open it)"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = _category_choices()
+        self.visibility.choices = _visibility_choices()
+
+
+class DocumentUploadForm(DocumentDetailsForm):
+    """A new document: its details and its PDF file."""
+
+    file = FileField(
+        _l("PDF file"), validators=[FileRequired(_l("Choose the PDF file to upload."))]
+    )
+
+
+class ReplaceFileForm(FlaskForm):
+    """A new version of a document's file."""
+
+    file = FileField(
+        _l("New PDF file"), validators=[FileRequired(_l("Choose the PDF file to upload."))]
+    )
+    note = StringField(
+        _l("What changed (optional)"),
+        validators=[Length(max=500, message=_l("This is too long (at most %(max)d characters)."))],
+    )
+

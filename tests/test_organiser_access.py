@@ -1,0 +1,130 @@
+"""Every organiser page needs an editor: anonymous → sign-in, check-in staff → 403.
+
+The routes are read from the app's URL map, so a new organiser route is covered the
+moment it is added.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from congress_app import create_app
+from congress_app.extensions import db
+from congress_app.models import CongressSession, Role, User
+from congress_app.services import agenda as agenda_service
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+
+
+def _organiser_rules() -> list[tuple[str, str, str]]:
+    """(endpoint, rule, method) for every route of the organiser blueprint."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return sorted(
+        (rule.endpoint, rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("organiser.")
+        for method in rule.methods - IGNORED_METHODS
+    )
+
+
+RULES = _organiser_rules()
+
+
+def _make_user(username: str, role: Role) -> None:
+    """An account with a fast hash: these tests are about roles, not password storage."""
+    user = User(username=username, role=role,
+                password_hash=generate_password_hash("pass word", method="pbkdf2:sha256:1"))
+    db.session.add(user)
+    db.session.commit()
+
+
+@pytest.fixture
+def sample_ids(congress, make_document) -> dict[str, int]:
+    """Real objects behind every URL parameter: a session, an item, a linked document."""
+    document = make_document()
+    session = congress.sessions[0]
+    item = session.items[0]
+    agenda_service.link_document(item, document)
+    return {"session_id": session.id, "item_id": item.id, "document_id": document.id, "number": 1}
+
+
+def _path(rule: str, ids: dict[str, int]) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1).split(":")[-1]
+        assert name in ids, f"no sample value for <{name}> in {rule}: add one to sample_ids"
+        return str(ids[name])
+
+    return re.sub(r"<([^>]+)>", value, rule)
+
+
+def _request(client, method: str, path: str, token: str | None):
+    data = {"csrf_token": token} if method == "POST" else None
+    return client.open(path, method=method, data=data)
+
+
+def test_the_organiser_blueprint_has_its_pages():
+    endpoints = {endpoint for endpoint, _, _ in RULES}
+    assert {"organiser.dashboard", "organiser.agenda", "organiser.documents",
+            "organiser.document_new", "organiser.version_file"} <= endpoints
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, sample_ids):
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True)).group(1)
+    wrong = []
+    for endpoint, rule, method in RULES:
+        path = _path(rule, sample_ids)
+        response = _request(client, method, path, token)
+        location = urlsplit(response.headers.get("Location", ""))
+        if not (response.status_code == 302 and location.path == "/login"
+                and parse_qs(location.query).get("next") == [path]):
+            wrong.append(f"{method} {path} ({endpoint}): {response.status_code} "
+                         f"{response.headers.get('Location')}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_check_in_staff_are_refused(client, auth, sample_ids):
+    _make_user("door", Role.CHECKIN)
+    auth.login("door", "pass word")
+    token = auth.csrf_token("/")  # the sign-out form carries one
+    wrong = []
+    for endpoint, rule, method in RULES:
+        path = _path(rule, sample_ids)
+        response = _request(client, method, path, token)
+        if response.status_code != 403:
+            wrong.append(f"{method} {path} ({endpoint}): {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), RULES)
+def test_admins_may_open_every_organiser_page(client, auth, sample_ids, endpoint, rule, method):
+    _make_user("admin", Role.ADMIN)
+    auth.login("admin", "pass word")
+    token = auth.csrf_token("/organiser/")
+    response = _request(client, method, _path(rule, sample_ids), token)
+    assert response.status_code != 403
+    assert response.status_code < 500
+    assert not (response.status_code == 302
+                and urlsplit(response.headers["Location"]).path == "/login")
+    if method == "GET":
+        assert response.status_code == 200
+
+
+def test_a_form_sent_without_its_csrf_token_is_refused_and_changes_nothing(
+    client, auth, congress
+):
+    _make_user("admin", Role.ADMIN)
+    auth.login("admin", "pass word")
+    before = db.session.scalar(select(func.count(CongressSession.id)))
+    response = client.post("/organiser/sessions/new", data={
+        "name": "Phiên bế mạc", "date": "2025-07-23", "starts_at": "14:00",
+    })
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count(CongressSession.id))) == before
