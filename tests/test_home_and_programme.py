@@ -103,5 +103,9 @@ def test_pages_are_light_and_self_contained(client, congress):
     css.close()
 
 
-def test_no_congress_yet_gives_404_not_a_crash(client):
-    assert client.get("/").status_code == 404
+def test_a_fresh_instance_invites_organisers_to_set_it_up(client):
+    client.set_cookie("lang", "en")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "has not been set up yet" in response.get_data(as_text=True)
+    assert client.get("/programme").status_code == 404

@@ -319,3 +319,19 @@ def test_deleted_documents_cannot_be_linked(client, signed_in, congress, make_do
     response = signed_in.post(f"/organiser/items/{item.id}/documents", {"document": deleted.id})
     assert response.status_code == 400
     assert kept.id  # still linkable
+
+
+def test_an_organiser_sets_up_the_congress_on_a_fresh_instance(client, auth, organiser):
+    client.set_cookie("lang", "en")
+    auth.login()
+    assert "Set up the congress" in client.get("/organiser/").get_data(as_text=True)
+    response = auth.post("/organiser/congress", {
+        "title": "Đại hội đại biểu Đảng bộ phường Phương Liệt lần thứ I, nhiệm kỳ 2025–2030",
+        "organisation": "Đảng bộ phường Phương Liệt", "starts_on": "2025-08-17",
+        "ends_on": "2025-08-18", "delegates_expected": "156", "members_represented": "0",
+    })
+    assert response.status_code == 302
+    congress = db.session.scalar(select(Congress))
+    assert congress.slug == "dang-bo-phuong-phuong-liet-2025"
+    assert congress.delegates_expected == 156
+    assert "Phương Liệt" in client.get("/").get_data(as_text=True)

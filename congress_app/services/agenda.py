@@ -100,8 +100,7 @@ def _next_position(column, *where) -> int:
 # The congress ------------------------------------------------------------------------
 
 
-def update_congress(
-    congress: Congress,
+def _clean_congress(
     *,
     title: str,
     organisation: str,
@@ -114,9 +113,8 @@ def update_congress(
     motto: str = "",
     delegates_expected: int | None = 0,
     members_represented: int | None = 0,
-    user: User | None = None,
-) -> None:
-    """Change what every page and printout is headed with."""
+) -> dict:
+    """The checked details of a congress, or InputRefused naming the field."""
     values = {
         "title": clean_text(title, "title", 300, _l("Enter the title of the congress.")),
         "organisation": clean_text(
@@ -138,15 +136,45 @@ def update_congress(
         raise InputRefused(
             _l("The last day cannot be before the first day."), field="ends_on"
         )
+    values.update(starts_on=starts_on, ends_on=ends_on)
+    return values
+
+
+def congress_slug(organisation: str, starts_on: date) -> str:
+    """An ASCII slug such as "dang-bo-phuong-thanh-xuan-2025", unique among congresses."""
+    plain = unicodedata.normalize("NFKD", organisation.replace("đ", "d").replace("Đ", "D"))
+    words = "".join(c if c.isalnum() else " " for c in plain if not unicodedata.combining(c))
+    base = "-".join(words.lower().split())[:60].strip("-") or "congress"
+    base = f"{base}-{starts_on.year}"
+    slug, n = base, 1
+    while db.session.scalar(select(Congress.id).where(Congress.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_congress(*, user: User | None = None, **details) -> Congress:
+    """Set up the congress on a fresh instance, from the same form that edits it later."""
+    values = _clean_congress(**details)
+    congress = Congress(slug=congress_slug(values["organisation"], values["starts_on"]),
+                        **values)
+    db.session.add(congress)
+    db.session.flush()
+    _commit(user, "congress.create", congress, slug=congress.slug)
+    return congress
+
+
+def update_congress(congress: Congress, *, user: User | None = None, **details) -> None:
+    """Change what every page and printout is headed with."""
+    values = _clean_congress(**details)
     for session in congress.sessions:
-        if not starts_on <= session.date <= ends_on:
+        if not values["starts_on"] <= session.date <= values["ends_on"]:
             raise InputRefused(
                 _l("The session “%(name)s” is on %(date)s, outside these dates. "
                    "Change or delete that session first.",
                    name=session.name, date=session.date.strftime("%d/%m/%Y")),
                 field="starts_on",
             )
-    values.update(starts_on=starts_on, ends_on=ends_on)
     changed = {k: v for k, v in values.items() if getattr(congress, k) != v}
     for key, value in values.items():
         setattr(congress, key, value)

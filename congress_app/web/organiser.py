@@ -7,7 +7,7 @@ the field and the service's 4xx status.
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import partial, wraps
 
 from flask import (
     Blueprint,
@@ -152,14 +152,21 @@ def dashboard():
 @bp.route("/congress", methods=["GET", "POST"])
 @organiser_required
 def congress_details():
-    """Edit what the home page, the programme and every printout are headed with."""
-    congress = _congress_or_404()
+    """Edit what the home page, the programme and every printout are headed with.
+
+    On a fresh instance (no demo loaded) the same form sets the congress up.
+    """
+    congress = congress_service.get_congress()
     form = CongressForm(obj=congress)
     status = _invalid_status()
     if form.validate_on_submit():
         try:
-            agenda_service.update_congress(
-                congress,
+            save = (
+                agenda_service.create_congress
+                if congress is None
+                else partial(agenda_service.update_congress, congress)
+            )
+            save(
                 title=form.title.data,
                 organisation=form.organisation.data,
                 parent_organisation=form.parent_organisation.data,

@@ -50,7 +50,9 @@ def public_context() -> dict:
 
 @bp.get("/")
 def home():
-    congress = _congress_or_404()
+    congress = congress_service.get_congress()
+    if congress is None:
+        return render_template("public/not_set_up.html")
     stage = congress_service.on_stage(
         congress, utcnow(), current_app.config["CONGRESS_TIMEZONE"]
     )
