@@ -66,7 +66,7 @@ install-dev: system-deps $(VENV)/.installed-dev translations
 translations: $(patsubst %.po,%.mo,$(wildcard congress_app/translations/*/LC_MESSAGES/messages.po))
 
 congress_app/translations/%/LC_MESSAGES/messages.mo: congress_app/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d congress_app/translations -l $*
+	$(BIN)/pybabel compile -d congress_app/translations -l $*
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
