@@ -10,6 +10,9 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from .extensions import babel
 
 COOKIE = "lang"
+# How a day is written in running text: Vietnamese official style is 22/7/2025.
+DAY_PATTERNS = {"vi": "d/M/yyyy", "en": "d MMM yyyy"}
+MOMENT_PATTERNS = {"vi": "HH:mm, d/M/yyyy", "en": "d MMM yyyy, HH:mm"}
 ONE_YEAR = 365 * 24 * 3600
 
 
@@ -35,6 +38,16 @@ def _remember_language(response):
     return response
 
 
+def format_day(value) -> str:
+    """A date as people of the visitor's language write it in a sentence."""
+    return format_date(value, DAY_PATTERNS.get(str(get_locale()), "medium"))
+
+
+def format_moment(value) -> str:
+    """An instant (an upload, a deletion) in the congress's time zone, 24-hour clock."""
+    return format_datetime(value, MOMENT_PATTERNS.get(str(get_locale()), "short"))
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
@@ -43,7 +56,11 @@ def init_app(app: Flask) -> None:
     )
     app.after_request(_remember_language)
     app.jinja_env.globals.update(
-        format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal
+        format_date=format_date,
+        format_datetime=format_datetime,
+        format_decimal=format_decimal,
+        format_day=format_day,
+        format_moment=format_moment,
     )
 
     @app.context_processor

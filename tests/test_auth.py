@@ -98,8 +98,8 @@ def test_create_organiser_command(runner):
 
 
 @pytest.mark.parametrize(("args", "password", "message"), [
-    (["chutoa"], "short", "at least 8 characters"),
-    (["organiser"], "long enough password", "is taken"),
+    (["chutoa"], "short", "ít nhất 8 ký tự"),
+    (["organiser"], "long enough password", "đã có người sử dụng"),
 ])
 def test_create_organiser_refuses_bad_input(runner, organiser, args, password, message):
     result = runner.invoke(args=["create-organiser", *args], input=f"{password}\n{password}\n")

@@ -70,7 +70,7 @@ def test_scanning_a_code_on_a_phone_shows_the_title_and_downloads_the_file(
     assert font.startswith('"Be Vietnam Pro"')
 
     with phone.expect_download() as info:
-        phone.get_by_role("link", name="Download").click()
+        phone.get_by_role("link", name="Tải về").click()
     download = info.value
     assert download.suggested_filename == "Dự thảo Nghị quyết.pdf"
     assert Path(download.path()).read_bytes() == pdf_bytes(document.title)

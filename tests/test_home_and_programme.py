@@ -53,7 +53,7 @@ def test_home_shows_the_congress_and_what_is_on_stage(client, congress, monkeypa
 def test_home_in_english_formats_dates_in_english(client, congress):
     client.set_cookie("lang", "en")
     html = client.get("/").get_data(as_text=True)
-    assert "Jul 22, 2025" in html and "On stage now" in html
+    assert "22 Jul 2025" in html and "On stage now" in html
 
 
 def test_language_choice_is_remembered_in_a_cookie(client, congress):
@@ -109,3 +109,23 @@ def test_a_fresh_instance_invites_organisers_to_set_it_up(client):
     assert response.status_code == 200
     assert "has not been set up yet" in response.get_data(as_text=True)
     assert client.get("/programme").status_code == 404
+
+
+def test_vietnamese_dates_are_written_the_official_way(client, congress):
+    html = client.get("/").get_data(as_text=True)
+    assert "22/7/2025 – 23/7/2025" in html
+
+
+def test_pages_without_a_congress_of_their_own_still_name_it(client, congress):
+    html = client.get("/login").get_data(as_text=True)
+    assert "Đảng bộ phường Thanh Xuân" in html
+    assert client.get("/d/ZZZZZZ").get_data(as_text=True).count("Đảng bộ phường Thanh Xuân") >= 1
+
+
+def test_the_document_page_says_when_it_was_updated_in_hanoi_time(client, make_document):
+    from datetime import UTC, datetime
+
+    document = make_document()
+    document.current_version.uploaded_at = datetime(2025, 7, 23, 7, 5, tzinfo=UTC)
+    db.session.commit()
+    assert "14:05, 23/7/2025" in client.get(f"/d/{document.code}").get_data(as_text=True)

@@ -37,11 +37,17 @@ def test_every_ui_string_has_a_vietnamese_translation():
     assert not missing, f"{len(missing)} strings lack a Vietnamese translation: {missing}"
 
 
+def _hashable(value):
+    """Plural entries come back as lists from .mo files and tuples from .po files."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def test_the_compiled_catalog_matches_the_source():
     with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        source = {m.id: m.string for m in read_po(fh, locale="vi") if m.id and not m.fuzzy}
+        source = {_hashable(m.id): _hashable(m.string)
+                  for m in read_po(fh, locale="vi") if m.id and not m.fuzzy}
     with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.mo").open("rb") as fh:
-        compiled = {m.id: m.string for m in read_mo(fh) if m.id}
+        compiled = {_hashable(m.id): _hashable(m.string) for m in read_mo(fh) if m.id}
     assert compiled == source, "run `make translations` (pybabel compile)"
 
 

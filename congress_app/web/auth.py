@@ -39,8 +39,10 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    username = StringField(_l("Username"), validators=[
+        DataRequired(_l("Enter your username.")), Length(max=80, message=_l("Too long."))])
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(_l("Enter your password.")), Length(max=200, message=_l("Too long."))])
     remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
 

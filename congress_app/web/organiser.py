@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -285,7 +286,8 @@ def session_delete(session_id: int):
         form=form,
         heading=_("Delete the session “%(name)s”?", name=session.name),
         consequences=[
-            _("Its %(n)d agenda items are deleted with it.", n=len(session.items)),
+            ngettext("Its %(num)d agenda item is deleted with it.",
+                     "Its %(num)d agenda items are deleted with it.", len(session.items)),
             _("The documents linked to them stay, with their codes and QR codes."),
         ],
         cancel_url=url_for(".agenda", _anchor=f"session-{session.id}"),
@@ -639,7 +641,7 @@ def document_delete(document_id: int):
         form=form,
         heading=_("Delete the document “%(title)s”?", title=document.title),
         consequences=[
-            _("Scanning its QR code (%(code)s) will show “withdrawn by the organisers”.",
+            _("Scanning its QR code (%(code)s) will show that it has been withdrawn by the organisers.",
               code=document.code),
             _("It is removed from every agenda item it is linked to."),
             _("Its files stay stored; the code is never given to another document."),

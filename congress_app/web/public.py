@@ -45,7 +45,7 @@ def _document_or_error(code: str) -> Document:
 
 @bp.app_context_processor
 def public_context() -> dict:
-    return {"category_labels": CATEGORY_LABELS}
+    return {"category_labels": CATEGORY_LABELS, "site_congress": congress_service.get_congress}
 
 
 @bp.get("/")
