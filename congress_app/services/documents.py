@@ -89,7 +89,10 @@ def clean_filename(raw: str | None) -> str:
             _l("The file name must not contain folder parts such as “/” or “..”."), field="file"
         )
     if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
-        raise InputRefused(_l("The file name contains characters that are not allowed. Please rename the file."), field="file")
+        raise InputRefused(
+            _l("The file name contains characters that are not allowed. Please rename the file."),
+            field="file",
+        )
     name = name.strip()
     if not name.lower().endswith(".pdf"):
         name += ".pdf"

@@ -641,8 +641,8 @@ def document_delete(document_id: int):
         form=form,
         heading=_("Delete the document “%(title)s”?", title=document.title),
         consequences=[
-            _("Scanning its QR code (%(code)s) will show that it has been withdrawn by the organisers.",
-              code=document.code),
+            _("Scanning its QR code (%(code)s) will show that it has been withdrawn "
+              "by the organisers.", code=document.code),
             _("It is removed from every agenda item it is linked to."),
             _("Its files stay stored; the code is never given to another document."),
         ],
