@@ -16,7 +16,7 @@ from werkzeug.security import generate_password_hash
 
 from congress_app import create_app
 from congress_app.extensions import db
-from congress_app.models import AgendaItem, Congress, CongressSession, Role
+from congress_app.models import AgendaItem, Congress, CongressSession, Role, User
 from congress_app.services import documents as document_service
 from congress_app.services import users as user_service
 
@@ -126,6 +126,17 @@ def organiser(app):
     user.password_hash = generate_password_hash(ORGANISER[1], method="pbkdf2:sha256:1")
     db.session.commit()
     return user
+
+
+@pytest.fixture
+def signed_in(client, auth, congress):
+    """An editor signed in through the login form, reading the interface in English."""
+    db.session.add(User(username="editor", role=Role.EDITOR,
+                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
+    db.session.commit()
+    client.set_cookie("lang", "en")
+    auth.login("editor", "pass word")
+    return auth
 
 
 @pytest.fixture(scope="session")

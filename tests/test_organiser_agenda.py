@@ -7,23 +7,10 @@ from datetime import date, time
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
-from congress_app.models import AgendaItem, AuditEvent, Congress, CongressSession, Role, User
+from congress_app.models import AgendaItem, AuditEvent, Congress, CongressSession
 from congress_app.services import agenda as agenda_service
-
-
-@pytest.fixture
-def signed_in(client, auth, congress):
-    """An editor signed in through the login form, reading the interface in English."""
-    # A fast hash: password storage is tested in test_auth, not here.
-    db.session.add(User(username="editor", role=Role.EDITOR,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
-    client.set_cookie("lang", "en")
-    auth.login("editor", "pass word")
-    return auth
 
 
 def _fresh(model, id_):

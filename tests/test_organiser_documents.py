@@ -15,10 +15,9 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
 from werkzeug.exceptions import ClientDisconnected
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
-from congress_app.models import AuditEvent, Document, DocumentVersion, Role, User
+from congress_app.models import AuditEvent, Document, DocumentVersion
 from congress_app.services import documents as document_service
 
 BASE_URL = "http://congress.test"
@@ -26,16 +25,6 @@ BASE_URL = "http://congress.test"
 
 
 
-@pytest.fixture
-def signed_in(client, auth, congress):
-    """An editor signed in through the login form, reading the interface in English."""
-    # A fast hash: password storage is tested in test_auth, not here.
-    db.session.add(User(username="editor", role=Role.EDITOR,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
-    client.set_cookie("lang", "en")
-    auth.login("editor", "pass word")
-    return auth
 
 
 def _anonymous(app):
