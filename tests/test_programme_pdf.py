@@ -126,8 +126,13 @@ def test_an_unpublished_document_is_only_on_the_organisers_programme(
     assert agenda.draft.code not in public
     assert agenda.report.code in public
 
+    assert client.get("/programme.pdf?edition=organisers").status_code in (302, 403)
+
     auth.login()
-    organisers = pdf_text(client.get("/programme.pdf").get_data())
+    # Signed in, the ordinary link still prints what delegates may see…
+    assert UNPUBLISHED_TITLE not in pdf_text(client.get("/programme.pdf").get_data())
+    # …and the organisers' edition must be asked for.
+    organisers = pdf_text(client.get("/programme.pdf?edition=organisers").get_data())
     assert UNPUBLISHED_TITLE in organisers
     assert agenda.draft.code in organisers
 

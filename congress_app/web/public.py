@@ -12,7 +12,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
 
 from ..labels import CATEGORY_LABELS
 from ..models import Document, utcnow
@@ -81,11 +81,18 @@ def programme_pdf():
     from ..pdf.programme import render_programme_pdf
 
     congress = _congress_or_404()
-    path = render_programme_pdf(congress, current_user)
+    # What gets printed is what delegates may see, even when an organiser clicks the link;
+    # the organisers' edition (restricted documents marked) is asked for explicitly.
+    internal = request.args.get("edition") == "organisers"
+    if internal and not getattr(current_user, "can_edit", False):
+        abort(403)
+    viewer = current_user if internal else AnonymousUserMixin()
+    path = render_programme_pdf(congress, viewer)
+    suffix = " (Ban Tổ chức)" if internal else ""
     response = send_file(
         path,
         mimetype="application/pdf",
-        download_name=f"Chương trình - {congress.organisation}.pdf",
+        download_name=f"Chương trình - {congress.organisation}{suffix}.pdf",
         conditional=True,
         max_age=0,
     )
