@@ -36,6 +36,18 @@ def qr_payload(base_url: str, code: str) -> str:
     return url
 
 
+def card_url(base_url: str, token: str) -> str:
+    """The sign-in link printed as the QR code on a delegate's card."""
+    return f"{base_url.rstrip('/')}/k/{token}"
+
+
+def card_payload(base_url: str, token: str) -> str:
+    """Card tokens are upper-case base32, so the whole URL can be upper-cased like a
+    document's (alphanumeric mode) when the base URL has no path; the app accepts /K/."""
+    url = card_url(base_url, token)
+    return url.upper() if urlsplit(base_url).path.strip("/") == "" else url
+
+
 def is_local_base_url(base_url: str) -> bool:
     """A phone cannot open a code that points at the organiser's own laptop."""
     host = (urlsplit(base_url).hostname or "").lower()

@@ -2,6 +2,7 @@
 
 from .base import utcnow
 from .congress import AgendaItem, AgendaItemDocument, Congress, CongressSession
+from .delegate import CheckIn, Delegate, DelegateKind
 from .document import Document, DocumentCategory, DocumentVersion, Visibility
 from .user import AuditEvent, Role, User
 
@@ -9,8 +10,11 @@ __all__ = [
     "AgendaItem",
     "AgendaItemDocument",
     "AuditEvent",
+    "CheckIn",
     "Congress",
     "CongressSession",
+    "Delegate",
+    "DelegateKind",
     "Document",
     "DocumentCategory",
     "DocumentVersion",

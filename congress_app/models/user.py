@@ -42,9 +42,14 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    is_delegate = False
+
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        return f"u:{self.id}"
 
     @property
     def can_edit(self) -> bool:

@@ -273,15 +273,33 @@ def delete_document(document: Document, *, user: User | None = None) -> None:
 def can_view(document: Document, user) -> bool:
     """Whether this visitor may see the document, or learn that it exists.
 
-    Organisers (admin, editor) see everything; anyone else only published public documents.
+    Organisers (admin, editor) see everything. Anyone may see published public documents;
+    signed-in delegates of the same congress also see published delegates-only ones.
     """
     if getattr(user, "is_authenticated", False) and getattr(user, "can_edit", False):
         return True
+    if document.is_deleted or not document.published or document.current_version is None:
+        return False
+    if document.visibility == Visibility.PUBLIC:
+        return True
+    if document.visibility == Visibility.DELEGATES:
+        return (
+            getattr(user, "is_delegate", False)
+            and user.is_active
+            and user.congress_id == document.congress_id
+        )
+    return False
+
+
+def needs_delegate_sign_in(document: Document, user) -> bool:
+    """A published delegates-only document scanned by someone not signed in as a delegate:
+    they get the sign-in page (and then the document) rather than a 404."""
     return (
         not document.is_deleted
         and document.published
-        and document.visibility == Visibility.PUBLIC
-        and document.current_version is not None
+        and document.visibility == Visibility.DELEGATES
+        and not getattr(user, "is_delegate", False)
+        and not getattr(user, "can_edit", False)
     )
 
 

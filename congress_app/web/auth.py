@@ -13,7 +13,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, login_manager
-from ..models import User
+from ..models import Delegate, User
 from ..services import users as user_service
 
 bp = Blueprint("auth", __name__)
@@ -22,8 +22,13 @@ login_manager.login_message = _l("Please sign in as an organiser to open this pa
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(user_id: str) -> User | Delegate | None:
+    """Session ids are "u:<id>" for organiser accounts and "d:<id>" for delegates."""
+    kind, _sep, number = user_id.partition(":")
+    if not number.isdigit():
+        return None
+    model = {"u": User, "d": Delegate}.get(kind)
+    return db.session.get(model, int(number)) if model else None
 
 
 def safe_next(target: str | None, default: str) -> str:

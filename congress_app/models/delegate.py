@@ -1,0 +1,84 @@
+"""Delegates of a congress, and their check-in at the door."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class DelegateKind(enum.StrEnum):
+    """Official delegates count towards the quorum; alternates and guests do not."""
+
+    OFFICIAL = "official"
+    ALTERNATE = "alternate"
+    GUEST = "guest"
+
+
+class Delegate(db.Model):
+    """A delegate (đại biểu), who signs in on a phone with the personal QR code on a card.
+
+    Only hashes of the card token and PIN are stored; reissuing bumps credential_version,
+    which changes both, so an old card stops working at once.
+    """
+
+    __tablename__ = "delegates"
+    __table_args__ = (UniqueConstraint("congress_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    congress_id: Mapped[int] = mapped_column(ForeignKey("congresses.id"), index=True)
+    number: Mapped[int]
+    full_name: Mapped[str] = mapped_column(String(200))
+    # Lower-case, without diacritics: "nguyen van" finds "Nguyễn Văn".
+    search_name: Mapped[str] = mapped_column(String(600), default="", index=True)
+    unit: Mapped[str] = mapped_column(String(300), default="")
+    discussion_group: Mapped[str] = mapped_column(String(100), default="")
+    seat: Mapped[str] = mapped_column(String(20), default="")
+    kind: Mapped[DelegateKind] = mapped_column(
+        db.Enum(DelegateKind, native_enum=False, length=16,
+                values_callable=lambda e: [m.value for m in e]),
+        default=DelegateKind.OFFICIAL,
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    credential_version: Mapped[int] = mapped_column(default=1)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    congress: Mapped[Congress] = relationship()  # noqa: F821
+    checkin: Mapped[CheckIn | None] = relationship(back_populates="delegate", uselist=False)
+
+    # flask-login: delegates and organiser accounts share one session mechanism.
+    is_authenticated = True
+    is_anonymous = False
+    is_delegate = True
+    can_edit = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"d:{self.id}"
+
+
+class CheckIn(db.Model):
+    """A delegate's arrival; one row per delegate, so a double scan cannot count twice."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id"), unique=True)
+    congress_id: Mapped[int] = mapped_column(ForeignKey("congresses.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    method: Mapped[str] = mapped_column(String(20), default="scan")
+
+    delegate: Mapped[Delegate] = relationship(back_populates="checkin")
+    by_user: Mapped[User | None] = relationship()  # noqa: F821
