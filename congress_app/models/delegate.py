@@ -65,7 +65,9 @@ class Delegate(db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return f"d:{self.id}"
+        # The credential version is part of the session id: reissuing a card also signs
+        # out every phone that signed in with the old one.
+        return f"d:{self.id}:{self.credential_version}"
 
 
 class CheckIn(db.Model):

@@ -31,11 +31,10 @@ def render_error(status: int, message=None):
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, organiser, public
+    from . import auth, cards, checkin, delegate, organiser, public, roster
 
-    app.register_blueprint(public.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(organiser.bp)
+    for module in (public, auth, delegate, organiser, roster, cards, checkin):
+        app.register_blueprint(module.bp)
 
     for status in ERROR_MESSAGES:
         app.register_error_handler(status, lambda e, status=status: render_error(status))

@@ -23,12 +23,16 @@ login_manager.login_message = _l("Please sign in as an organiser to open this pa
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | Delegate | None:
-    """Session ids are "u:<id>" for organiser accounts and "d:<id>" for delegates."""
-    kind, _sep, number = user_id.partition(":")
-    if not number.isdigit():
-        return None
-    model = {"u": User, "d": Delegate}.get(kind)
-    return db.session.get(model, int(number)) if model else None
+    """Session ids are "u:<id>" for organiser accounts, "d:<id>:<version>" for delegates."""
+    kind, _sep, rest = user_id.partition(":")
+    if kind == "u" and rest.isdigit():
+        return db.session.get(User, int(rest))
+    number, _sep, version = rest.partition(":")
+    if kind == "d" and number.isdigit() and version.isdigit():
+        delegate = db.session.get(Delegate, int(number))
+        if delegate is not None and delegate.credential_version == int(version):
+            return delegate
+    return None
 
 
 def safe_next(target: str | None, default: str) -> str:
