@@ -1,7 +1,7 @@
-"""Check-in at the door"""
+"""Check-in at the door (scanning delegate cards) and the attendance count."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("checkin", __name__, url_prefix=" scanning cards, and the attendance count.:/checkin")
+bp = Blueprint("checkin", __name__, url_prefix="/checkin")

@@ -1,7 +1,7 @@
-"""Delegate sign-in"""
+"""Delegate sign-in: the personal card link, and the number + PIN fallback."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("delegate", __name__, url_prefix=" the personal card link and the number + PIN fallback.:")
+bp = Blueprint("delegate", __name__)
