@@ -1,7 +1,7 @@
-"""Organiser pages for the delegate roster"""
+"""Organiser pages for the delegate roster: CSV import, editing, search, card reissue."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("roster", __name__, url_prefix=" CSV import, editing, search.:/organiser/delegates")
+bp = Blueprint("roster", __name__, url_prefix="/organiser/delegates")
