@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     from . import cli, i18n, web
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import csrf, db, limiter, login_manager, migrate
     from .models.base import render_migration_type
 
     db.init_app(app)
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
     cli.init_app(app)

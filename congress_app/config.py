@@ -40,6 +40,11 @@ def settings_from_environment(instance_path: Path) -> dict:
         ).rstrip("/"),
         "MAX_CONTENT_LENGTH": upload_mb * 1024 * 1024,
         "CONGRESS_TIMEZONE": env.get("CONGRESS_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        # Several workers or servers need a shared store, e.g. "redis://localhost:6379".
+        "RATELIMIT_STORAGE_URI": env.get("CONGRESS_RATELIMIT_STORAGE_URI", "memory://"),
+        "PIN_ATTEMPTS_PER_CLIENT": env.get(
+            "CONGRESS_PIN_ATTEMPTS_PER_CLIENT", DEFAULTS["PIN_ATTEMPTS_PER_CLIENT"]
+        ),
     }
 
 
@@ -52,4 +57,10 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+    # Flask-Limiter: named explicitly, so it neither warns nor keeps a value from another app.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # Wrong delegate PINs allowed before a pause: per delegate number, and per phone (address).
+    "PIN_ATTEMPTS_PER_NUMBER": "5 per 15 minutes",
+    "PIN_ATTEMPTS_PER_CLIENT": "30 per 15 minutes",
 }

@@ -1,6 +1,8 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -19,3 +21,6 @@ babel = Babel()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message_category = "info"
+# Storage comes from RATELIMIT_STORAGE_URI (config.py); init_app() builds a fresh one for each
+# app, so the in-memory counters of one test app never leak into the next.
+limiter = Limiter(key_func=get_remote_address)

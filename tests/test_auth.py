@@ -125,3 +125,13 @@ def test_serve_does_not_warn_for_a_hall_address(runner, app, monkeypatch):
     result = runner.invoke(args=["serve", "--host", "0.0.0.0"])
     assert "WARNING" not in result.output
     assert "http://192.168.1.10:5000" in result.output
+
+
+def test_check_in_staff_land_on_the_scanner(client, auth):
+    from werkzeug.security import generate_password_hash
+
+    db.session.add(User(username="cuaso", role="checkin",
+                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
+    db.session.commit()
+    response = auth.login("cuaso", "pass word")
+    assert response.headers["Location"] == "/checkin/"

@@ -13,7 +13,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, login_manager
-from ..models import Delegate, User
+from ..models import Delegate, Role, User
 from ..services import users as user_service
 
 bp = Blueprint("auth", __name__)
@@ -30,7 +30,8 @@ def load_user(user_id: str) -> User | Delegate | None:
     number, _sep, version = rest.partition(":")
     if kind == "d" and number.isdigit() and version.isdigit():
         delegate = db.session.get(Delegate, int(number))
-        if delegate is not None and delegate.credential_version == int(version):
+        if (delegate is not None and delegate.active
+                and delegate.credential_version == int(version)):
             return delegate
     return None
 
@@ -56,18 +57,26 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+def landing_page(user) -> str:
+    """Where an account goes after signing in: check-in staff straight to the scanner."""
+    if getattr(user, "can_edit", False):
+        return url_for("organiser.dashboard")
+    if getattr(user, "role", None) == Role.CHECKIN:
+        return url_for("checkin.scan")
+    return url_for("public.home")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    default = url_for("organiser.dashboard")
-    if current_user.is_authenticated:
-        return redirect(default)
+    if current_user.is_authenticated and not getattr(current_user, "is_delegate", False):
+        return redirect(landing_page(current_user))
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
         user = user_service.authenticate(form.username.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data, default))
+            return redirect(safe_next(form.next.data, landing_page(user)))
         flash(_("Wrong username or password."), "error")
         status = 401
     elif request.method == "POST":

@@ -1,7 +1,192 @@
-"""Check-in at the door (scanning delegate cards) and the attendance count."""
+"""Check-in at the door (scanning delegate cards) and the attendance count.
+
+Staff phones post the token read from a card; they never open the card's link, which
+would sign the phone in as the delegate. JSON answers: 200 checked in now or already
+(with "already": true), 404 not a valid card or number, 400 malformed.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_babel import format_datetime, to_user_timezone
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..i18n import format_moment
+from ..models import DelegateKind, Role
+from ..models.base import utcnow
+from ..services import attendance as attendance_service
+from ..services import congress as congress_service
+from ..services.attendance import ScanOutcome, ScanStatus
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
+
+STAFF_ROLES = frozenset({Role.CHECKIN, Role.EDITOR, Role.ADMIN})
+POLL_INTERVAL_MS = 3000
+
+KIND_LABELS = {
+    DelegateKind.OFFICIAL: _l("Official delegate"),
+    DelegateKind.ALTERNATE: _l("Alternate delegate"),
+    DelegateKind.GUEST: _l("Guest"),
+}
+
+
+def checkin_required(view):
+    """Anonymous visitors go to sign-in; only check-in, editor and admin accounts get in.
+
+    A phone signed in as a delegate is refused (403), like any account without a role.
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if getattr(current_user, "is_delegate", True) or (
+            getattr(current_user, "role", None) not in STAFF_ROLES
+        ):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.app_template_filter("checkin_time")
+def checkin_time(at) -> str:
+    """07:42 for an arrival today; with the date for one on an earlier day of the congress."""
+    if to_user_timezone(at).date() == to_user_timezone(utcnow()).date():
+        return format_datetime(at, "HH:mm")
+    return format_moment(at)
+
+
+@bp.context_processor
+def checkin_context() -> dict:
+    """Labels the check-in templates show next to stored values."""
+    return {"kind_labels": KIND_LABELS}
+
+
+def _congress_or_404():
+    """The congress this instance serves; 404 until one is set up."""
+    congress = congress_service.get_congress()
+    if congress is None:
+        abort(404)
+    return congress
+
+
+def _user():
+    """The signed-in account itself (not the proxy), for the check-in row and the audit."""
+    return current_user._get_current_object()
+
+
+def _outcome_json(congress, outcome: ScanOutcome, number: int | None = None):
+    """The JSON answer to a scan or a typed number, with the result card ready to show."""
+    present, expected = attendance_service.head_count(congress)
+    body = {
+        "status": str(outcome.status),
+        "already": outcome.status == ScanStatus.ALREADY,
+        "html": render_template("checkin/_result.html", outcome=outcome, number=number),
+        "present": present,
+        "expected": expected,
+    }
+    if outcome.delegate is not None:
+        delegate, record = outcome.delegate, outcome.checkin
+        body["delegate"] = {
+            "number": delegate.number,
+            "full_name": delegate.full_name,
+            "unit": delegate.unit,
+            "discussion_group": delegate.discussion_group,
+            "kind": str(delegate.kind),
+        }
+        body["checked_in_at"] = record.at.isoformat()
+        body["checked_in_time"] = checkin_time(record.at)
+    return jsonify(body), 404 if outcome.status == ScanStatus.INVALID else 200
+
+
+def _malformed(message):
+    """400 for a request no phone of ours would send; nothing is written."""
+    return jsonify({"status": "malformed", "message": str(message)}), 400
+
+
+@bp.get("/")
+@checkin_required
+def scan():
+    """The door phone: camera viewfinder, result, and the number form."""
+    congress = _congress_or_404()
+    present, expected = attendance_service.head_count(congress)
+    return render_template("checkin/scan.html", congress=congress, present=present,
+                           expected=expected, outcome=None,
+                           token_length=attendance_service.TOKEN_LENGTH)
+
+
+@bp.post("/scan")
+@checkin_required
+def scan_token():
+    """Check in the holder of the card whose token the camera read (JSON in, JSON out)."""
+    congress = _congress_or_404()
+    payload = request.get_json(silent=True)
+    token = attendance_service.parse_token(
+        payload.get("token") if isinstance(payload, dict) else None
+    )
+    if token is None:
+        return _malformed(_l("This is not a delegate card code."))
+    outcome = attendance_service.check_in_by_token(congress, token, _user())
+    return _outcome_json(congress, outcome)
+
+
+@bp.post("/number")
+@checkin_required
+def check_in_number():
+    """Check in by the number printed on the card: JSON from the page's script, or a plain
+    form post when the phone runs no JavaScript."""
+    congress = _congress_or_404()
+    if request.is_json:
+        payload = request.get_json(silent=True)
+        number = attendance_service.parse_number(
+            payload.get("number") if isinstance(payload, dict) else None
+        )
+        if number is None:
+            return _malformed(_l("Enter the number printed on the card."))
+        return _outcome_json(congress, attendance_service.check_in_by_number(
+            congress, number, _user()), number)
+
+    number = attendance_service.parse_number(request.form.get("number", ""))
+    outcome, error, status = None, None, 400
+    if number is None:
+        error = _l("Enter the number printed on the card.")
+    else:
+        outcome = attendance_service.check_in_by_number(congress, number, _user())
+        status = 404 if outcome.status == ScanStatus.INVALID else 200
+    # After a check-in the field is empty for the next delegate; a refused number stays.
+    typed = "" if status == 200 else request.form.get("number", "")[:20]
+    present, expected = attendance_service.head_count(congress)
+    return render_template(
+        "checkin/scan.html", congress=congress, present=present, expected=expected,
+        outcome=outcome, number=number, number_error=error, typed=typed, after_post=True,
+        token_length=attendance_service.TOKEN_LENGTH,
+    ), status
+
+
+@bp.get("/attendance")
+@checkin_required
+def attendance():
+    """The head count, per unit and group, and who is still missing; it updates itself."""
+    congress = _congress_or_404()
+    version = attendance_service.attendance_version(congress)
+    return render_template("checkin/attendance.html", congress=congress,
+                           attendance=attendance_service.attendance(congress),
+                           etag=f'"{version}"', poll_interval=POLL_INTERVAL_MS)
+
+
+@bp.get("/attendance.json")
+@checkin_required
+def attendance_json():
+    """The attendance as data; 304 while nothing has changed since the caller's ETag."""
+    congress = _congress_or_404()
+    version = attendance_service.attendance_version(congress)
+    if request.if_none_match.contains(version):
+        response = current_app.response_class(status=304)
+    else:
+        response = jsonify(attendance_service.attendance(congress).as_json())
+    response.set_etag(version)
+    response.headers["Cache-Control"] = "no-cache, private"
+    return response

@@ -32,12 +32,19 @@ def _congress_or_404():
 
 
 def _document_or_error(code: str) -> Document:
-    """The document behind a code, or 404 (unknown or not visible) / 410 (deleted)."""
+    """The document behind a code, or 404 (unknown or not visible) / 410 (deleted).
+
+    A delegates-only document scanned by someone not signed in as a delegate sends them to
+    the delegate sign-in page, which brings them back to the document afterwards.
+    """
     document = document_service.find_by_code(code)
     if document is None:
         abort(404)
     if document.is_deleted:
         abort(410)
+    if document_service.needs_delegate_sign_in(document, current_user):
+        target = url_for("public.document", code=document.code)
+        abort(redirect(url_for("delegate.sign_in", next=target)))
     if not document_service.can_view(document, current_user):
         abort(404)
     return document

@@ -1,0 +1,222 @@
+"""Check-in at the door and the attendance count.
+
+A scan or a typed number ends in one of three outcomes: checked in now, already checked in
+earlier, or not valid (unknown, revoked or deactivated card, another congress's card, an
+unknown number). Attendance counts official delegates only; alternates and guests are
+counted on their own. Every count is a GROUP BY in the database, so the attendance screen
+can poll it cheaply.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import and_, func, select
+
+from ..extensions import db
+from ..models import CheckIn, Congress, Delegate, DelegateKind, User
+from . import delegates as delegate_service
+
+# Card tokens are unpadded base32 of TOKEN_BYTES bytes: 20 bytes → 32 characters.
+TOKEN_LENGTH = -(-delegate_service.TOKEN_BYTES * 8 // 5)
+_TOKEN = re.compile(rf"[A-Za-z2-7]{{{TOKEN_LENGTH}}}")
+NUMBER_MAX = 999_999
+
+
+class ScanStatus(enum.StrEnum):
+    """What the door phone shows: green, amber or red."""
+
+    CREATED = "created"
+    ALREADY = "already"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """The result of one scan or typed number; delegate and check-in are None when invalid."""
+
+    status: ScanStatus
+    delegate: Delegate | None = None
+    checkin: CheckIn | None = None
+
+
+INVALID = ScanOutcome(ScanStatus.INVALID)
+
+
+def parse_token(value) -> str | None:
+    """The card token if value has its shape (any case), else None: the caller answers 400."""
+    if isinstance(value, str) and _TOKEN.fullmatch(value.strip()):
+        return value.strip().upper()
+    return None
+
+
+def parse_number(value) -> int | None:
+    """A delegate number from a form or JSON (1 … 999999), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
+        number = int(value.strip())
+    else:
+        return None
+    return number if 1 <= number <= NUMBER_MAX else None
+
+
+def _check_in(delegate: Delegate | None, user: User | None, method: str) -> ScanOutcome:
+    """Check in an active delegate once; anyone else is invalid and nothing is written."""
+    if delegate is None or not delegate.active:
+        return INVALID
+    record, created = delegate_service.check_in(delegate, user=user, method=method)
+    return ScanOutcome(ScanStatus.CREATED if created else ScanStatus.ALREADY, delegate, record)
+
+
+def check_in_by_token(congress: Congress, token: str, user: User | None) -> ScanOutcome:
+    """Check in the holder of a card of this congress; a revoked or foreign card is invalid."""
+    return _check_in(delegate_service.delegate_by_token(token, congress), user, "scan")
+
+
+def check_in_by_number(congress: Congress, number: int, user: User | None) -> ScanOutcome:
+    """Check in by the number printed on the card, for a card that will not scan."""
+    return _check_in(delegate_service.delegate_by_number(congress, number), user, "number")
+
+
+# Attendance ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Present and expected official delegates of one unit or discussion group."""
+
+    name: str
+    present: int
+    expected: int
+
+
+@dataclass(frozen=True)
+class Absentee:
+    """An official delegate not yet checked in, as the absent list shows them."""
+
+    number: int
+    full_name: str
+    unit: str
+    discussion_group: str
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """The head count against the roster; expected counts active official delegates."""
+
+    present: int
+    expected: int
+    congress_expected: int
+    by_unit: list[Tally]
+    by_group: list[Tally]
+    absent: list[Absentee]
+    others_present: dict[DelegateKind, int]
+
+    def as_json(self) -> dict:
+        """Plain data for attendance.json; names stay as stored (an empty one is '')."""
+        return {
+            "present": self.present,
+            "expected": self.expected,
+            "congress_expected": self.congress_expected,
+            "by_unit": [asdict(t) for t in self.by_unit],
+            "by_group": [asdict(t) for t in self.by_group],
+            "absent": [asdict(a) for a in self.absent],
+            "others_present": {str(kind): n for kind, n in self.others_present.items()},
+        }
+
+
+def _official(congress: Congress):
+    """The delegates the head count is about: active, official, of this congress."""
+    return and_(Delegate.congress_id == congress.id, Delegate.active.is_(True),
+                Delegate.kind == DelegateKind.OFFICIAL)
+
+
+def _present():
+    """Counts the rows of an outer join that found a check-in."""
+    return func.count(CheckIn.id)
+
+
+def head_count(congress: Congress) -> tuple[int, int]:
+    """(present, expected) official delegates, in one query: the scan page's counter."""
+    row = db.session.execute(
+        select(_present(), func.count(Delegate.id))
+        .select_from(Delegate)
+        .outerjoin(CheckIn, CheckIn.delegate_id == Delegate.id)
+        .where(_official(congress))
+    ).one()
+    return row[0], row[1]
+
+
+def _tallies(congress: Congress, column) -> list[Tally]:
+    """Present / expected official delegates grouped by one column (unit or group)."""
+    # Rosters are numbered unit by unit, so the lowest number gives the printed order.
+    rows = db.session.execute(
+        select(column, _present(), func.count(Delegate.id))
+        .select_from(Delegate)
+        .outerjoin(CheckIn, CheckIn.delegate_id == Delegate.id)
+        .where(_official(congress))
+        .group_by(column)
+        .order_by(func.min(Delegate.number))
+    ).all()
+    return [Tally(name, present, expected) for name, present, expected in rows]
+
+
+def attendance(congress: Congress) -> Attendance:
+    """Present / expected overall, per unit and per group, the absentees and the others."""
+    by_unit = _tallies(congress, Delegate.unit)
+    absent = [
+        Absentee(*row)
+        for row in db.session.execute(
+            select(Delegate.number, Delegate.full_name, Delegate.unit, Delegate.discussion_group)
+            .outerjoin(CheckIn, CheckIn.delegate_id == Delegate.id)
+            .where(_official(congress), CheckIn.id.is_(None))
+            .order_by(Delegate.number)
+        ).all()
+    ]
+    others = dict(
+        db.session.execute(
+            select(Delegate.kind, func.count(CheckIn.id))
+            .join(CheckIn, CheckIn.delegate_id == Delegate.id)
+            .where(Delegate.congress_id == congress.id, Delegate.active.is_(True),
+                   Delegate.kind != DelegateKind.OFFICIAL)
+            .group_by(Delegate.kind)
+        ).all()
+    )
+    return Attendance(
+        present=sum(t.present for t in by_unit),
+        expected=sum(t.expected for t in by_unit),
+        congress_expected=congress.delegates_expected,
+        by_unit=by_unit,
+        by_group=_tallies(congress, Delegate.discussion_group),
+        absent=absent,
+        others_present={kind: others.get(kind, 0)
+                        for kind in (DelegateKind.ALTERNATE, DelegateKind.GUEST)},
+    )
+
+
+def attendance_version(congress: Congress) -> str:
+    """A cheap digest that changes whenever the attendance could have changed.
+
+    Check-ins are only ever added (their count and highest id), any roster edit bumps a
+    delegate's updated_at and a removal lowers the count, and the congress row holds
+    delegates_expected. One round trip, no rows loaded.
+    """
+    def scalar(*columns, where):
+        """One aggregate as a scalar subquery, so the whole digest is one statement."""
+        return select(*columns).where(where).scalar_subquery()
+
+    row = db.session.execute(select(
+        scalar(func.count(CheckIn.id), where=CheckIn.congress_id == congress.id),
+        scalar(func.max(CheckIn.id), where=CheckIn.congress_id == congress.id),
+        scalar(func.count(Delegate.id), where=Delegate.congress_id == congress.id),
+        scalar(func.max(Delegate.updated_at), where=Delegate.congress_id == congress.id),
+        scalar(Congress.updated_at, where=Congress.id == congress.id),
+        scalar(Congress.delegates_expected, where=Congress.id == congress.id),
+    )).one()
+    return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:32]

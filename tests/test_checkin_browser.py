@@ -1,0 +1,135 @@
+"""The door phone, for real: headless Debian Chromium whose camera films a delegate card.
+
+Chromium's fake camera plays a Y4M file; the test writes one showing the card's QR code,
+signs a check-in account in through the login form and waits for the delegate's name.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from congress_app import qr
+from congress_app.extensions import db
+from congress_app.models import CheckIn, Delegate, DelegateKind, Role, User
+from congress_app.services import delegates as delegate_service
+
+from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+WIDTH, HEIGHT = 640, 480
+
+pytestmark = pytest.mark.browser
+
+
+def write_y4m(path: Path, image: Image.Image, frames: int = 10) -> None:
+    """A still picture as a 10 fps YUV 4:2:0 video: grey picture, no colour (U = V = 128)."""
+    luma = image.convert("L").tobytes()
+    chroma = bytes([128]) * ((WIDTH // 2) * (HEIGHT // 2))
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + luma + chroma + chroma)
+
+
+def card_video(path: Path, payload: str) -> Path:
+    """The card's QR code, on white with its quiet zone, in the middle of the camera frame,
+    about 300 px wide: inside the centre region the scanner looks at."""
+    symbol = Image.open(io.BytesIO(qr.render_qr(payload, "png", box_size=1)))
+    modules = symbol.width
+    symbol = symbol.resize((modules * (300 // modules),) * 2, Image.NEAREST)
+    frame = Image.new("L", (WIDTH, HEIGHT), 255)
+    frame.paste(symbol, ((WIDTH - symbol.width) // 2, (HEIGHT - symbol.height) // 2))
+    write_y4m(path, frame)
+    return path
+
+
+@pytest.fixture
+def door_delegate(congress, monkeypatch):
+    monkeypatch.setattr(delegate_service, "PIN_HASH_METHOD", "pbkdf2:sha256:1")
+    delegate = Delegate(congress=congress, number=27, full_name="Nguyễn Thị Thanh Hương",
+                        search_name="nguyen thi thanh huong", unit="Chi bộ Khu dân cư số 3",
+                        discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)
+    db.session.add(delegate)
+    db.session.flush()
+    delegate_service.issue_credentials(delegate)
+    db.session.add(User(username="door", role=Role.CHECKIN,
+                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
+    db.session.commit()
+    return delegate
+
+
+@pytest.fixture
+def door_phone(request, tmp_path, live_server, door_delegate):
+    """A phone-sized Chromium context whose camera shows the delegate's card."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    payload = qr.card_payload(live_server, delegate_service.card_token(door_delegate))
+    video = card_video(tmp_path / "card.y4m", payload)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
+                  "--use-fake-device-for-media-stream",
+                  f"--use-file-for-fake-video-capture={video}"],
+        )
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+            has_touch=True, locale="vi-VN",
+        )
+        context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
+        yield context
+        failed = getattr(request.node, "rep_call", None)
+        if failed is not None and failed.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            for n, page in enumerate(context.pages):
+                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{n}.png"),
+                                full_page=True)
+        context.close()
+        browser.close()
+
+
+def test_a_card_shown_to_the_door_phone_checks_the_delegate_in_and_the_count_goes_up(
+    live_server, door_phone, door_delegate
+):
+    attendance = door_phone.new_page()
+    attendance.goto(f"{live_server}/login?next=/checkin/attendance")
+    attendance.get_by_label("Username").fill("door")
+    attendance.get_by_label("Password").fill("pass word")
+    attendance.get_by_role("button", name="Sign in").click()
+    attendance.wait_for_url("**/checkin/attendance")
+    present = attendance.locator('[data-field="present"]')
+    assert present.inner_text() == "0"
+    assert "Nguyễn Thị Thanh Hương" in attendance.locator('[data-list="absent"]').inner_text()
+    attendance.evaluate("window.notReloaded = true")
+
+    scan = door_phone.new_page()
+    script_errors = []
+    for page in (scan, attendance):
+        page.on("pageerror", lambda error: script_errors.append(error))
+    scan.goto(f"{live_server}/checkin/")
+    result = scan.locator("#scan-result")
+    result.get_by_text("Nguyễn Thị Thanh Hương").wait_for(timeout=15_000)
+    assert "Checked in at" in result.inner_text()
+    assert "No. 27" in result.inner_text()
+    assert scan.locator("#present-count").inner_text() == "1"
+    assert scan.evaluate("location.pathname") == "/checkin/"  # never followed the card link
+    assert scan.evaluate("document.documentElement.scrollWidth") <= 360
+
+    db.session.expire_all()
+    record = db.session.scalar(select(CheckIn).where(CheckIn.delegate_id == door_delegate.id))
+    assert record is not None and record.method == "scan"
+
+    # The attendance screen polls every 3 s and redraws without reloading.
+    attendance.wait_for_function(
+        "document.querySelector('[data-field=\"present\"]').textContent === '1'",
+        timeout=10_000)
+    assert attendance.evaluate("window.notReloaded") is True
+    assert "Nguyễn Thị Thanh Hương" not in attendance.locator('[data-list="absent"]').inner_text()
+    assert not script_errors
