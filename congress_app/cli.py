@@ -25,7 +25,8 @@ def seed_demo(seeds: Path) -> None:
     result = seed_service.load_demo(seeds)
     if result.created:
         click.echo(f"Loaded the demo congress “{result.congress.title}”: "
-                   f"{result.documents} documents, {result.items} agenda items.")
+                   f"{result.documents} documents, {result.items} agenda items, "
+                   f"{result.delegates} delegates.")
         user, password = seed_service.DEMO_ORGANISER
         click.echo(f"Demo organiser: {user} / {password} (change it before a real congress).")
     else:

@@ -6,8 +6,20 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 
 from .extensions import babel
+
+
+def _escaped_html(self: LazyString) -> Markup:
+    return escape(str(self))
+
+
+# Flask-Babel's lazy strings claim to be safe HTML (__html__ returns the raw text), so a
+# message such as _l("“%(title)s” …", title=user_text) would reach the page unescaped.
+# They carry no markup of ours: escape them like any other string.
+LazyString.__html__ = _escaped_html
 
 COOKIE = "lang"
 # How a day is written in running text: Vietnamese official style is 22/7/2025.

@@ -41,11 +41,7 @@ RULES = _checkin_rules()
 
 @pytest.fixture
 def make_delegate(congress, monkeypatch):
-    """make_delegate(number, name, unit=…, group=…, kind=…, active=…) with card credentials.
-
-    PINs are hashed with a fast method: these tests never check a PIN.
-    """
-    monkeypatch.setattr(delegate_service, "PIN_HASH_METHOD", "pbkdf2:sha256:1")
+    """make_delegate(number, name, unit=…, group=…, kind=…, active=…) with card credentials."""
 
     def make(number: int, full_name: str = "Nguyễn Văn An", unit: str = "Chi bộ Khu phố 1",
              group: str = "Tổ 1", kind: DelegateKind = DelegateKind.OFFICIAL,

@@ -50,7 +50,6 @@ def card_video(path: Path, payload: str) -> Path:
 
 @pytest.fixture
 def door_delegate(congress, monkeypatch):
-    monkeypatch.setattr(delegate_service, "PIN_HASH_METHOD", "pbkdf2:sha256:1")
     delegate = Delegate(congress=congress, number=27, full_name="Nguyễn Thị Thanh Hương",
                         search_name="nguyen thi thanh huong", unit="Chi bộ Khu dân cư số 3",
                         discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)

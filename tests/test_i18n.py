@@ -8,6 +8,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from congress_app import ROOT
+from congress_app.extensions import db
 
 TRANSLATIONS = ROOT / "congress_app" / "translations"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
@@ -55,3 +56,26 @@ def test_vietnamese_is_the_default_language(client, congress):
     html = client.get("/").get_data(as_text=True)
     assert '<html lang="vi">' in html
     assert "Chương trình" in html and "Programme" not in html
+
+
+def test_translated_messages_never_carry_markup_from_user_text(app):
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    with app.test_request_context():
+        message = lazy_gettext("“%(title)s” has been linked.", title="<script>alert(1)</script>")
+        html = render_template_string("<p>{{ message }}</p>", message=message)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_a_hostile_title_in_an_error_message_is_escaped_on_the_page(client, signed_in, congress):
+    item = congress.sessions[0].items[0]
+    item.title = "<img src=x onerror=alert(1)>"
+    db.session.commit()
+    # An item time outside its session's times is refused with a message naming the item.
+    session = congress.sessions[0]
+    response = signed_in.post(f"/organiser/sessions/{session.id}/edit", {
+        "name": session.name, "date": "2025-07-23", "starts_at": "09:00", "ends_at": "11:30"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "<img src=x" not in html and "&lt;img src=x" in html

@@ -1,4 +1,5 @@
-"""Load the demo congress from seeds/: congress.toml plus the Markdown sources of its documents."""
+"""Load the demo congress from seeds/: congress.toml, the Markdown sources of its documents,
+and the delegate roster (delegates.csv, through the organiser's CSV import)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import AgendaItem, AgendaItemDocument, Congress, CongressSession, Role, User
 from . import documents as document_service
+from . import roster as roster_service
 from . import users as user_service
 
 DEMO_ORGANISER = ("bantochuc", "daihoi2025")
@@ -28,6 +30,7 @@ class SeedResult:
     congress: Congress
     documents: int = 0
     items: int = 0
+    delegates: int = 0
 
 
 def load_demo(seed_dir: Path) -> SeedResult:
@@ -78,4 +81,9 @@ def load_demo(seed_dir: Path) -> SeedResult:
     if db.session.scalar(select(User.id).limit(1)) is None:
         user_service.create_user(*DEMO_ORGANISER, role=Role.ADMIN)
     db.session.commit()
-    return SeedResult(True, congress, len(by_code), items)
+
+    delegates = 0
+    roster = seed_dir / "delegates.csv"
+    if roster.exists():
+        delegates = roster_service.apply_roster(congress, roster.read_bytes()).added
+    return SeedResult(True, congress, len(by_code), items, delegates)

@@ -1,7 +1,263 @@
-"""Organiser pages for the delegate roster: CSV import, editing, search, card reissue."""
+"""Organiser pages for the delegate roster: CSV import, editing, search, card reissue.
+
+The import has two steps: the uploaded file is checked and shown as a preview, and kept
+under a random token in CACHE_DIR/imports; only the confirm button applies it, after
+reading the kept file again. Nothing is written before that.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import Delegate
+from ..services import roster as roster_service
+from ..services.errors import InputRefused
+from .organiser import (
+    _confirmed_or_400,
+    _congress_or_404,
+    _invalid_status,
+    _refused,
+    _user,
+    organiser_required,
+)
+from .organiser_forms import ConfirmForm
+from .roster_forms import KIND_LABELS, DelegateForm, RosterConfirmForm, RosterUploadForm
 
 bp = Blueprint("roster", __name__, url_prefix="/organiser/delegates")
+
+PER_PAGE = 200
+
+
+@bp.context_processor
+def roster_context() -> dict:
+    """Labels the roster templates show next to stored values."""
+    return {
+        "kind_labels": KIND_LABELS,
+        "field_labels": roster_service.FIELD_LABELS,
+        "card_url": lambda delegate: f"/organiser/print/delegates/{delegate.id}/card.pdf",
+    }
+
+
+def _delegate_or_404(delegate_id: int) -> Delegate:
+    """A delegate of this instance's congress."""
+    congress = _congress_or_404()
+    delegate = db.get_or_404(Delegate, delegate_id)
+    if delegate.congress_id != congress.id:
+        abort(404)
+    return delegate
+
+
+def _details(form: DelegateForm) -> dict:
+    return {
+        "number": form.number.data,
+        "full_name": form.full_name.data,
+        "unit": form.unit.data,
+        "discussion_group": form.discussion_group.data,
+        "seat": form.seat.data,
+        "kind": form.kind.data,
+    }
+
+
+# The roster --------------------------------------------------------------------------
+
+
+@bp.get("/")
+@organiser_required
+def index():
+    """Every delegate, searchable by name, unit or number, with counts per kind."""
+    congress = _congress_or_404()
+    query = request.args.get("q", "").strip()[:100]
+    page = db.paginate(
+        roster_service.search_query(congress, query),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "organiser/delegates/index.html",
+        congress=congress,
+        query=query,
+        page=page,
+        counts=roster_service.kind_counts(congress),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@organiser_required
+def new():
+    """Add one delegate by hand; the card can be printed at once."""
+    congress = _congress_or_404()
+    form = DelegateForm()
+    status = _invalid_status()
+    if form.validate_on_submit():
+        try:
+            delegate = roster_service.create_delegate(congress, user=_user(), **_details(form))
+        except InputRefused as refused:
+            status = _refused(form, refused)
+        else:
+            flash(_("%(name)s has been added as number %(number)d.",
+                    name=delegate.full_name, number=delegate.number), "success")
+            return redirect(url_for(".delegate", delegate_id=delegate.id))
+    return render_template(
+        "organiser/delegates/delegate.html", congress=congress, delegate=None, form=form
+    ), status
+
+
+@bp.route("/<int:delegate_id>", methods=["GET", "POST"])
+@organiser_required
+def delegate(delegate_id: int):
+    """One delegate: the details form, check-in state, card and deactivation."""
+    delegate = _delegate_or_404(delegate_id)
+    form = DelegateForm(obj=delegate)
+    status = _invalid_status()
+    if form.validate_on_submit():
+        try:
+            roster_service.update_delegate(delegate, user=_user(), **_details(form))
+        except InputRefused as refused:
+            status = _refused(form, refused)
+        else:
+            flash(_("The details of %(name)s have been saved.", name=delegate.full_name),
+                  "success")
+            return redirect(url_for(".delegate", delegate_id=delegate.id))
+    return render_template(
+        "organiser/delegates/delegate.html",
+        congress=delegate.congress, delegate=delegate, form=form,
+    ), status
+
+
+def _set_active(delegate_id: int, active: bool):
+    delegate = _delegate_or_404(delegate_id)
+    _confirmed_or_400()
+    roster_service.set_active(delegate, active, user=_user())
+    if active:
+        flash(_("%(name)s is active again: the card and PIN work.", name=delegate.full_name),
+              "success")
+    else:
+        flash(_("%(name)s has been deactivated: the card and PIN no longer work, and the "
+                "delegate is not counted.", name=delegate.full_name), "success")
+    return redirect(url_for(".delegate", delegate_id=delegate.id))
+
+
+@bp.post("/<int:delegate_id>/deactivate")
+@organiser_required
+def deactivate(delegate_id: int):
+    """Stop a delegate's card and PIN; nothing is deleted."""
+    return _set_active(delegate_id, False)
+
+
+@bp.post("/<int:delegate_id>/reactivate")
+@organiser_required
+def reactivate(delegate_id: int):
+    """Let a deactivated delegate's card and PIN work again."""
+    return _set_active(delegate_id, True)
+
+
+@bp.route("/<int:delegate_id>/reissue", methods=["GET", "POST"])
+@organiser_required
+def reissue(delegate_id: int):
+    """Ask first (GET), then make a new card (POST): the old card stops working at once."""
+    delegate = _delegate_or_404(delegate_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        roster_service.reissue_card(delegate, user=_user())
+        flash(_("A new card has been issued for %(name)s. The old card and its PIN no longer "
+                "work: print the new card now.", name=delegate.full_name), "success")
+        return redirect(url_for(".delegate", delegate_id=delegate.id, _anchor="card"))
+    return render_template(
+        "organiser/delegates/reissue.html", congress=delegate.congress, delegate=delegate,
+        form=form,
+    ), _invalid_status()
+
+
+# The CSV import ----------------------------------------------------------------------
+
+
+def _render_preview(congress, preview, filename: str, token: str | None, notice=None,
+                    status: int | None = None):
+    """The preview page; the confirm form only when the file may be applied."""
+    confirm_form = None
+    if preview.can_apply and token is not None:
+        confirm_form = RosterConfirmForm(formdata=None, token=token, plan=preview.fingerprint)
+    if status is None:
+        status = 422 if preview.rejected else 200
+    return render_template(
+        "organiser/delegates/preview.html",
+        congress=congress, preview=preview, filename=filename, confirm_form=confirm_form,
+        notice=notice,
+    ), status
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@organiser_required
+def import_roster():
+    """Upload a roster file (POST) and see what importing it would do; nothing is saved."""
+    congress = _congress_or_404()
+    form = RosterUploadForm()
+    status = _invalid_status()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.stream.read(roster_service.MAX_FILE_BYTES + 1)
+        try:
+            preview = roster_service.preview_roster(congress, data)
+        except InputRefused as refused:
+            status = _refused(form, refused)
+        else:
+            token = roster_service.stash_upload(data) if preview.can_apply else None
+            return _render_preview(congress, preview, (upload.filename or "")[:255], token)
+    return render_template(
+        "organiser/delegates/import.html", congress=congress, form=form,
+        max_rows=roster_service.MAX_ROWS,
+    ), status
+
+
+@bp.post("/import/confirm")
+@organiser_required
+def import_confirm():
+    """Apply the previewed file in one transaction, then show the roster."""
+    congress = _congress_or_404()
+    form = RosterConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = form.token.data
+    upload_form = RosterUploadForm(formdata=None)
+    try:
+        data = roster_service.stashed_upload(token)
+    except InputRefused as refused:
+        status = _refused(upload_form, refused)
+        return render_template(
+            "organiser/delegates/import.html", congress=congress, form=upload_form,
+            max_rows=roster_service.MAX_ROWS,
+        ), status
+    try:
+        result = roster_service.apply_roster(congress, data, _user(), expected=form.plan.data)
+    except InputRefused as refused:
+        db.session.rollback()
+        try:
+            preview = roster_service.preview_roster(congress, data)
+        except InputRefused:
+            preview = None
+        if preview is None or not preview.can_apply:
+            roster_service.discard_upload(token)
+        if preview is None:
+            status = _refused(upload_form, refused)
+            return render_template(
+                "organiser/delegates/import.html", congress=congress, form=upload_form,
+                max_rows=roster_service.MAX_ROWS,
+            ), status
+        return _render_preview(congress, preview, "", token, notice=refused.message,
+                               status=refused.status)
+    roster_service.discard_upload(token)
+    flash(_("The roster file has been imported: %(added)d added, %(changed)d changed, "
+            "%(unchanged)d unchanged.", added=result.added, changed=result.changed,
+            unchanged=result.unchanged), "success")
+    return redirect(url_for(".index"))
