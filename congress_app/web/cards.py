@@ -1,7 +1,198 @@
-"""Printable delegate cards and the attendance sheet (PDF), for organisers."""
+"""Printable delegate cards and the attendance sheet (PDF), for organisers.
+
+Cards carry each delegate's sign-in token and PIN: they are rendered in memory for the
+organiser who asks, sent with Cache-Control: no-store and never written to disk.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+import re
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import CheckIn, Congress, Delegate
+from ..pdf import attendance, cards
+from ..qr import is_local_base_url
+from ..services import audit
+from ..services import congress as congress_service
+from ..services import delegates as delegate_service
+from ..services.errors import InputRefused
+from .organiser import organiser_required
 
 bp = Blueprint("cards", __name__, url_prefix="/organiser/print")
+
+# Characters that file systems or Content-Disposition fallbacks handle badly.
+_UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def _congress_or_404() -> Congress:
+    congress = congress_service.get_congress()
+    if congress is None:
+        abort(404)
+    return congress
+
+
+def _option(name: str, allowed: tuple[str, ...]) -> str | None:
+    """A query-string option: one of `allowed` (the first when left out), or None."""
+    value = request.args.get(name, "").strip().lower() or allowed[0]
+    return value if value in allowed else None
+
+
+def _card_options() -> tuple[str, str]:
+    """(layout, pin) from the query string, or a 400 page that names the bad value."""
+    layout = _option("layout", cards.LAYOUTS)
+    if layout is None:
+        raise InputRefused(_(
+            "Unknown card layout “%(value)s”: choose a4 (8 cards per A4 sheet) or a6 "
+            "(one badge per A6 page).", value=request.args["layout"][:40]), field="layout")
+    pin = _option("pin", cards.PIN_MODES)
+    if pin is None:
+        raise InputRefused(_(
+            "Unknown PIN option “%(value)s”: choose back (on the back of each card) or slip "
+            "(separate slips after the cards).", value=request.args["pin"][:40]), field="pin")
+    return layout, pin
+
+
+def _filename(*parts: str) -> str:
+    """A Vietnamese download name such as "Thẻ đại biểu - Đảng bộ phường X.pdf"."""
+    name = " - ".join(p.strip() for p in parts if p and p.strip())
+    return _UNSAFE_FILENAME.sub(" ", name)[:150].strip() + ".pdf"
+
+
+def _send_pdf(pdf: bytes, download_name: str):
+    """Send PDF bytes inline; no-store, since cards hold secrets and sheets personal data."""
+    response = send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        download_name=download_name,
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _print_counts(congress: Congress) -> dict:
+    """How many cards each choice on the print page would give."""
+    active = (Delegate.congress_id == congress.id) & Delegate.active.is_(True)
+    by_group = db.session.execute(
+        select(Delegate.discussion_group, func.count())
+        .where(active, Delegate.discussion_group != "")
+        .group_by(Delegate.discussion_group)
+        .order_by(Delegate.discussion_group)
+    ).all()
+    checked_in = db.session.scalar(
+        select(func.count()).select_from(CheckIn).join(Delegate).where(active)
+    )
+    total = db.session.scalar(select(func.count()).select_from(Delegate).where(active))
+    return {"active": total, "without_checkin": total - checked_in,
+            "groups": [(group, count) for group, count in by_group]}
+
+
+@bp.get("/")
+@organiser_required
+def index():
+    """The printables and their options, each a GET form that opens a PDF."""
+    congress = _congress_or_404()
+    base_url = current_app.config["PUBLIC_BASE_URL"]
+    return render_template(
+        "organiser/print/index.html",
+        congress=congress,
+        counts=_print_counts(congress),
+        base_url=base_url,
+        base_url_is_local=is_local_base_url(base_url),
+    )
+
+
+@bp.get("/cards.pdf")
+@organiser_required
+def cards_pdf():
+    """Cards of all active delegates, or of one discussion group, or of those not yet
+    checked in; ordered by number."""
+    congress = _congress_or_404()
+    layout, pin = _card_options()
+    group = request.args.get("group", "").strip()
+    if group and group not in cards.discussion_groups(congress):
+        raise InputRefused(
+            _("There is no discussion group “%(group)s” among the active delegates.",
+              group=group[:60]), field="group")
+    without_checkin = request.args.get("without_checkin", "")
+    if without_checkin not in ("", "1"):
+        raise InputRefused(_("“without_checkin” can only be 1 (checked) or left out."),
+                           field="without_checkin")
+    delegates = cards.card_delegates(congress, group=group or None,
+                                     without_checkin=without_checkin == "1")
+    if not delegates:
+        raise InputRefused(_("No active delegate matches this choice, so there are no cards "
+                             "to print."), status=404)
+    pdf = cards.render_cards_pdf(congress, delegates, layout=layout, pin=pin)
+    audit.record(current_user._get_current_object(), "cards.print", congress,
+                 count=len(delegates), layout=layout, pin=pin, group=group,
+                 without_checkin=without_checkin == "1")
+    db.session.commit()
+    return _send_pdf(pdf, _filename("Thẻ đại biểu", group, congress.organisation))
+
+
+@bp.get("/card")
+@organiser_required
+def card_by_number():
+    """The reprint form asks for a delegate number; send it on to that delegate's card."""
+    congress = _congress_or_404()
+    raw = request.args.get("number", "").strip()
+    if not raw.isdigit():
+        raise InputRefused(_("Enter the delegate's number, for example 12."), field="number")
+    delegate = delegate_service.delegate_by_number(congress, int(raw))
+    if delegate is None:
+        raise InputRefused(_("There is no delegate number %(number)s.", number=raw[:9]),
+                           status=404, field="number")
+    layout, pin = _card_options()
+    return redirect(url_for(".delegate_card_pdf", delegate_id=delegate.id, layout=layout,
+                            pin=pin))
+
+
+@bp.get("/delegates/<int:delegate_id>/card.pdf")
+@organiser_required
+def delegate_card_pdf(delegate_id: int):
+    """One delegate's card, with the current credentials: the reprint after a reissue."""
+    congress = _congress_or_404()
+    delegate = db.get_or_404(Delegate, delegate_id)
+    if delegate.congress_id != congress.id:
+        abort(404)
+    if not delegate.active:
+        raise InputRefused(
+            _("%(name)s has been deactivated, so no card can be printed. Reactivate the "
+              "delegate in the roster first.", name=delegate.full_name), status=410)
+    layout, pin = _card_options()
+    pdf = cards.render_cards_pdf(congress, [delegate], layout=layout, pin=pin)
+    audit.record(current_user._get_current_object(), "cards.print_one", delegate,
+                 number=delegate.number, version=delegate.credential_version,
+                 layout=layout, pin=pin)
+    db.session.commit()
+    return _send_pdf(pdf, _filename(
+        f"Thẻ đại biểu {cards.number_text(delegate.number)}", delegate.full_name))
+
+
+@bp.get("/attendance-sheet.pdf")
+@organiser_required
+def attendance_sheet_pdf():
+    """The attendance sheet for the credentials committee, as of now."""
+    congress = _congress_or_404()
+    delegates = attendance.attendance_delegates(congress)
+    pdf = attendance.render_attendance_sheet_pdf(congress, delegates)
+    return _send_pdf(pdf, _filename("Danh sách đại biểu dự Đại hội", congress.organisation))

@@ -1,0 +1,122 @@
+"""The attendance sheet for the credentials committee: every active delegate, official ones
+first, with the check-in time of those present and an empty column for signatures.
+
+It changes with every check-in and lists personal data, so like the cards it is rendered on
+request and never cached.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import format_datetime, format_percent, get_locale, pgettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..i18n import format_moment
+from ..models import Congress, Delegate, DelegateKind, utcnow
+from .cards import number_text
+from .programme import PARTY_NAME
+from .render import nfc, page_counter_content, render_pdf
+
+TEMPLATE = "pdf/attendance_sheet.html"
+
+SECTION_LABELS = {
+    DelegateKind.OFFICIAL: _l("Official delegates"),
+    DelegateKind.ALTERNATE: _l("Alternate delegates"),
+    DelegateKind.GUEST: _l("Guests"),
+}
+
+
+def attendance_delegates(congress: Congress) -> list[Delegate]:
+    """Active delegates by number, with their check-ins loaded in the same round trip."""
+    return list(db.session.scalars(
+        select(Delegate)
+        .where(Delegate.congress_id == congress.id, Delegate.active.is_(True))
+        .order_by(Delegate.number)
+        .options(selectinload(Delegate.checkin))
+    ))
+
+
+def _arrival(delegate: Delegate, several_days: bool) -> tuple[str, str]:
+    """(time, day) of the delegate's check-in in the congress's time zone; ("", "") if not yet.
+    The day is only printed when the congress sits for several days."""
+    if delegate.checkin is None:
+        return "", ""
+    at = delegate.checkin.at
+    return format_datetime(at, "HH:mm"), format_datetime(at, "d/M") if several_days else ""
+
+
+def attendance_context(congress: Congress, delegates: list[Delegate]) -> dict:
+    """The sections, rows and totals the sheet prints."""
+    several_days = congress.starts_on != congress.ends_on
+    active = sorted((d for d in delegates if d.active), key=lambda d: d.number)
+    sections = []
+    for kind in DelegateKind:
+        rows = [
+            {
+                "number": number_text(d.number),
+                "name": nfc(d.full_name),
+                "unit": nfc(d.unit),
+                "group": nfc(d.discussion_group),
+                "arrived": arrived,
+                "arrived_day": day,
+            }
+            for d in active if d.kind == kind
+            for arrived, day in [_arrival(d, several_days)]
+        ]
+        if rows:
+            present = sum(1 for r in rows if r["arrived"])
+            sections.append({"kind": kind.value, "title": str(SECTION_LABELS[kind]),
+                             "rows": rows, "listed": len(rows), "present": present,
+                             "absent": len(rows) - present})
+    officials = next((s for s in sections if s["kind"] == DelegateKind.OFFICIAL.value), None)
+    official_present = officials["present"] if officials else 0
+    expected = congress.delegates_expected or (officials["listed"] if officials else 0)
+    organisation = nfc(congress.organisation)
+    return {
+        "locale": str(get_locale()),
+        "congress": {
+            "party": PARTY_NAME,
+            "parent": nfc(congress.parent_organisation).upper(),
+            "organisation": organisation.upper(),
+            "author": organisation,
+            "title": nfc(congress.title),
+        },
+        "sections": sections,
+        "official_present": official_present,
+        "expected": expected,
+        "quorum_line": _(
+            "Official delegates present: %(present)d of %(expected)d (%(share)s)",
+            present=official_present, expected=expected,
+            share=format_percent(official_present / expected if expected else 0, "#,##0.0%"),
+        ),
+        "printed_at": _("Printed at %(moment)s. Check-ins after this time are not shown.",
+                        moment=format_moment(utcnow())),
+        "labels": {
+            "title": _("Attendance sheet"),
+            "number": pgettext("delegate number", "No."),
+            "name": _("Full name"),
+            "unit": _("Unit"),
+            "group": _("Discussion group"),
+            "present": _("Present"),
+            "signature": _("Signature"),
+            "totals": _("Totals"),
+            "listed": _("On the list"),
+            "absent": _("Absent"),
+            "committee": _("On behalf of the credentials committee"),
+            "sign_here": _("(signature and full name)"),
+            "empty": _("There are no active delegates yet."),
+        },
+        "page_content": Markup(page_counter_content(_("Page %(page)s of %(pages)s"))),
+    }
+
+
+def render_attendance_sheet_pdf(congress: Congress, delegates: list[Delegate]) -> bytes:
+    """The attendance sheet of these delegates (inactive ones are left out) as PDF bytes."""
+    context = attendance_context(congress, delegates)
+    html = current_app.jinja_env.get_template(TEMPLATE).render(**context)
+    return render_pdf(html)
