@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from .models import DocumentCategory, Role, Visibility
+from .models import DelegateKind, DocumentCategory, Role, Visibility
 
 CATEGORY_LABELS = {
     DocumentCategory.PROGRAMME: _l("Programme"),
@@ -26,4 +26,10 @@ ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
     Role.EDITOR: _l("Editor"),
     Role.CHECKIN: _l("Check-in staff"),
+}
+
+DELEGATE_KIND_LABELS = {
+    DelegateKind.OFFICIAL: _l("Official delegate"),
+    DelegateKind.ALTERNATE: _l("Alternate delegate"),
+    DelegateKind.GUEST: _l("Guest"),
 }

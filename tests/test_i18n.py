@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
@@ -11,17 +11,18 @@ from congress_app import ROOT
 from congress_app.extensions import db
 
 TRANSLATIONS = ROOT / "congress_app" / "translations"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+# Babel's own keywords (gettext, ngettext, pgettext …) plus the lazy ones this app uses.
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
 
 
-def extracted_messages() -> set[str]:
+def extracted_messages() -> set[tuple[str, str | None]]:
     with (TRANSLATIONS / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         ROOT, method_map, options_map, keywords=KEYWORDS
     ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+        found.add((message[0] if isinstance(message, tuple) else message, context))
     return found
 
 
@@ -29,8 +30,8 @@ def test_every_ui_string_has_a_vietnamese_translation():
     with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         catalog = read_po(fh, locale="vi")
     missing = []
-    for msgid in sorted(extracted_messages()):
-        message = catalog.get(msgid)
+    for msgid, context in sorted(extracted_messages(), key=str):
+        message = catalog.get(msgid, context=context)
         if message is None or message.fuzzy or not (
             all(message.string) if isinstance(message.string, tuple) else message.string
         ):

@@ -16,12 +16,12 @@ from functools import lru_cache
 from flask import current_app
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import qr
 from ..extensions import db
-from ..models import CheckIn, Congress, Delegate, DelegateKind
+from ..labels import DELEGATE_KIND_LABELS as KIND_LABELS
+from ..models import CheckIn, Congress, Delegate
 from ..services import delegates as delegate_service
 from .render import nfc, render_pdf
 
@@ -65,11 +65,6 @@ SLIP_GRID = Grid(columns=3, rows=8, width=63, height=34, left=10.5, top=12.5)
 QR_BOX_SIZE = 4
 
 
-KIND_LABELS = {
-    DelegateKind.OFFICIAL: _l("Official delegate"),
-    DelegateKind.ALTERNATE: _l("Alternate delegate"),
-    DelegateKind.GUEST: _l("Guest"),
-}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..i18n import format_moment
-from ..models import DelegateKind, Role
+from ..labels import DELEGATE_KIND_LABELS as KIND_LABELS
+from ..models import Role
 from ..models.base import utcnow
 from ..services import attendance as attendance_service
 from ..services import congress as congress_service
@@ -26,11 +27,6 @@ bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 STAFF_ROLES = frozenset({Role.CHECKIN, Role.EDITOR, Role.ADMIN})
 POLL_INTERVAL_MS = 3000
 
-KIND_LABELS = {
-    DelegateKind.OFFICIAL: _l("Official delegate"),
-    DelegateKind.ALTERNATE: _l("Alternate delegate"),
-    DelegateKind.GUEST: _l("Guest"),
-}
 
 
 def checkin_required(view):

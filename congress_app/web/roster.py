@@ -44,7 +44,7 @@ def roster_context() -> dict:
     return {
         "kind_labels": KIND_LABELS,
         "field_labels": roster_service.FIELD_LABELS,
-        "card_url": lambda delegate: f"/organiser/print/delegates/{delegate.id}/card.pdf",
+        "card_url": lambda delegate: url_for("cards.delegate_card_pdf", delegate_id=delegate.id),
     }
 
 

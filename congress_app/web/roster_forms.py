@@ -8,14 +8,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import Optional, Regexp
 
+from ..labels import DELEGATE_KIND_LABELS as KIND_LABELS
 from ..models import DelegateKind
 from .organiser_forms import ChoiceField, _OwnMessage
-
-KIND_LABELS = {
-    DelegateKind.OFFICIAL: _l("Official"),
-    DelegateKind.ALTERNATE: _l("Alternate"),
-    DelegateKind.GUEST: _l("Guest"),
-}
 
 
 class NumberField(_OwnMessage, IntegerField):
