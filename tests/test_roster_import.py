@@ -380,7 +380,7 @@ def test_a_file_with_a_rejected_row_is_not_applied_at_all(congress, english):
                      ["5", "", "", "", "", ""]])
     with pytest.raises(InputRefused) as refused:
         roster_service.apply_roster(congress, data)
-    assert "Nothing was imported: 1 rows" in str(refused.value.message)
+    assert "Nothing was imported: 1 row of the file has a problem" in str(refused.value.message)
     assert _state() == before
 
 

@@ -261,7 +261,7 @@ def cards_context(congress: Congress, delegates: list[Delegate], layout: str, pi
             "number": pgettext("delegate number", "No."),
             "scan_hint": _("Scan the code to open the congress documents"),
             "sign_in": _("Personal sign-in"),
-            "no_camera": _("No camera? Open this address, enter your number and PIN:"),
+            "no_camera": _("Cannot scan the code? Open this address, enter your number and PIN:"),
             "keep_secret": _("Keep your card and PIN to yourself."),
         },
     }

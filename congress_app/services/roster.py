@@ -24,6 +24,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -428,8 +429,10 @@ def apply_roster(
     preview = preview_roster(congress, data)
     if preview.rejected:
         raise InputRefused(
-            _("Nothing was imported: %(count)d rows of the file have problems. Fix them and "
-              "upload the file again.", count=len(preview.rejected)),
+            ngettext("Nothing was imported: %(num)d row of the file has a problem. Fix it and "
+                     "upload the file again.",
+                     "Nothing was imported: %(num)d rows of the file have problems. Fix them "
+                     "and upload the file again.", len(preview.rejected)),
             field="file",
         )
     if expected is not None and expected != preview.fingerprint:
