@@ -86,7 +86,7 @@ def on_stage(congress: Congress, now: datetime, tz: str = "Asia/Ho_Chi_Minh") ->
     """
     ordered = [
         (session, item)
-        for session in sorted(congress.sessions, key=lambda s: (s.date, s.starts_at, s.position))
+        for session in sorted(congress.sessions, key=lambda s: (s.position, s.date, s.starts_at))
         for item in session.items
     ]
     if not ordered:

@@ -1,7 +1,190 @@
-"""What is on stage: the organisers' control, the live state for phones, the projector."""
+"""What is on stage: the organisers' control, the live state for phones, the projector.
+
+Phones and the projector poll /stage.json every few seconds with If-None-Match and mostly
+get a bodiless 304. Polling was chosen over Server-Sent Events on purpose: a thousand
+delegates holding a stream open would each pin one of waitress's few worker threads,
+while a 304 costs one small query and frees the thread at once.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..i18n import format_day
+from ..models import AgendaItem, utcnow
+from ..services import congress as congress_service
+from ..services import stage as stage_service
+from ..services.congress import StageState
+from .organiser import organiser_required
 
 bp = Blueprint("stage", __name__)
+
+POLL_INTERVAL_MS = 5000
+
+
+def _congress_or_404():
+    """The congress this instance serves; 404 until one is set up."""
+    congress = congress_service.get_congress()
+    if congress is None:
+        abort(404)
+    return congress
+
+
+def _stage(congress) -> StageState:
+    """On stage now: the organisers' choice, or else the clock."""
+    return congress_service.on_stage(congress, utcnow(), current_app.config["CONGRESS_TIMEZONE"])
+
+
+def _version(congress) -> str:
+    return stage_service.live_version(congress, utcnow(), str(get_locale()))
+
+
+def poll_interval() -> int:
+    """How often pages ask /stage.json, in milliseconds (tests make it shorter)."""
+    return int(current_app.config.get("STAGE_POLL_INTERVAL_MS", POLL_INTERVAL_MS))
+
+
+@bp.app_context_processor
+def stage_context() -> dict:
+    """What the live parts of the home and programme pages need to poll."""
+    return {"stage_poll_interval": poll_interval}
+
+
+def _item_json(item: AgendaItem | None, same_day_as: AgendaItem | None = None) -> dict | None:
+    if item is None:
+        return None
+    starts_at = item.starts_at.strftime("%H:%M") if item.starts_at else None
+    other_day = same_day_as is None or same_day_as.session.date != item.session.date
+    return {
+        "id": item.id,
+        "title": item.title,
+        "presenter": item.presenter,
+        "starts_at": starts_at,
+        "day": format_day(item.session.date) if other_day else "",
+    }
+
+
+def stage_json(stage: StageState) -> dict:
+    """The stage as data. Only documents anyone may open are listed, so the answer is the
+    same for every viewer (and safe for the public screen)."""
+    current = _item_json(stage.current)
+    if current is not None:
+        current["documents"] = [
+            {
+                "code": d.code,
+                "title": d.title,
+                "url": url_for("public.document", code=d.code),
+                "qr": url_for("public.document_qr", code=d.code, fmt="svg"),
+            }
+            for d in stage_service.public_documents(stage.current)
+        ]
+    return {"current": current, "next": _item_json(stage.next, stage.current)}
+
+
+# Live state ---------------------------------------------------------------------------
+
+
+@bp.get("/stage.json")
+def state():
+    """On stage now and next; 304 while nothing has moved since the caller's ETag."""
+    congress = _congress_or_404()
+    version = _version(congress)
+    if request.if_none_match.contains(version):
+        response = current_app.response_class(status=304)
+    else:
+        response = jsonify({**stage_json(_stage(congress)), "version": version})
+    response.set_etag(version)
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Cookie")  # the language of the dates
+    return response
+
+
+# The projector ------------------------------------------------------------------------
+
+
+@bp.get("/screen")
+def screen():
+    """The hall's projector: the item on stage and big QR codes of its public documents."""
+    congress = _congress_or_404()
+    stage = _stage(congress)
+    documents = stage_service.public_documents(stage.current) if stage.current else []
+    return render_template(
+        "stage/screen.html", congress=congress, stage=stage, documents=documents
+    )
+
+
+# The organisers' control ----------------------------------------------------------------
+
+
+@bp.get("/organiser/stage")
+@organiser_required
+def control():
+    """The programme with big buttons to say what is on stage; made for a phone."""
+    congress = _congress_or_404()
+    return render_template(
+        "stage/control.html", congress=congress, stage=_stage(congress),
+        items=stage_service.programme_order(congress),
+        flagged=bool(stage_service.flagged_ids(congress)), active="stage.control",
+    )
+
+
+def _back():
+    return redirect(url_for("stage.control"))
+
+
+def _on_stage_now(item: AgendaItem) -> None:
+    flash(_("On stage now: %(title)s", title=item.title), "success")
+
+
+@bp.post("/organiser/stage/<direction>")
+@organiser_required
+def move(direction: str):
+    """One tap: the next (or previous) item in the programme goes on stage."""
+    if direction not in (stage_service.NEXT, stage_service.PREVIOUS):
+        abort(404)
+    congress = _congress_or_404()
+    item = stage_service.step(congress, direction, current_user._get_current_object(),
+                              _stage(congress).current)
+    if item is None:
+        flash(_("This is the last item of the programme.") if direction == stage_service.NEXT
+              else _("This is the first item of the programme."), "info")
+    else:
+        _on_stage_now(item)
+    return _back()
+
+
+@bp.post("/organiser/stage/item/<int:item_id>")
+@organiser_required
+def put_on_stage(item_id: int):
+    """Put one chosen item on stage."""
+    congress = _congress_or_404()
+    item = db.session.get(AgendaItem, item_id)
+    if item is None:
+        abort(404)
+    stage_service.set_on_stage(congress, item, current_user._get_current_object())
+    _on_stage_now(item)
+    return _back()
+
+
+@bp.post("/organiser/stage/clear")
+@organiser_required
+def clear():
+    """Nobody chooses any more: the clock and the agenda's times decide what is on stage."""
+    congress = _congress_or_404()
+    stage_service.set_on_stage(congress, None, current_user._get_current_object())
+    flash(_("The stage now follows the clock."), "success")
+    return _back()

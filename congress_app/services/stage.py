@@ -1,0 +1,116 @@
+"""What is on stage: the organisers put an item there, move along the programme, or let
+the clock decide again.
+
+At most one item of a congress carries the on_stage flag. Every change clears all the
+congress's flags and sets one in the same transaction, so two organisers tapping at the
+same moment leave one item on stage (SQLite serialises the two writes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import AgendaItem, Congress, CongressSession, Document, User
+from .agenda import _commit
+from .documents import can_view
+from .errors import InputRefused
+
+NEXT, PREVIOUS = "next", "previous"
+
+
+def programme_order(congress: Congress) -> list[AgendaItem]:
+    """Every item of the congress in the order the programme prints them."""
+    return list(
+        db.session.scalars(
+            select(AgendaItem)
+            .join(CongressSession)
+            .where(CongressSession.congress_id == congress.id)
+            .order_by(
+                CongressSession.position,
+                CongressSession.date,
+                CongressSession.starts_at,
+                CongressSession.id,
+                AgendaItem.position,
+                AgendaItem.id,
+            )
+        )
+    )
+
+
+def flagged_ids(congress: Congress) -> list[int]:
+    """Ids of the items the organisers put on stage (one, or none)."""
+    return list(
+        db.session.scalars(
+            select(AgendaItem.id)
+            .join(CongressSession)
+            .where(CongressSession.congress_id == congress.id, AgendaItem.on_stage.is_(True))
+            .order_by(AgendaItem.id)
+        )
+    )
+
+
+def set_on_stage(congress: Congress, item: AgendaItem | None, user: User | None) -> None:
+    """Put `item` on stage, or with None let the clock decide again; one transaction."""
+    if item is not None and item.session.congress_id != congress.id:
+        raise InputRefused(_l("This agenda item does not exist."), 404)
+    congress_sessions = select(CongressSession.id).where(
+        CongressSession.congress_id == congress.id
+    )
+    # Writing first: the transaction takes SQLite's write lock before it reads anything,
+    # so a concurrent change waits for this one instead of interleaving with it.
+    db.session.execute(
+        update(AgendaItem)
+        .where(AgendaItem.session_id.in_(congress_sessions))
+        .values(on_stage=False),
+        execution_options={"synchronize_session": False},
+    )
+    if item is not None:
+        db.session.execute(
+            update(AgendaItem).where(AgendaItem.id == item.id).values(on_stage=True),
+            execution_options={"synchronize_session": False},
+        )
+        _commit(user, "stage.set", item, title=item.title)
+    else:
+        _commit(user, "stage.clear", congress)
+
+
+def step(
+    congress: Congress, direction: str, user: User | None, current: AgendaItem | None
+) -> AgendaItem | None:
+    """Move to the next or previous item from `current` (what is on stage now, by the flag
+    or the clock); None, and nothing changes, past either end of the programme."""
+    if direction not in (NEXT, PREVIOUS):
+        raise InputRefused(_l("Choose the next or the previous item."))
+    items = programme_order(congress)
+    if not items:
+        return None
+    if current is None or current not in items:
+        # Before the congress starts, "next" is the first item; "previous" has nowhere to go.
+        target = items[0] if direction == NEXT else None
+    else:
+        i = items.index(current) + (1 if direction == NEXT else -1)
+        target = items[i] if 0 <= i < len(items) else None
+    if target is None:
+        return None
+    set_on_stage(congress, target, user)
+    return target
+
+
+def public_documents(item: AgendaItem) -> list[Document]:
+    """The item's documents anyone may open, signed in or not: what a public screen shows."""
+    anyone = AnonymousUserMixin()
+    return [link.document for link in item.document_links if can_view(link.document, anyone)]
+
+
+def live_version(congress: Congress, now: datetime, language: str = "") -> str:
+    """A cheap tag for the stage as phones see it: the flagged item and the minute (the
+    clock moves the stage too), so polling phones cost one small query while nothing moves."""
+    flags = ",".join(str(i) for i in flagged_ids(congress))
+    minute = now.strftime("%Y-%m-%dT%H:%M")
+    return hashlib.sha256(f"{congress.id}|{flags}|{minute}|{language}".encode()).hexdigest()[:20]
