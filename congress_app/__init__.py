@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import cli, i18n, web
     from .extensions import csrf, db, limiter, login_manager, migrate
-    from .models.base import render_migration_type
+    from .models.base import include_in_autogenerate, render_migration_type
 
     db.init_app(app)
     migrate.init_app(
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         directory=str(ROOT / "migrations"),
         render_as_batch=True,
         render_item=render_migration_type,
+        include_name=include_in_autogenerate,
     )
     csrf.init_app(app)
     login_manager.init_app(app)

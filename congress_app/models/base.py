@@ -35,3 +35,8 @@ def render_migration_type(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     return False
+
+
+def include_in_autogenerate(name, type_, parent_names) -> bool:
+    """Autogenerate leaves the FTS5 search index (built by its own migration) alone."""
+    return not (type_ == "table" and name is not None and name.startswith("document_search"))
