@@ -57,6 +57,8 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+    # Page images of uploaded documents: "background" (after the upload), "sync" or "on-demand".
+    "PAGE_RENDERING": "background",
     # Flask-Limiter: named explicitly, so it neither warns nor keeps a value from another app.
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",

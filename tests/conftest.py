@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
-from congress_app import create_app
+from congress_app import create_app, pages
 from congress_app.extensions import db
 from congress_app.models import AgendaItem, Congress, CongressSession, Role, User
 from congress_app.services import documents as document_service
@@ -36,6 +36,9 @@ def _config(tmp: Path, db_file: Path) -> dict:
         "PUBLIC_BASE_URL": BASE_URL,
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
         "CONGRESS_TIMEZONE": "Asia/Ho_Chi_Minh",
+        # Most tests upload documents without looking at page images; the reader tests
+        # switch to "sync" or "background" themselves.
+        "PAGE_RENDERING": "on-demand",
     }
 
 
@@ -58,6 +61,7 @@ def app(tmp_path, migrated_db):
     app = create_app(_config(tmp_path, db_file))
     with app.app_context():
         yield app
+        pages.stop_rendering()
         db.session.remove()
         db.engine.dispose()
 

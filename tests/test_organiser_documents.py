@@ -228,7 +228,7 @@ BAD_UPLOADS = {
     "not a PDF": ({"data": b"Just some text, not a PDF at all.\n" * 20}, 400,
                   "This file is not a PDF"),
     "empty file": ({"data": b""}, 400, "The file is empty."),
-    "no file": ({}, 400, "Choose the PDF file to upload."),
+    "no file": ({}, 400, "Choose the file to upload."),
     "folder in the name": ({"filename": "../../instance/secret_key.pdf"}, 400,
                            "must not contain folder parts"),
     "control character": ({"filename": "Báo cáo\x07.pdf"}, 400, "not allowed"),

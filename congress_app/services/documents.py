@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import secrets
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from sqlalchemy import func, select
 
+from .. import pages as page_images
 from ..extensions import db
 from ..models import Congress, Document, DocumentCategory, DocumentVersion, User, Visibility
 from ..models.base import utcnow
@@ -27,6 +30,12 @@ CODE_LENGTH = 6
 TITLE_MAX = 300
 FILENAME_MAX = 255
 PDF_MIME = "application/pdf"
+# Photos and scans of a page: checked from the bytes, never from the name.
+IMAGE_TYPES = {"JPEG": ("image/jpeg", (".jpg", ".jpeg")), "PNG": ("image/png", (".png",))}
+EXTENSIONS = {PDF_MIME: (".pdf",), **dict(IMAGE_TYPES.values())}
+IMAGE_MAX_PIXELS = 50_000_000
+NOT_A_DOCUMENT = _l("This file is not a PDF, JPEG or PNG image. "
+                    "Upload a PDF, JPEG or PNG file.")
 
 
 @dataclass(frozen=True)
@@ -74,8 +83,11 @@ def clean_title(raw: str | None) -> str:
     return title
 
 
-def clean_filename(raw: str | None) -> str:
-    """Refuse names that try to leave their folder or hide characters; keep Vietnamese ones."""
+def clean_filename(raw: str | None, mime_type: str = PDF_MIME) -> str:
+    """Refuse names that try to leave their folder or hide characters; keep Vietnamese ones.
+
+    The name ends with an extension of its type (.pdf, .jpg/.jpeg, .png), added if missing.
+    """
     name = unicodedata.normalize("NFC", raw or "")
     if not name.strip():
         raise InputRefused(_l("The file has no name."), field="file")
@@ -94,8 +106,9 @@ def clean_filename(raw: str | None) -> str:
             field="file",
         )
     name = name.strip()
-    if not name.lower().endswith(".pdf"):
-        name += ".pdf"
+    extensions = EXTENSIONS.get(mime_type, (".pdf",))
+    if not name.lower().endswith(extensions):
+        name += extensions[0]
     return name
 
 
@@ -106,9 +119,7 @@ def inspect_pdf(staged: StagedFile) -> tuple[int, str]:
     with staged.path.open("rb") as fh:
         head = fh.read(1024)
     if b"%PDF-" not in head:
-        raise InputRefused(
-            _l("This file is not a PDF. Please upload the document as a PDF file."), field="file"
-        )
+        raise InputRefused(NOT_A_DOCUMENT, field="file")
     try:
         # pypdf reports recoverable damage through logging; a scan should not flood the log.
         logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -129,15 +140,67 @@ def inspect_pdf(staged: StagedFile) -> tuple[int, str]:
     return pages, unicodedata.normalize("NFC", text)
 
 
+def inspect_image(staged: StagedFile) -> str:
+    """The MIME type of an uploaded JPEG or PNG; refuse anything else, animations, giants."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns below twice its own limit; ours is lower and firm.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(staged.path) as image:
+                kind = image.format
+                if kind not in IMAGE_TYPES:
+                    raise InputRefused(NOT_A_DOCUMENT, field="file")
+                if getattr(image, "n_frames", 1) > 1:
+                    raise InputRefused(
+                        _l("Animated images cannot be documents. Upload a PDF, JPEG or PNG "
+                           "file."), field="file")
+                width, height = image.size
+                if width * height > IMAGE_MAX_PIXELS:
+                    raise _image_too_large()
+                image.verify()
+            with Image.open(staged.path) as image:
+                image.load()  # verify() does not decode: a truncated file fails only here
+    except InputRefused:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise _image_too_large() from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise InputRefused(
+            _l("This image is damaged and cannot be read. Upload a PDF, JPEG or PNG file."),
+            field="file",
+        ) from None
+    return IMAGE_TYPES[kind][0]
+
+
+def _image_too_large() -> InputRefused:
+    return InputRefused(
+        _l("This image is too large (at most %(max)d megapixels).",
+           max=IMAGE_MAX_PIXELS // 1_000_000),
+        field="file",
+    )
+
+
+def inspect_upload(staged: StagedFile) -> tuple[str, int, str]:
+    """(MIME type, pages, text) of an upload: a PDF, or a JPEG/PNG as a one-page document."""
+    if staged.size == 0:
+        raise InputRefused(_l("The file is empty."), field="file")
+    with staged.path.open("rb") as fh:
+        head = fh.read(1024)
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        return inspect_image(staged), 1, ""
+    pages, text = inspect_pdf(staged)
+    return PDF_MIME, pages, text
+
+
 def _store_upload(
     document: Document, upload: Upload, user: User | None, note: str, store: FileStore
 ) -> DocumentVersion:
     """Check the bytes, commit them to the store, then add the version row."""
-    filename = clean_filename(upload.filename)
+    clean_filename(upload.filename)  # a bad name is refused before the bytes are read
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     try:
         with store.staged(upload.stream, max_size=limit) as staged:
-            pages, text = inspect_pdf(staged)
+            mime_type, pages, text = inspect_upload(staged)
             stored = store.commit(staged)
     except FileTooLarge:
         raise InputRefused(_l("The file is larger than the upload limit."), 413, "file") from None
@@ -152,8 +215,8 @@ def _store_upload(
     version = DocumentVersion(
         number=number,
         sha256=stored.sha256,
-        original_filename=filename,
-        mime_type=PDF_MIME,
+        original_filename=clean_filename(upload.filename, mime_type),
+        mime_type=mime_type,
         size=stored.size,
         pages=pages,
         text=text,
@@ -210,6 +273,7 @@ def create_document(
     except BaseException:
         db.session.rollback()
         raise
+    _schedule_page_images(document.current_version)
     return document
 
 
@@ -231,7 +295,17 @@ def replace_file(
     except BaseException:
         db.session.rollback()
         raise
+    _schedule_page_images(version)
     return version
+
+
+def _schedule_page_images(version: DocumentVersion) -> None:
+    """The upload is committed: have the reader's page images made, without waiting for them."""
+    try:
+        page_images.schedule_rendering(version.sha256, version.mime_type, version.pages)
+    except Exception:
+        # The document is saved; pages missing from the cache are rendered when asked for.
+        current_app.logger.exception("could not schedule the page images of %s", version.sha256)
 
 
 def update_document(

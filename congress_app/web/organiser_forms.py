@@ -157,7 +157,7 @@ class DocumentUploadForm(DocumentDetailsForm):
     """A new document: its details and its PDF file."""
 
     file = FileField(
-        _l("PDF file"), validators=[FileRequired(_l("Choose the PDF file to upload."))]
+        _l("File"), validators=[FileRequired(_l("Choose the file to upload."))]
     )
 
 
@@ -165,7 +165,7 @@ class ReplaceFileForm(FlaskForm):
     """A new version of a document's file."""
 
     file = FileField(
-        _l("New PDF file"), validators=[FileRequired(_l("Choose the PDF file to upload."))]
+        _l("New file"), validators=[FileRequired(_l("Choose the file to upload."))]
     )
     note = StringField(
         _l("What changed (optional)"),

@@ -14,11 +14,13 @@ from flask import (
 )
 from flask_login import AnonymousUserMixin, current_user
 
+from .. import pages as page_images
 from ..labels import CATEGORY_LABELS
-from ..models import Document, utcnow
+from ..models import Document, Visibility, utcnow
 from ..qr import QR_FORMATS, document_url, qr_image, qr_payload
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..storage import file_store
 from .files import send_version
 
 bp = Blueprint("public", __name__)
@@ -128,19 +130,115 @@ def upper_case_url(code: str, rest: str = ""):
 
 @bp.get("/d/<code>")
 def document(code: str):
+    """The reader: the pages as images (or the text, bigger), and the original file a tap away."""
     document = _document_or_error(code)
     if code != document.code:
-        return redirect(url_for("public.document", code=document.code), 301)
+        return redirect(url_for("public.document", code=document.code, **request.args), 301)
     items = [link.item for link in document.agenda_links]
     items.sort(key=lambda i: (i.session.position, i.position))
+    version = document.current_version
     return render_template(
         "public/document.html",
         congress=document.congress,
         document=document,
-        version=document.current_version,
+        version=version,
         items=items,
         share_url=document_url(current_app.config["PUBLIC_BASE_URL"], document.code),
+        pages=_reader_pages(version) if version else [],
+        text_pages=_text_pages(version) if version else [],
+        start_page=_positive_int(request.args.get("page")),
+        # An old link (?v=2) or an old tab: tell the reader the document has changed since.
+        outdated=_is_older(request.args.get("v"), version),
+        text_mode=request.args.get("mode") == "text",
     )
+
+
+def _positive_int(raw: str | None) -> int | None:
+    """A page or version number from the query string; anything else is ignored."""
+    if raw is None or not raw.isdigit() or len(raw) > 6:
+        return None
+    return int(raw) or None
+
+
+def _is_older(seen: str | None, version) -> bool:
+    """Whether a link or tab names a version before the current one."""
+    number = _positive_int(seen)
+    return version is not None and number is not None and number < version.number
+
+
+def _reader_pages(version) -> list[dict]:
+    """Each page's number and box (so the page never jumps while the images load)."""
+    try:
+        sizes = page_images.page_sizes(
+            version.sha256, version.mime_type, file_store().path_for(version.sha256)
+        )
+    except Exception:
+        current_app.logger.exception("no page sizes for %s", version.sha256)
+        sizes = [(595, 842)] * version.pages  # A4 portrait: the usual congress document
+    return [
+        {"n": n, "width": page_images.WIDTHS[-1],
+         "height": round(page_images.WIDTHS[-1] * h / w) if w else 0}
+        for n, (w, h) in enumerate(sizes[: version.pages], start=1)
+    ]
+
+
+def _text_pages(version) -> list[list[str]]:
+    """The extracted text, page by page, as paragraphs to reflow.
+
+    PDF text comes as the printed lines; a line ends its paragraph when it is blank, ends a
+    sentence, or is clearly shorter than the page's full lines (a heading, a last line).
+    """
+    pages = []
+    for page_text in version.text.split("\f") if version.text.strip() else []:
+        lines = [" ".join(line.split()) for line in page_text.splitlines()]
+        full = max((len(line) for line in lines), default=0)
+        paragraphs, current = [], []
+        for line in lines:
+            if line:
+                current.append(line)
+            if current and (not line or line.endswith((".", ":", ";", "!", "?"))
+                            or len(line) < 0.6 * full):
+                paragraphs.append(" ".join(current))
+                current = []
+        if current:
+            paragraphs.append(" ".join(current))
+        pages.append(paragraphs)
+    return pages
+
+
+@bp.get("/d/<code>/pages/<int:n>.webp")
+def document_page_image(code: str, n: int):
+    """One page as a WebP picture, from the cache, or rendered now if the worker is behind."""
+    width = request.args.get("w", type=int) or page_images.WIDTHS[-1]
+    if width not in page_images.WIDTHS:
+        abort(404)
+    document = _document_or_error(code)
+    version = document.current_version
+    if version is None or not 1 <= n <= version.pages:
+        abort(404)
+    path = page_images.page_path(version.sha256, width, n)
+    if not path.is_file():
+        source = file_store().path_for(version.sha256)
+        if not source.is_file():
+            abort(404)
+        try:
+            page_images.render_page(version.sha256, version.mime_type, source, n)
+        except page_images.PageNotRendered:
+            current_app.logger.exception("page %d of %s cannot be rendered", n, version.sha256)
+            abort(404)
+    response = send_file(path, mimetype="image/webp", conditional=True,
+                         etag=f"{version.sha256}-{n}-{width}", max_age=0)
+    if request.args.get("v") == version.sha256[:12]:
+        # The reader's URLs carry the file's hash: a new version means new URLs.
+        response.cache_control.max_age = 31536000
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+    if document.visibility == Visibility.PUBLIC and document.published:
+        response.cache_control.public = True
+    else:
+        response.cache_control.private = True
+    return response
 
 
 @bp.get("/d/<code>/file")

@@ -1,0 +1,149 @@
+/* The document reader, enhanced: a page counter that follows scrolling, jump to a page
+   (also from ?page=N), the Pages/Text switch, text size and contrast remembered on this
+   phone, and a notice when the document changed since this phone last opened it.
+   The page works without this script; every text comes from the page itself. */
+(function () {
+  "use strict";
+
+  var reader = document.getElementById("reader");
+  if (!reader) return;
+  var code = reader.dataset.code;
+  var version = parseInt(reader.dataset.version, 10);
+  var total = parseInt(reader.dataset.pages, 10);
+  var body = reader.querySelector(".reader-body");
+  var pagesView = document.getElementById("pages-view");
+  var textView = document.getElementById("text-view");
+  var counter = document.getElementById("page-counter");
+  var counterLabel = counter.dataset.label;
+  var tools = document.getElementById("text-tools");
+  var sizeOutput = document.getElementById("text-size");
+  var contrastButton = document.getElementById("contrast");
+  var modeButtons = reader.querySelectorAll("[data-mode]");
+  var SIZES = [100, 120, 140, 160, 180, 200];
+
+  function load(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+  function save(key, value) {
+    try { window.localStorage.setItem(key, String(value)); } catch (e) { /* private mode */ }
+  }
+
+  // Newer version: this phone saw an older one the last time it opened this code.
+  var seen = parseInt(load("reader.version." + code), 10);
+  if (seen && seen < version) document.getElementById("newer-notice").hidden = false;
+  save("reader.version." + code, version);
+
+  // Pages or text: the query string wins, then what this phone chose last time.
+  function anchors() {
+    return (isText() ? textView : pagesView).querySelectorAll("[data-page]");
+  }
+  function isText() { return !textView.hidden; }
+  function setMode(mode, remember) {
+    var text = mode === "text";
+    textView.hidden = !text;
+    pagesView.hidden = text;
+    tools.hidden = !text;
+    body.classList.toggle("is-text", text);
+    modeButtons.forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.dataset.mode === mode));
+    });
+    if (remember) save("reader.mode", mode);
+    updateCounter();
+  }
+  modeButtons.forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      var page = currentPage();
+      setMode(button.dataset.mode, true);
+      goTo(page, false);
+    });
+  });
+
+  // Text size (100–200 %) and contrast, remembered on this phone.
+  var step = Math.min(Math.max(parseInt(load("reader.textSize"), 10) || 0, 0), SIZES.length - 1);
+  function applySize() {
+    textView.style.setProperty("--text-scale", SIZES[step] / 100);
+    sizeOutput.textContent = SIZES[step] + "%";
+    tools.querySelector('[data-size="-1"]').disabled = step === 0;
+    tools.querySelector('[data-size="1"]').disabled = step === SIZES.length - 1;
+  }
+  tools.querySelectorAll("[data-size]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var page = currentPage();
+      step = Math.min(Math.max(step + parseInt(button.dataset.size, 10), 0), SIZES.length - 1);
+      save("reader.textSize", step);
+      applySize();
+      goTo(page, false);
+    });
+  });
+  function applyContrast(on) {
+    textView.classList.toggle("high-contrast", on);
+    contrastButton.setAttribute("aria-pressed", String(on));
+  }
+  contrastButton.addEventListener("click", function () {
+    var on = contrastButton.getAttribute("aria-pressed") !== "true";
+    save("reader.contrast", on ? "1" : "0");
+    applyContrast(on);
+  });
+
+  // The counter: the last page whose top is above the upper third of the screen.
+  function currentPage() {
+    var list = anchors();
+    var line = window.innerHeight / 3;
+    var lo = 0, hi = list.length - 1, found = 0;
+    while (lo <= hi) {  // pages are in order: binary search, even for 2,000 of them
+      var mid = (lo + hi) >> 1;
+      if (list[mid].getBoundingClientRect().top <= line) { found = mid; lo = mid + 1; }
+      else hi = mid - 1;
+    }
+    return list.length ? parseInt(list[found].dataset.page, 10) : 1;
+  }
+  function updateCounter() {
+    counter.textContent = counterLabel.replace("{n}", currentPage());
+  }
+  var ticking = false;
+  window.addEventListener("scroll", function () {
+    if (ticking) return;
+    ticking = true;
+    window.requestAnimationFrame(function () { ticking = false; updateCounter(); });
+  }, { passive: true });
+  window.addEventListener("resize", updateCounter);
+
+  function goTo(page, smooth) {
+    var list = anchors();
+    if (!list.length || !(page >= 1)) return;
+    var index = Math.min(page, list.length) - 1;
+    var target = list[index];
+    while (index > 0 && parseInt(target.dataset.page, 10) > page) target = list[--index];
+    var bar = reader.querySelector(".reader-bar").offsetHeight;
+    var top = target.getBoundingClientRect().top + window.pageYOffset - bar - 8;
+    window.scrollTo({ top: top, behavior: smooth ? "smooth" : "auto" });
+    updateCounter();
+  }
+  document.getElementById("jump").addEventListener("submit", function (event) {
+    var input = document.getElementById("jump-page");
+    var page = parseInt(input.value, 10);
+    event.preventDefault();
+    if (page >= 1 && page <= total) {
+      goTo(page, true);
+      var url = new URL(window.location.href);
+      url.searchParams.set("page", page);
+      window.history.replaceState(null, "", url);
+      input.blur();
+    } else {
+      input.focus();
+    }
+  });
+
+  var params = new URLSearchParams(window.location.search);
+  var mode = params.get("mode") || load("reader.mode");
+  setMode(mode === "text" ? "text" : "pages", false);
+  applySize();
+  applyContrast(load("reader.contrast") === "1");
+  var start = parseInt(reader.dataset.startPage, 10);
+  if (start >= 1 && start <= total) {
+    goTo(start, false);  // the <img> boxes have their sizes: nothing above it will move
+  } else {
+    updateCounter();
+  }
+})();

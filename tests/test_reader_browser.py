@@ -1,0 +1,99 @@
+"""The reader on a phone, for real: headless Debian Chromium at a 360 × 740 viewport."""
+
+from __future__ import annotations
+
+import pytest
+
+from congress_app import pages as page_images
+
+pytestmark = pytest.mark.browser
+
+TEXT = "Nghị quyết Đại hội đại biểu Đảng bộ phường"
+
+
+@pytest.fixture(autouse=True)
+def sync_rendering(app):
+    app.config["PAGE_RENDERING"] = "sync"
+    yield
+    page_images.stop_rendering()
+
+
+def _text_size(phone) -> float:
+    return phone.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('#text-view p')).fontSize)"
+    )
+
+
+def test_a_delegate_reads_the_pages_then_the_text_in_bigger_letters(
+    live_server, phone, make_document, pdf_bytes
+):
+    document = make_document(title=TEXT, pdf=pdf_bytes(TEXT, 6))
+    phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
+    phone.goto(f"{live_server}/d/{document.code}")
+
+    first = phone.get_by_alt_text("Page 1 of 6")
+    first.scroll_into_view_if_needed()
+    phone.wait_for_function(
+        "document.querySelector('#page-1 img').complete && "
+        "document.querySelector('#page-1 img').naturalWidth > 0"
+    )
+    # A 2× screen 360 px wide picks the 960 px image from the srcset.
+    assert phone.evaluate("document.querySelector('#page-1 img').currentSrc").endswith("w=960")
+    box = first.bounding_box()
+    assert box["width"] >= 350 and box["x"] >= 0  # edge to edge, no sideways scrolling
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+    counter = phone.locator("#page-counter")
+    assert counter.inner_text() == "Page 1 / 6"
+    phone.locator("#page-4").scroll_into_view_if_needed()
+    phone.evaluate("window.scrollBy(0, 200)")
+    phone.wait_for_function("document.querySelector('#page-counter').textContent !== "
+                            "'Page 1 / 6'")
+    assert counter.inner_text() in ("Page 4 / 6", "Page 5 / 6")
+
+    phone.get_by_role("button", name="Text", exact=True).click()
+    assert phone.get_by_role("button", name="Text", exact=True).get_attribute(
+        "aria-pressed") == "true"
+    assert phone.locator("#text-view").is_visible()
+    assert phone.locator("#pages-view").is_hidden()
+    assert TEXT in phone.locator("#text-view").inner_text()
+    before = _text_size(phone)
+    larger = phone.get_by_role("button", name="Larger text")
+    larger.click()
+    larger.click()
+    assert _text_size(phone) == pytest.approx(before * 1.4, rel=0.02)
+    assert phone.locator("#text-size").inner_text() == "140%"
+
+    phone.reload()
+    assert phone.locator("#text-view").is_visible()  # the mode is remembered too
+    assert _text_size(phone) == pytest.approx(before * 1.4, rel=0.02)
+
+
+def test_a_link_to_a_page_opens_the_reader_at_that_page(live_server, phone, make_document,
+                                                       pdf_bytes):
+    document = make_document(pdf=pdf_bytes(TEXT, 8))
+    phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
+    phone.goto(f"{live_server}/d/{document.code}?page=6")
+    assert phone.locator("#page-counter").inner_text() == "Page 6 / 8"
+    top = phone.evaluate("document.getElementById('page-6').getBoundingClientRect().top")
+    assert 0 <= top < 200
+
+
+def test_a_phone_that_saw_an_older_version_is_told_about_the_new_one(
+    live_server, phone, make_document, pdf_bytes
+):
+    import io
+
+    from congress_app.services import documents as document_service
+
+    document = make_document(pdf=pdf_bytes(TEXT, 1))
+    phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
+    phone.goto(f"{live_server}/d/{document.code}")
+    notice = phone.get_by_text("A newer version of this document is available")
+    assert notice.is_hidden()
+    document_service.replace_file(
+        document, document_service.Upload(io.BytesIO(pdf_bytes("Bản mới", 1)), "moi.pdf"))
+    phone.reload()
+    assert notice.is_visible()
+    phone.reload()
+    assert notice.is_hidden()  # told once
