@@ -179,9 +179,9 @@ def test_the_reader_says_when_the_document_was_updated(client, make_document, pd
     client.set_cookie("lang", "en")
     html = client.get(f"/d/{document.code}").get_data(as_text=True)
     assert re.search(r"Updated at \d{1,2} \w{3} \d{4}, \d\d:\d\d · version 3", html)
-    client.set_cookie("lang", "vi")  # the msgid until the translator's turn; the date is local
+    client.set_cookie("lang", "vi")
     html = client.get(f"/d/{document.code}").get_data(as_text=True)
-    assert re.search(r"\d\d:\d\d, \d{1,2}/\d{1,2}/\d{4} · version 3", html)
+    assert re.search(r"Cập nhật lúc \d\d:\d\d, \d{1,2}/\d{1,2}/\d{4} · phiên bản 3", html)
 
 
 def test_text_mode_shows_the_extracted_text_page_by_page(client, make_document, pdf_bytes):

@@ -25,7 +25,8 @@ def resolution(make_document, pdf_bytes):
 
 
 def search_page(client, query: str) -> str:
-    response = client.get("/search", query_string={"q": query})
+    """The results page in English, whose messages these tests read."""
+    response = client.get("/search", query_string={"q": query, "lang": "en"})
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
@@ -256,3 +257,11 @@ def test_searching_on_a_phone_fits_the_screen(live_server, phone, resolution):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     link = phone.locator(f'a[href="/d/{resolution.code}?page=1"]')
     assert link.bounding_box()["height"] >= 44
+
+
+def test_the_results_page_speaks_vietnamese_by_default(client, make_document):
+    make_document(title="Dự thảo Nghị quyết Đại hội")
+    html = client.get("/search", query_string={"q": "nghi quyet"}).get_data(as_text=True)
+    assert "Tìm thấy 1 tài liệu" in html
+    empty = client.get("/search", query_string={"q": "khongcotu"}).get_data(as_text=True)
+    assert "Không có tài liệu nào khớp với “khongcotu”" in empty
