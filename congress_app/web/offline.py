@@ -1,0 +1,133 @@
+"""Reading without the network: the service worker, the web app manifest, the offline page,
+and the list of what "Save all documents" stores on this phone."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, make_response, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import pages as page_images
+from ..services import congress as congress_service
+from ..services import documents as document_service
+
+bp = Blueprint("offline", __name__)
+
+THEME_COLOUR = "#a4161a"  # --red in app.css
+ICONS = (
+    ("icon-192.png", "192x192", "image/png"),
+    ("icon-512.png", "512x512", "image/png"),
+    ("icon.svg", "any", "image/svg+xml"),
+)
+# A page image at 480 px not rendered yet: about what a text page weighs as WebP.
+PAGE_IMAGE_ESTIMATE = 40_000
+# The reader page's HTML: the frame plus the document's text, which it carries.
+READER_PAGE_OVERHEAD = 12_000
+# What the service worker keeps; a change to any of them must reach phones (see sw.js).
+CACHED_ASSETS = ("css/*.css", "js/*.js", "fonts/be-vietnam-pro/*.woff2", "img/icon*")
+
+
+def _assets_version(static: Path) -> str:
+    """A hash of the cached assets: it changes sw.js, so phones fetch the new files."""
+    digest = hashlib.sha256()
+    for pattern in CACHED_ASSETS:
+        for path in sorted(static.glob(pattern)):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, from the site root so that its scope is the whole site."""
+    static = Path(current_app.static_folder)
+    script = (static / "js" / "sw.js").read_text(encoding="utf-8")
+    script = script.replace("__ASSETS_VERSION__", _assets_version(static))
+    response = make_response(script)
+    response.mimetype = "text/javascript"
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def web_app_manifest():
+    """What a phone needs to put the congress on its home screen."""
+    congress = congress_service.get_congress()
+    manifest = {
+        "name": congress.organisation if congress else "congress_app",
+        "short_name": _("Congress"),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": THEME_COLOUR,
+        "icons": [
+            {"src": url_for("static", filename=f"img/{name}"), "sizes": sizes, "type": kind}
+            for name, sizes, kind in ICONS
+        ],
+    }
+    response = jsonify(manifest)
+    response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline_page():
+    """Shown by the service worker for a page this phone never saved (no personal data)."""
+    return render_template("offline/offline.html")
+
+
+def _page_image_size(sha256: str, n: int) -> int:
+    """The 480 px page image's size on disk, or an estimate if it is not rendered yet."""
+    path = page_images.page_path(sha256, 480, n)
+    return path.stat().st_size if path.is_file() else PAGE_IMAGE_ESTIMATE
+
+
+def _saved_document(document) -> dict:
+    """One document's URLs to save, with their sizes in bytes."""
+    version = document.current_version
+    v = version.sha256[:12]
+    urls = [
+        {"url": url_for("public.document", code=document.code),
+         "bytes": READER_PAGE_OVERHEAD + len(version.text.encode())},
+        {"url": url_for("public.document_file", code=document.code), "bytes": version.size},
+    ]
+    urls += [
+        {"url": url_for("public.document_page_image", code=document.code, n=n, v=v, w=480),
+         "bytes": _page_image_size(version.sha256, n)}
+        for n in range(1, version.pages + 1)
+    ]
+    return {
+        "code": document.code,
+        "title": document.title,
+        "version": version.number,
+        "urls": urls,
+        "bytes": sum(u["bytes"] for u in urls),
+    }
+
+
+@bp.get("/offline/manifest.json")
+def saved_documents():
+    """Every document this visitor may see, with what to save for reading it offline."""
+    congress = congress_service.get_congress()
+    documents = document_service.list_documents(congress, current_user) if congress else []
+    saved = [_saved_document(d) for d in documents if d.current_version is not None]
+    total = sum(d["bytes"] for d in saved)
+    response = jsonify(
+        {
+            "pages": [url_for("public.home"), url_for("public.programme"),
+                      url_for("public.documents")],
+            "documents": saved,
+            "count": len(saved),
+            "total_bytes": total,
+            "total_mb": round(total / 1_000_000, 1),
+        }
+    )
+    # Who is asking decides what is listed: no shared or stored copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,166 @@
+/* The service worker: the congress keeps working when the hall's Wi-Fi does not.
+   Served by the app at /sw.js (scope: the whole site); __ASSETS_VERSION__ is replaced by a
+   hash of the cached assets, so a changed CSS or JS file installs a new worker.
+
+   - Assets under /static/: cache-first, precached on install.
+   - Pages (/, /programme, /documents, /d/<CODE>): network-first with a short timeout, then
+     the saved copy; every good answer replaces the saved copy, so a changed document is
+     updated the next time the phone is online.
+   - Page images with ?v=<hash>: cache-first (a new version has new URLs); if this width
+     was never saved, another width of the same page will do.
+   - /d/<CODE>/file: network-first, then the saved copy.
+   - Anything else (organisers, check-in, sign-in, card links, the stage, search, POSTs) is
+     never touched: it goes to the network as if there were no service worker.
+   Nothing answered with Cache-Control: no-store is ever saved. */
+"use strict";
+
+var VERSION = "__ASSETS_VERSION__";
+var PREFIX = "congress-";
+var ASSETS = PREFIX + "assets-" + VERSION;
+// Pages and documents may be delegates-only: offline.js deletes these two on sign-out.
+var PAGES = PREFIX + "pages-v1";
+var MEDIA = PREFIX + "media-v1";
+var NETWORK_TIMEOUT = 4000; // ms: on a crowded hall Wi-Fi, a saved copy now beats a wait
+var OFFLINE_PAGE = "/offline";
+
+var FONTS = ["latin", "latin-ext", "vietnamese"].reduce(function (all, subset) {
+  return all.concat([400, 600, 700].map(function (weight) {
+    return "/static/fonts/be-vietnam-pro/be-vietnam-pro-" + subset + "-" + weight +
+      "-normal.woff2";
+  }));
+}, []);
+var PRECACHE = [
+  "/static/css/fonts.css", "/static/css/app.css", "/static/css/reader.css",
+  "/static/js/reader.js", "/static/js/stage.js", "/static/js/offline.js",
+  "/static/img/icon.svg", "/static/img/icon-192.png", "/static/img/icon-512.png",
+  OFFLINE_PAGE
+].concat(FONTS);
+
+var PAGE_PATH = /^\/(programme|documents|d\/[0-9A-Z]+)?$/;
+var IMAGE_PATH = /^\/d\/[0-9A-Z]+\/pages\/\d+\.webp$/;
+var FILE_PATH = /^\/d\/[0-9A-Z]+\/file$/;
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(
+    caches.open(ASSETS)
+      .then(function (cache) { return cache.addAll(PRECACHE); })
+      .then(function () { return self.skipWaiting(); })
+  );
+});
+
+// Old asset caches (an earlier VERSION) go; pages and media stay across updates.
+self.addEventListener("activate", function (event) {
+  var keep = [ASSETS, PAGES, MEDIA];
+  event.waitUntil(
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (name) {
+        return name.indexOf(PREFIX) === 0 && keep.indexOf(name) === -1;
+      }).map(function (name) { return caches.delete(name); }));
+    }).then(function () { return self.clients.claim(); })
+  );
+});
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  var path = url.pathname;
+  if (path.indexOf("/static/") === 0) {
+    event.respondWith(cacheFirst(request, ASSETS));
+  } else if (IMAGE_PATH.test(path) && url.searchParams.get("v")) {
+    event.respondWith(pageImage(request, url));
+  } else if (FILE_PATH.test(path)) {
+    event.respondWith(networkFirst(request, MEDIA, 0));
+  } else if (PAGE_PATH.test(path)) {
+    event.respondWith(networkFirst(request, PAGES, NETWORK_TIMEOUT));
+  } else if (request.mode === "navigate" && !isPrivate(path)) {
+    // A page that is never saved (search, …): the network, or the offline page.
+    event.respondWith(fetch(request).catch(offlinePage));
+  }
+});
+
+// Sign-in, organisers, check-in, card links: never answered by the worker, even offline.
+function isPrivate(path) {
+  return /^\/(organiser|checkin|login|logout|delegate|k|K)(\/|$)/.test(path);
+}
+
+function storable(response) {
+  return response && response.status === 200 && response.type === "basic" &&
+    !/no-store/i.test(response.headers.get("Cache-Control") || "");
+}
+
+function save(cacheName, request, response) {
+  if (!storable(response)) return Promise.resolve();
+  var copy = response.clone();
+  return caches.open(cacheName).then(function (cache) { return cache.put(request, copy); });
+}
+
+function cacheFirst(request, cacheName) {
+  return caches.match(request).then(function (saved) {
+    return saved || fetch(request).then(function (response) {
+      return save(cacheName, request, response).then(function () { return response; });
+    });
+  });
+}
+
+// Network first; the saved copy if the network fails, or is slower than `timeout` (0: no
+// limit). A late answer still replaces the saved copy for next time.
+function networkFirst(request, cacheName, timeout) {
+  var network = fetch(request).then(function (response) {
+    return save(cacheName, request, response).then(function () { return response; });
+  });
+  var fallback = function () {
+    return findSaved(request).then(function (saved) {
+      if (saved) return saved;
+      return network.catch(function () {
+        return request.mode === "navigate" ? offlinePage() : Response.error();
+      });
+    });
+  };
+  if (!timeout) return network.catch(fallback);
+  return new Promise(function (resolve) {
+    var settled = false;
+    var timer = setTimeout(function () {
+      fallback().then(function (saved) {
+        if (!settled) { settled = true; resolve(saved); }
+      });
+    }, timeout);
+    network.then(function (response) {
+      clearTimeout(timer);
+      if (!settled) { settled = true; resolve(response); }
+    }, function () {
+      clearTimeout(timer);
+      fallback().then(function (saved) {
+        if (!settled) { settled = true; resolve(saved); }
+      });
+    });
+  });
+}
+
+// The copy saved under this URL, else under the same path (/d/ABC?page=3 → /d/ABC).
+function findSaved(request) {
+  return caches.match(request).then(function (saved) {
+    return saved || caches.match(request.url.split("?")[0]);
+  });
+}
+
+// The width asked for; offline, any saved width of the same page of the same version.
+function pageImage(request, url) {
+  return cacheFirst(request, MEDIA).catch(function () {
+    var others = ["480", "960"].filter(function (w) { return w !== url.searchParams.get("w"); });
+    return others.reduce(function (found, width) {
+      return found.then(function (saved) {
+        if (saved) return saved;
+        var other = new URL(url);
+        other.searchParams.set("w", width);
+        return caches.match(other.href);
+      });
+    }, Promise.resolve(undefined)).then(function (saved) {
+      return saved || Response.error();
+    });
+  });
+}
+
+function offlinePage() {
+  return caches.match(OFFLINE_PAGE).then(function (page) { return page || Response.error(); });
+}

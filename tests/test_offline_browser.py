@@ -1,0 +1,155 @@
+"""Reading with the Wi-Fi gone, for real: headless Debian Chromium with the service worker,
+then the network switched off and the server shut down."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from congress_app import pages as page_images
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.browser
+
+SAVED = "Saved: you can read these documents without the network"
+
+
+@pytest.fixture(autouse=True)
+def sync_rendering(app):
+    app.config["PAGE_RENDERING"] = "sync"
+    yield
+    page_images.stop_rendering()
+
+
+class OneRequestPerConnection(WSGIRequestHandler):
+    """No keep-alive: once the server is shut down, no open connection still answers."""
+
+    protocol_version = "HTTP/1.0"
+
+
+class Server:
+    """The app on a loopback port, which the test can shut down halfway."""
+
+    def __init__(self, app) -> None:
+        self._server = make_server("127.0.0.1", 0, app, threaded=True,
+                                   request_handler=OneRequestPerConnection)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.running = True
+
+    def stop(self) -> None:
+        if self.running:
+            self.running = False
+            self._server.shutdown()
+            self._thread.join(5)
+            self._server.server_close()
+
+
+@pytest.fixture
+def server(app):
+    server = Server(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser_context(server):
+    """A phone-sized Chromium context that allows service workers, reading in English."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+            has_touch=True, service_workers="allow", locale="en-GB",
+        )
+        context.add_cookies([{"name": "lang", "value": "en", "url": server.url}])
+        yield context
+        context.close()
+        browser.close()
+
+
+def _first_page_shows(page) -> bool:
+    page.wait_for_function(
+        "document.querySelector('#page-1 img').complete", timeout=5000)
+    return page.evaluate("document.querySelector('#page-1 img').naturalWidth > 0")
+
+
+def test_saved_documents_open_with_the_network_gone(server, browser_context, make_document,
+                                                    pdf_bytes):
+    opened = make_document(title="Báo cáo chính trị", pdf=pdf_bytes("Báo cáo", 2))
+    saved_only = make_document(title="Dự thảo nghị quyết", pdf=pdf_bytes("Nghị quyết", 1))
+    page = browser_context.new_page()
+
+    page.goto(f"{server.url}/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+
+    page.goto(f"{server.url}/programme")
+    page.goto(f"{server.url}/d/{opened.code}")
+    assert _first_page_shows(page)
+
+    page.goto(f"{server.url}/documents")
+    button = page.locator("#offline-save-button")
+    page.wait_for_function(
+        "/^Save 2 documents \\(\\d+\\.\\d MB\\) for reading offline$/"
+        ".test(document.getElementById('offline-save-button').textContent)")
+    button.click()
+    page.get_by_text(SAVED).wait_for(timeout=10000)
+    assert page.locator("#offline-save-progress").get_attribute("max") == "2"
+
+    server.stop()
+    browser_context.set_offline(True)
+
+    page.goto(f"{server.url}/programme")
+    assert page.get_by_role("heading", level=1).is_visible()
+    assert page.get_by_text("Báo cáo chính trị").first.is_visible()
+
+    page.goto(f"{server.url}/d/{opened.code}")
+    assert page.get_by_role("heading", name="Báo cáo chính trị").is_visible()
+    assert _first_page_shows(page)
+
+    # Saved with "Save all", never opened: its 480 px pages stand in for the 960 px ones.
+    page.goto(f"{server.url}/d/{saved_only.code}")
+    assert page.get_by_role("heading", name="Dự thảo nghị quyết").is_visible()
+    assert page.get_by_text("Updated at").is_visible()
+    assert _first_page_shows(page)
+
+    page.goto(f"{server.url}/search?q=ngh%E1%BB%8B")
+    assert page.get_by_role(
+        "heading", name="You are offline and this page was not saved").is_visible()
+
+
+def test_signing_out_forgets_the_delegates_only_documents(server, browser_context, congress,
+                                                          make_document):
+    from congress_app.extensions import db
+    from congress_app.models import Delegate
+    from congress_app.services import delegates as delegate_service
+
+    secret = make_document(title="Dự thảo nhân sự", visibility="delegates")
+    delegate = Delegate(congress=congress, number=12, full_name="Trần Thị Bình")
+    db.session.add(delegate)
+    db.session.flush()
+    delegate_service.issue_credentials(delegate)
+    db.session.commit()
+    page = browser_context.new_page()
+    page.goto(f"{server.url}/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.goto(f"{server.url}/K/{delegate_service.card_token(delegate)}?next=/documents")
+
+    page.get_by_role("button", name="Save 1 document").click()
+    page.get_by_text(SAVED).wait_for(timeout=10000)
+    is_saved = f"caches.match('/d/{secret.code}').then(r => r !== undefined)"
+    assert page.evaluate(is_saved)
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_text("Delegate sign-in").wait_for()
+    assert not page.evaluate(is_saved)
