@@ -12,7 +12,6 @@ import io
 import json
 import logging
 import os
-import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from PIL import Image, ImageOps
 
-from .storage import file_store
+from .storage import file_store, write_atomically
 
 WIDTHS = (480, 960)
 WEBP_QUALITY = 80
@@ -88,7 +87,7 @@ def page_sizes(sha256: str, mime_type: str, source: Path, cache_dir=None) -> lis
             if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):
                 width, height = height, width
             sizes = [(width, height)]
-    _write_atomically(cached, json.dumps(sizes).encode())
+    write_atomically(cached, json.dumps(sizes).encode())
     return sizes
 
 
@@ -239,7 +238,7 @@ def _save_widths(image: Image.Image, sha256: str, n: int, cache_dir) -> None:
             height = max(1, round(image.height * width / image.width))
             image = image.resize((width, height), Image.Resampling.LANCZOS)
         buffer = _webp_bytes(image)
-        _write_atomically(page_path(sha256, width, n, cache_dir), buffer)
+        write_atomically(page_path(sha256, width, n, cache_dir), buffer)
 
 
 def _webp_bytes(image: Image.Image) -> bytes:
@@ -250,17 +249,6 @@ def _webp_bytes(image: Image.Image) -> bytes:
 
 def _write_progress(sha256: str, done: int, total: int, cache_dir) -> None:
     marker = pages_root(cache_dir) / sha256 / "progress.json"
-    _write_atomically(marker, json.dumps({"done": done, "total": total}).encode())
+    write_atomically(marker, json.dumps({"done": done, "total": total}).encode())
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, then rename: a phone never gets half an image."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

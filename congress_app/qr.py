@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.image.svg
 from flask import current_app
+
+from .storage import write_atomically
 
 # Bump when the look of the codes changes, so cached images are not reused.
 RENDER_VERSION = "1"
@@ -82,10 +83,5 @@ def qr_image(payload: str, fmt: str, cache_dir: str | os.PathLike | None = None)
     path = cache_dir / f"{key}.{fmt}"
     if path.is_file():
         return path
-    data = render_qr(payload, fmt)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".qr-")
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.replace(tmp, path)
+    write_atomically(path, render_qr(payload, fmt))
     return path

@@ -66,6 +66,18 @@ def app(tmp_path, migrated_db):
         db.engine.dispose()
 
 
+def blueprint_routes(blueprint: str) -> list[tuple[str, str, str]]:
+    """(endpoint, rule, method) for every route of a blueprint, so access tests cover a new
+    route the moment it is added."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return sorted(
+        (rule.endpoint, rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith(f"{blueprint}.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
+
+
 class IsolatedClient(FlaskClient):
     """Each request in its own app context, as under a real server: its own `g` (signed-in
     user, locale) and database session; responses read to the end and closed.

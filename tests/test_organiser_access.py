@@ -13,28 +13,13 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from congress_app import create_app
 from congress_app.extensions import db
 from congress_app.models import CongressSession, Role, User
 from congress_app.services import agenda as agenda_service
 
-IGNORED_METHODS = {"HEAD", "OPTIONS"}
+from .conftest import blueprint_routes
 
-
-
-
-def _organiser_rules() -> list[tuple[str, str, str]]:
-    """(endpoint, rule, method) for every route of the organiser blueprint."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    return sorted(
-        (rule.endpoint, rule.rule, method)
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("organiser.")
-        for method in rule.methods - IGNORED_METHODS
-    )
-
-
-RULES = _organiser_rules()
+RULES = blueprint_routes("organiser")
 
 
 def _make_user(username: str, role: Role) -> None:

@@ -15,31 +15,17 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from congress_app import ROOT, create_app
+from congress_app import ROOT
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Delegate, Role, User
 from congress_app.services import delegates as delegate_service
 from congress_app.services import roster as roster_service
 from congress_app.web import roster as roster_views
 
-from .conftest import csrf_token_from
+from .conftest import blueprint_routes, csrf_token_from
 from .test_roster_import import ROWS, cp1258, make_csv
 
-IGNORED_METHODS = {"HEAD", "OPTIONS"}
-
-
-def _roster_rules() -> list[tuple[str, str, str]]:
-    """(endpoint, rule, method) for every route of the roster blueprint."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    return sorted(
-        (rule.endpoint, rule.rule, method)
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("roster.")
-        for method in rule.methods - IGNORED_METHODS
-    )
-
-
-RULES = _roster_rules()
+RULES = blueprint_routes("roster")
 
 
 def _make_user(username: str, role: Role) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -24,11 +22,14 @@ from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..models import Congress, Document, Visibility
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..storage import write_atomically
 from .render import PRINT_CSS, STATIC_ROOT, data_uri, nfc, page_counter_content, render_pdf
 
 # Bump when the template or its CSS changes in a way the source digest below cannot see.
 TEMPLATE_VERSION = "1"
 TEMPLATE = "pdf/programme.html"
+# Every template the programme is built from, for the cache key.
+TEMPLATE_SOURCES = (TEMPLATE, "pdf/_official_heading.html")
 # Fixed wording of every Party document's heading (not a translatable label): it is printed
 # in Vietnamese whatever the reader's language.
 PARTY_NAME = "ĐẢNG CỘNG SẢN VIỆT NAM"
@@ -141,11 +142,12 @@ def programme_context(congress: Congress, user) -> dict:
 
 @cache
 def _source_digest() -> str:
-    """Digest of the template and print CSS, so editing them never serves a stale PDF."""
-    loader = current_app.jinja_env.loader
-    source = loader.get_source(current_app.jinja_env, TEMPLATE)[0] if loader else ""
+    """Digest of the templates and print CSS, so editing them never serves a stale PDF."""
+    env = current_app.jinja_env
+    loader = env.loader
+    sources = [loader.get_source(env, name)[0] for name in TEMPLATE_SOURCES] if loader else []
     css = (STATIC_ROOT / PRINT_CSS).read_text(encoding="utf-8")
-    return hashlib.sha256(f"{source}\0{css}".encode()).hexdigest()
+    return hashlib.sha256("\0".join([*sources, css]).encode()).hexdigest()
 
 
 def cache_key(context: dict) -> str:
@@ -178,17 +180,6 @@ def programme_html(context: dict) -> str:
     )
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temp file beside the target and rename it, so no reader sees half a PDF."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".programme-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _prune(cache_dir: Path) -> None:
@@ -209,6 +200,6 @@ def render_programme_pdf(congress: Congress, user) -> Path:
     path = Path(current_app.config["CACHE_DIR"]) / "pdf" / f"programme-{cache_key(context)}.pdf"
     if path.is_file():
         return path
-    _write_atomically(path, render_pdf(programme_html(context)))
+    write_atomically(path, render_pdf(programme_html(context)))
     _prune(path.parent)
     return path
