@@ -78,6 +78,22 @@ def blueprint_routes(blueprint: str) -> list[tuple[str, str, str]]:
     )
 
 
+def route_path(rule: str, ids: dict[str, int]) -> str:
+    """A URL rule with its <params> filled from sample ids (an unknown param fails loudly)."""
+    def value(match: re.Match) -> str:
+        name = match.group(1).split(":")[-1]
+        assert name in ids, f"no sample value for <{name}> in {rule}: add one to sample_ids"
+        return str(ids[name])
+
+    return re.sub(r"<([^>]+)>", value, rule)
+
+
+def open_route(client, method: str, path: str, token: str | None):
+    """GET or POST a route as a browser form would (with the CSRF token when given)."""
+    data = {"csrf_token": token} if method == "POST" else None
+    return client.open(path, method=method, data=data)
+
+
 class IsolatedClient(FlaskClient):
     """Each request in its own app context, as under a real server: its own `g` (signed-in
     user, locale) and database session; responses read to the end and closed.

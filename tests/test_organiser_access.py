@@ -17,7 +17,7 @@ from congress_app.extensions import db
 from congress_app.models import CongressSession, Role, User
 from congress_app.services import agenda as agenda_service
 
-from .conftest import blueprint_routes
+from .conftest import blueprint_routes, open_route, route_path
 
 RULES = blueprint_routes("organiser")
 
@@ -40,18 +40,6 @@ def sample_ids(congress, make_document) -> dict[str, int]:
     return {"session_id": session.id, "item_id": item.id, "document_id": document.id, "number": 1}
 
 
-def _path(rule: str, ids: dict[str, int]) -> str:
-    def value(match: re.Match) -> str:
-        name = match.group(1).split(":")[-1]
-        assert name in ids, f"no sample value for <{name}> in {rule}: add one to sample_ids"
-        return str(ids[name])
-
-    return re.sub(r"<([^>]+)>", value, rule)
-
-
-def _request(client, method: str, path: str, token: str | None):
-    data = {"csrf_token": token} if method == "POST" else None
-    return client.open(path, method=method, data=data)
 
 
 def test_the_organiser_blueprint_has_its_pages():
@@ -65,8 +53,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, sample_ids):
                       client.get("/login").get_data(as_text=True)).group(1)
     wrong = []
     for endpoint, rule, method in RULES:
-        path = _path(rule, sample_ids)
-        response = _request(client, method, path, token)
+        path = route_path(rule, sample_ids)
+        response = open_route(client, method, path, token)
         location = urlsplit(response.headers.get("Location", ""))
         if not (response.status_code == 302 and location.path == "/login"
                 and parse_qs(location.query).get("next") == [path]):
@@ -81,8 +69,8 @@ def test_check_in_staff_are_refused(client, auth, sample_ids):
     token = auth.csrf_token("/")  # the sign-out form carries one
     wrong = []
     for endpoint, rule, method in RULES:
-        path = _path(rule, sample_ids)
-        response = _request(client, method, path, token)
+        path = route_path(rule, sample_ids)
+        response = open_route(client, method, path, token)
         if response.status_code != 403:
             wrong.append(f"{method} {path} ({endpoint}): {response.status_code}")
     assert not wrong, "\n".join(wrong)
@@ -93,7 +81,7 @@ def test_admins_may_open_every_organiser_page(client, auth, sample_ids, endpoint
     _make_user("admin", Role.ADMIN)
     auth.login("admin", "pass word")
     token = auth.csrf_token("/organiser/")
-    response = _request(client, method, _path(rule, sample_ids), token)
+    response = open_route(client, method, route_path(rule, sample_ids), token)
     assert response.status_code != 403
     assert response.status_code < 500
     assert not (response.status_code == 302

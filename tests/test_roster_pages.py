@@ -22,7 +22,7 @@ from congress_app.services import delegates as delegate_service
 from congress_app.services import roster as roster_service
 from congress_app.web import roster as roster_views
 
-from .conftest import blueprint_routes, csrf_token_from
+from .conftest import blueprint_routes, csrf_token_from, open_route, route_path
 from .test_roster_import import ROWS, cp1258, make_csv
 
 RULES = blueprint_routes("roster")
@@ -97,18 +97,6 @@ def sample_ids(roster) -> dict[str, int]:
     return {"delegate_id": _number(roster, 1).id}
 
 
-def _path(rule: str, ids: dict[str, int]) -> str:
-    def value(match: re.Match) -> str:
-        name = match.group(1).split(":")[-1]
-        assert name in ids, f"no sample value for <{name}> in {rule}: add one to sample_ids"
-        return str(ids[name])
-
-    return re.sub(r"<([^>]+)>", value, rule)
-
-
-def _request(client, method: str, path: str, token: str | None):
-    data = {"csrf_token": token} if method == "POST" else None
-    return client.open(path, method=method, data=data)
 
 
 def test_the_roster_blueprint_has_its_pages():
@@ -123,8 +111,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, sample_ids):
     before = _state()
     wrong = []
     for endpoint, rule, method in RULES:
-        path = _path(rule, sample_ids)
-        response = _request(client, method, path, token)
+        path = route_path(rule, sample_ids)
+        response = open_route(client, method, path, token)
         location = urlsplit(response.headers.get("Location", ""))
         if not (response.status_code == 302 and location.path == "/login"
                 and parse_qs(location.query).get("next") == [path]):
@@ -141,8 +129,8 @@ def test_check_in_staff_are_refused(client, auth, sample_ids):
     before = _state()
     wrong = []
     for endpoint, rule, method in RULES:
-        path = _path(rule, sample_ids)
-        response = _request(client, method, path, token)
+        path = route_path(rule, sample_ids)
+        response = open_route(client, method, path, token)
         if response.status_code != 403:
             wrong.append(f"{method} {path} ({endpoint}): {response.status_code}")
     assert not wrong, "\n".join(wrong)
@@ -154,7 +142,7 @@ def test_admins_may_open_every_roster_page(client, auth, sample_ids, endpoint, r
     _make_user("admin", Role.ADMIN)
     auth.login("admin", "pass word")
     token = auth.csrf_token("/organiser/")
-    response = _request(client, method, _path(rule, sample_ids), token)
+    response = open_route(client, method, route_path(rule, sample_ids), token)
     assert response.status_code != 403
     assert response.status_code < 500
     assert not (response.status_code == 302
