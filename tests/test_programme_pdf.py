@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from congress_app.extensions import db
 from congress_app.models import AgendaItem, AgendaItemDocument
+from congress_app.pdf import cache as pdf_cache
 from congress_app.pdf import programme
 from congress_app.services import documents as document_service
 
@@ -146,7 +147,7 @@ def renders(monkeypatch):
         calls.append(html)
         return b"%%PDF-1.7 render %d" % len(calls)
 
-    monkeypatch.setattr(programme, "render_pdf", fake_render_pdf)
+    monkeypatch.setattr(pdf_cache, "render_pdf", fake_render_pdf)
     return calls
 
 

@@ -1,14 +1,11 @@
 """The printable A4 programme: agenda with each item's QR codes, then every document's code.
 
-The PDF is cached on disk under CACHE_DIR/pdf, keyed by a hash of exactly what the template
-is given, so it is rendered again only when the agenda, the documents or the settings change.
+The PDF is cached on disk (pdf/cache.py), keyed by a hash of exactly what the template is
+given, so it is rendered again only when the agenda, the documents or the settings change.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from functools import cache
 from pathlib import Path
 
 from babel.dates import format_interval
@@ -22,8 +19,8 @@ from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..models import Congress, Document, Visibility
 from ..services import congress as congress_service
 from ..services import documents as document_service
-from ..storage import write_atomically
-from .render import PRINT_CSS, STATIC_ROOT, data_uri, nfc, page_counter_content, render_pdf
+from .cache import cached_pdf
+from .render import data_uri, nfc, page_counter_content
 
 # Bump when the template or its CSS changes in a way the source digest below cannot see.
 TEMPLATE_VERSION = "1"
@@ -33,8 +30,7 @@ TEMPLATE_SOURCES = (TEMPLATE, "pdf/_official_heading.html")
 # Fixed wording of every Party document's heading (not a translatable label): it is printed
 # in Vietnamese whatever the reader's language.
 PARTY_NAME = "ĐẢNG CỘNG SẢN VIỆT NAM"
-# Older programmes stay on disk for a while (organiser and public versions differ), then go.
-CACHE_KEEP = 16
+KIND = "programme"
 
 
 def _hm(value) -> str:
@@ -140,31 +136,6 @@ def programme_context(congress: Congress, user) -> dict:
     }
 
 
-@cache
-def _source_digest() -> str:
-    """Digest of the templates and print CSS, so editing them never serves a stale PDF."""
-    env = current_app.jinja_env
-    loader = env.loader
-    sources = [loader.get_source(env, name)[0] for name in TEMPLATE_SOURCES] if loader else []
-    css = (STATIC_ROOT / PRINT_CSS).read_text(encoding="utf-8")
-    return hashlib.sha256("\0".join([*sources, css]).encode()).hexdigest()
-
-
-def cache_key(context: dict) -> str:
-    """sha256 of the rendered inputs plus the versions of the template and the QR images."""
-    blob = json.dumps(
-        {
-            "template": TEMPLATE_VERSION,
-            "sources": _source_digest(),
-            "qr": qr.RENDER_VERSION,
-            "context": context,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
 def programme_html(context: dict) -> str:
     """The programme as HTML; QR codes are embedded PNGs from the shared QR cache."""
     entries = [d for s in context["sessions"] for i in s["items"] for d in i["documents"]]
@@ -182,24 +153,8 @@ def programme_html(context: dict) -> str:
 
 
 
-def _prune(cache_dir: Path) -> None:
-    """Keep the newest programmes only; an older one may still be open, which Unix allows."""
-    dated = []
-    for path in cache_dir.glob("programme-*.pdf"):
-        try:
-            dated.append((path.stat().st_mtime, path))
-        except FileNotFoundError:  # pruned meanwhile by another worker
-            continue
-    for _mtime, path in sorted(dated)[:-CACHE_KEEP]:
-        path.unlink(missing_ok=True)
-
-
 def render_programme_pdf(congress: Congress, user) -> Path:
     """Path of the programme PDF as `user` may see it, rendered only if its inputs changed."""
     context = programme_context(congress, user)
-    path = Path(current_app.config["CACHE_DIR"]) / "pdf" / f"programme-{cache_key(context)}.pdf"
-    if path.is_file():
-        return path
-    write_atomically(path, render_pdf(programme_html(context)))
-    _prune(path.parent)
-    return path
+    return cached_pdf(KIND, context, programme_html, templates=TEMPLATE_SOURCES,
+                      version=TEMPLATE_VERSION)
