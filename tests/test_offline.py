@@ -11,6 +11,7 @@ from congress_app import pages as page_images
 from congress_app.extensions import db
 from congress_app.models import Delegate
 from congress_app.services import delegates as delegate_service
+from congress_app.web.public import READER_WINDOW
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -24,6 +25,9 @@ def test_the_service_worker_is_served_from_the_site_root(client):
     script = response.get_data(as_text=True)
     assert "__ASSETS_VERSION__" not in script
     assert 'self.addEventListener("fetch"' in script
+    # The worker maps ?page=N to the saved window that holds N, as the server does.
+    assert "__READER_WINDOW__" not in script
+    assert f'READER_WINDOW = Number("{READER_WINDOW}")' in script
 
 
 def test_a_changed_stylesheet_changes_the_service_worker(client, app, tmp_path):
@@ -129,6 +133,24 @@ def test_the_list_says_what_to_fetch_and_how_big_it_is(client, app, make_documen
     assert data["total_mb"] == round(saved["bytes"] / 1_000_000, 1)
     for url in urls:  # every URL listed really answers
         assert client.get(url).status_code == 200, url
+
+
+def test_a_long_document_is_saved_window_by_window(client, app, make_document, pdf_bytes):
+    """Every window of the reader is listed, sized honestly, with every page image."""
+    document = make_document(pdf=pdf_bytes("Tuyển tập văn kiện", 45))
+    version = document.current_version
+    v = version.sha256[:12]
+    saved = client.get("/offline/manifest.json").get_json()["documents"][0]
+    urls = {u["url"]: u["bytes"] for u in saved["urls"]}
+    windows = [f"/d/{document.code}", f"/d/{document.code}?page=21",
+               f"/d/{document.code}?page=41"]
+    assert [u for u in urls if not u.endswith(("/file", "&w=480"))] == windows
+    assert [f"/d/{document.code}/pages/{n}.webp?v={v}&w=480" for n in range(1, 46)] == [
+        u for u in urls if u.endswith("&w=480")]
+    for url in windows:
+        html = client.get(url).get_data()
+        assert 0.8 < urls[url] / len(html) < 1.5, (url, urls[url], len(html))
+    assert saved["bytes"] == sum(urls.values())
 
 
 def test_the_documents_page_offers_to_save_them_all(client, documents):

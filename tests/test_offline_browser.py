@@ -4,6 +4,7 @@ then the network switched off and the server shut down."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,82 @@ def test_signing_out_forgets_the_delegates_only_documents(server, browser_contex
     page.get_by_role("button", name="Sign out").click()
     page.get_by_text("Delegate sign-in").wait_for()
     assert not page.evaluate(is_saved)
+
+
+def _worker_ready(page, url: str) -> None:
+    page.goto(url)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+
+
+def _save_all(page, server, count: int) -> None:
+    page.goto(f"{server.url}/documents")
+    page.wait_for_function(
+        f"/^Save {count} documents? \\(/.test("
+        "document.getElementById('offline-save-button').textContent)")
+    page.locator("#offline-save-button").click()
+    page.get_by_text(SAVED).wait_for(timeout=30000)
+
+
+def _saved_images(page, code: str) -> list[str]:
+    """The page images of this document in the worker's cache, as path?query."""
+    return page.evaluate(
+        """code => caches.open('congress-media-v1').then(c => c.keys()).then(keys => keys
+             .map(r => new URL(r.url)).filter(u => u.pathname.startsWith(`/d/${code}/pages/`)
+               && u.pathname.endsWith('.webp'))
+             .map(u => u.pathname + u.search).sort())""", code)
+
+
+def test_a_replaced_documents_old_page_images_leave_the_phone(server, browser_context,
+                                                              make_document, pdf_bytes):
+    import io
+
+    from congress_app.services import documents as document_service
+
+    document = make_document(title="Báo cáo chính trị", pdf=pdf_bytes("Bản cũ", 2))
+    old = document.current_version.sha256[:12]
+    page = browser_context.new_page()
+    _worker_ready(page, f"{server.url}/")
+    _save_all(page, server, 1)
+    assert _saved_images(page, document.code) == [
+        f"/d/{document.code}/pages/{n}.webp?v={old}&w=480" for n in (1, 2)]
+
+    # The organiser replaces the file; the delegate opens the document again, online.
+    document_service.replace_file(
+        document, document_service.Upload(io.BytesIO(pdf_bytes("Bản mới", 2)), "moi.pdf"))
+    new = document.current_version.sha256[:12]
+    page.goto(f"{server.url}/d/{document.code}")
+    assert _first_page_shows(page)
+    page.locator("#page-2").scroll_into_view_if_needed()
+    expected = [f"/d/{document.code}/pages/{n}.webp?v={new}&w=960" for n in (1, 2)]
+    deadline = time.monotonic() + 10
+    while (saved := _saved_images(page, document.code)) != expected:
+        assert time.monotonic() < deadline, saved
+        time.sleep(0.1)
+    assert not [url for url in saved if old in url]
+
+
+def test_a_long_documents_later_pages_open_offline_once_saved(server, browser_context, app,
+                                                              make_document, pdf_bytes):
+    app.config["PAGE_RENDERING"] = "on-demand"
+    document = make_document(title="Tuyển tập văn kiện", pdf=pdf_bytes("Văn kiện", 25))
+    page = browser_context.new_page()
+    _worker_ready(page, f"{server.url}/")
+    _save_all(page, server, 1)
+    assert len(_saved_images(page, document.code)) == 25
+
+    server.stop()
+    browser_context.set_offline(True)
+
+    # A link to page 23 (never opened as such) opens the saved window 21–25 at page 23.
+    page.goto(f"{server.url}/d/{document.code}?page=23")
+    assert page.locator("#page-counter").inner_text() == "Page 23 / 25"
+    page.wait_for_function("document.querySelector('#page-23 img').complete", timeout=5000)
+    assert page.evaluate("document.querySelector('#page-23 img').naturalWidth > 0")
+    page.goto(f"{server.url}/d/{document.code}?page=24&mode=text")
+    assert "Trang 24" in page.locator("#text-view").inner_text()
+    page.get_by_role("button", name="Pages", exact=True).click()
+    page.get_by_role("link", name="← Previous pages").first.click()
+    page.wait_for_url(f"**/d/{document.code}")
+    assert _first_page_shows(page)

@@ -15,6 +15,7 @@ from congress_app.extensions import db
 from congress_app.models import Document, DocumentVersion
 from congress_app.services import documents as document_service
 from congress_app.services.errors import InputRefused
+from congress_app.web import public
 
 VIETNAMESE = "Nghị quyết Đại hội đại biểu Đảng bộ phường"
 
@@ -360,5 +361,95 @@ def test_a_2000_page_pdf_is_accepted_at_once_and_rendered_in_the_background(
     page = client.get(f"/d/{version.document.code}/pages/1999.webp?w=480")
     assert page.status_code == 200 and _image(page.data).width == 480
     html = client.get(f"/d/{version.document.code}").get_data(as_text=True)
-    assert html.count('class="page"') == 2000
+    assert html.count('class="page"') == 20  # one window of pages, not 2,000
+    assert "Pages 1–20 / 2,000" in html
     page_images.stop_rendering()
+
+
+# A long document, a window of pages at a time --------------------------------------------
+
+@pytest.mark.parametrize(("total", "page", "window"), [
+    (45, None, (1, 20)), (45, 1, (1, 20)), (45, 20, (1, 20)), (45, 21, (21, 40)),
+    (45, 35, (21, 40)), (45, 41, (41, 45)), (45, 999, (41, 45)), (2, 99, (1, 2)),
+    (20, 20, (1, 20)), (2000, 1999, (1981, 2000)),
+])
+def test_a_page_opens_the_window_that_holds_it(total, page, window):
+    found = public.page_window(total, page)
+    assert (found.first, found.last) == window
+    assert public.READER_WINDOW == 20
+
+
+def test_every_window_of_a_document_is_listed_once():
+    windows = public.page_windows(45)
+    assert [(w.first, w.last) for w in windows] == [(1, 20), (21, 40), (41, 45)]
+    assert [(w.previous, w.next) for w in windows] == [(None, 21), (1, 41), (21, None)]
+
+
+@pytest.fixture
+def long_document(app, make_document, pdf_bytes):
+    """45 pages of text; images are rendered when a phone asks (not 90 of them up front)."""
+    app.config["PAGE_RENDERING"] = "on-demand"
+    return make_document(title="Tuyển tập văn kiện", pdf=pdf_bytes(VIETNAMESE, 45))
+
+
+def _shown_pages(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<figure class="page" id="page-(\d+)"', html)]
+
+
+def _text_markers(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'id="text-page-(\d+)"', html)]
+
+
+def test_a_link_to_page_35_opens_pages_21_to_40_with_links_to_the_others(client,
+                                                                         long_document):
+    code = long_document.code
+    client.set_cookie("lang", "en")
+    html = client.get(f"/d/{code}?page=35").get_data(as_text=True)
+    assert _shown_pages(html) == list(range(21, 41))
+    assert _text_markers(html) == list(range(21, 41))
+    assert "Trang 35" in html and "Trang 41" not in html  # only the window's text
+    assert 'data-first="21" data-last="40"' in html and 'data-start-page="35"' in html
+    assert html.count("Pages 21–40 / 45") == 2  # above and below the pages
+    assert f'rel="prev" data-window href="/d/{code}"' in html
+    assert f'rel="next" data-window href="/d/{code}?page=41"' in html
+    assert "Page 35 / 45" in html  # the counter, before any script runs
+    assert 'alt="Page 21 of 45"' in html
+    eager = re.findall(r'id="page-(\d+)"[^>]*>\s*<img (?:(?!loading=)[^>])*>', html)
+    assert eager == ["21", "22", "35"]  # the window's first two pages and the one asked for
+    # Without the script, the Pages/Text switch stays in this window.
+    assert '<input type="hidden" name="page" value="21">' in html
+
+
+def test_the_first_and_last_windows_link_only_inwards(client, long_document):
+    code = long_document.code
+    client.set_cookie("lang", "en")
+    first = client.get(f"/d/{code}").get_data(as_text=True)
+    assert _shown_pages(first) == list(range(1, 21))
+    assert 'rel="prev"' not in first
+    assert f'href="/d/{code}?page=21"' in first and "Pages 1–20 / 45" in first
+    last = client.get(f"/d/{code}?page=999").get_data(as_text=True)
+    assert _shown_pages(last) == list(range(41, 46))
+    assert 'rel="next"' not in last and f'rel="prev" data-window href="/d/{code}?page=21"' in last
+
+
+def test_text_mode_stays_in_text_mode_from_window_to_window(client, long_document):
+    code = long_document.code
+    html = client.get(f"/d/{code}?page=25&mode=text").get_data(as_text=True)
+    assert f'href="/d/{code}?page=41&amp;mode=text"' in html
+    assert f'href="/d/{code}?mode=text"' in html
+    assert '<input type="hidden" name="mode" value="text">' in html  # the jump form
+    assert "— Trang 25 —" in html or "— Page 25 —" in html
+
+
+def test_a_search_result_lands_on_its_page(client, long_document):
+    code = long_document.code
+    results = client.get("/search?q=Trang+33").get_data(as_text=True)
+    link = f"/d/{code}?page=33"
+    assert f'href="{link}"' in results
+    html = client.get(link).get_data(as_text=True)
+    assert 'data-start-page="33"' in html and _shown_pages(html) == list(range(21, 41))
+
+
+def test_a_short_document_has_no_window_links(client, make_document):
+    html = client.get(f"/d/{make_document().code}").get_data(as_text=True)
+    assert "page-windows" not in html and "data-window" not in html

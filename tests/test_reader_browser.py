@@ -97,3 +97,43 @@ def test_a_phone_that_saw_an_older_version_is_told_about_the_new_one(
     assert notice.is_visible()
     phone.reload()
     assert notice.is_hidden()  # told once
+
+
+def test_a_long_document_is_read_twenty_pages_at_a_time(live_server, phone, app, make_document,
+                                                        pdf_bytes):
+    app.config["PAGE_RENDERING"] = "on-demand"  # 60 pages: rendered as the phone asks
+    document = make_document(title=TEXT, pdf=pdf_bytes(TEXT, 60))
+    phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
+
+    # A search result's link: the window with page 35, scrolled to it.
+    phone.goto(f"{live_server}/d/{document.code}?page=35")
+    counter = phone.locator("#page-counter")
+    assert counter.inner_text() == "Page 35 / 60"
+    assert phone.locator("#pages-view figure").count() == 20
+    top = phone.evaluate("document.getElementById('page-35').getBoundingClientRect().top")
+    assert 0 <= top < 200
+    assert phone.get_by_text("Pages 21–40 / 60").count() == 2
+
+    # A jump inside the window scrolls; outside it, the other window opens at that page.
+    phone.evaluate("window.sameWindow = true")
+    phone.locator("#jump-page").fill("38")
+    phone.get_by_role("button", name="Go").click()
+    phone.wait_for_function("document.querySelector('#page-counter').textContent "
+                            "=== 'Page 38 / 60'")
+    assert phone.evaluate("window.sameWindow === true")
+    phone.locator("#jump-page").fill("5")
+    phone.get_by_role("button", name="Go").click()
+    phone.wait_for_url(f"**/d/{document.code}?page=5")
+    assert counter.inner_text() == "Page 5 / 60"
+    assert phone.evaluate("[...document.querySelectorAll('#pages-view figure')]"
+                          ".map(f => +f.dataset.page)") == list(range(1, 21))
+
+    # Text mode carries over to the next window.
+    phone.get_by_role("button", name="Text", exact=True).click()
+    phone.get_by_role("link", name="Next pages →").last.click()
+    phone.wait_for_url(f"**/d/{document.code}?page=21&mode=text")
+    assert phone.locator("#text-view").is_visible()
+    markers = phone.evaluate("[...document.querySelectorAll('#text-view [data-page]')]"
+                             ".map(m => +m.dataset.page)")
+    assert markers == list(range(21, 41))
+    assert "Trang 21" in phone.locator("#text-view").inner_text()

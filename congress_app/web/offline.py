@@ -13,6 +13,7 @@ from flask_login import current_user
 from .. import pages as page_images
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from .public import READER_WINDOW, page_windows, reader_url, window_text
 
 bp = Blueprint("offline", __name__)
 
@@ -24,8 +25,10 @@ ICONS = (
 )
 # A page image at 480 px not rendered yet: about what a text page weighs as WebP.
 PAGE_IMAGE_ESTIMATE = 40_000
-# The reader page's HTML: the frame plus the document's text, which it carries.
-READER_PAGE_OVERHEAD = 12_000
+# A reader page's HTML: the frame (about 5 kB measured), plus each page's <figure> in its
+# window (about 500 bytes), plus the text of those pages, which it carries.
+READER_PAGE_OVERHEAD = 6_000
+READER_PAGE_PER_PAGE = 550
 # What the service worker keeps; a change to any of them must reach phones (see sw.js).
 CACHED_ASSETS = ("css/*.css", "js/*.js", "fonts/be-vietnam-pro/*.woff2", "img/icon*")
 
@@ -46,6 +49,7 @@ def service_worker():
     static = Path(current_app.static_folder)
     script = (static / "js" / "sw.js").read_text(encoding="utf-8")
     script = script.replace("__ASSETS_VERSION__", _assets_version(static))
+    script = script.replace("__READER_WINDOW__", str(READER_WINDOW))
     response = make_response(script)
     response.mimetype = "text/javascript"
     response.headers["Service-Worker-Allowed"] = "/"
@@ -89,14 +93,22 @@ def _page_image_size(sha256: str, n: int) -> int:
 
 
 def _saved_document(document) -> dict:
-    """One document's URLs to save, with their sizes in bytes."""
+    """One document's URLs to save, with their sizes in bytes.
+
+    Every window of the reader is listed (/d/CODE, /d/CODE?page=21, …), as the reader links
+    them: offline, the service worker answers ?page=N with the saved window holding N.
+    """
     version = document.current_version
     v = version.sha256[:12]
     urls = [
-        {"url": url_for("public.document", code=document.code),
-         "bytes": READER_PAGE_OVERHEAD + len(version.text.encode())},
-        {"url": url_for("public.document_file", code=document.code), "bytes": version.size},
+        {"url": reader_url(document.code, window.first),
+         "bytes": READER_PAGE_OVERHEAD
+         + READER_PAGE_PER_PAGE * (window.last - window.first + 1)
+         + sum(len(text.encode()) for text in window_text(version, window))}
+        for window in page_windows(version.pages)
     ]
+    urls.append(
+        {"url": url_for("public.document_file", code=document.code), "bytes": version.size})
     urls += [
         {"url": url_for("public.document_page_image", code=document.code, n=n, v=v, w=480),
          "bytes": _page_image_size(version.sha256, n)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     abort,
@@ -24,6 +26,10 @@ from ..storage import file_store
 from .files import send_version
 
 bp = Blueprint("public", __name__)
+
+# Pages per reader page: a phone holds 20 page images and their text well, not 2,000. The
+# service worker (sw.js) maps ?page=N to its window with the same number.
+READER_WINDOW = 20
 
 
 def _congress_or_404():
@@ -130,13 +136,19 @@ def upper_case_url(code: str, rest: str = ""):
 
 @bp.get("/d/<code>")
 def document(code: str):
-    """The reader: the pages as images (or the text, bigger), and the original file a tap away."""
+    """The reader: the pages as images (or the text, bigger), and the original file a tap away.
+
+    A long document is shown READER_WINDOW pages at a time; ?page=N opens the window that holds
+    page N, scrolled to it.
+    """
     document = _document_or_error(code)
     if code != document.code:
         return redirect(url_for("public.document", code=document.code, **request.args), 301)
     items = [link.item for link in document.agenda_links]
     items.sort(key=lambda i: (i.session.position, i.position))
     version = document.current_version
+    start_page = _positive_int(request.args.get("page"))
+    window = page_window(version.pages, start_page) if version else None
     return render_template(
         "public/document.html",
         congress=document.congress,
@@ -144,13 +156,52 @@ def document(code: str):
         version=version,
         items=items,
         share_url=document_url(current_app.config["PUBLIC_BASE_URL"], document.code),
-        pages=_reader_pages(version) if version else [],
-        text_pages=_text_pages(version) if version else [],
-        start_page=_positive_int(request.args.get("page")),
+        window=window,
+        reader_url=reader_url,
+        pages=_reader_pages(version, window) if version else [],
+        text_pages=_text_pages(version, window) if version else [],
+        start_page=start_page,
         # An old link (?v=2) or an old tab: tell the reader the document has changed since.
         outdated=_is_older(request.args.get("v"), version),
         text_mode=request.args.get("mode") == "text",
     )
+
+
+@dataclass(frozen=True)
+class PageWindow:
+    """The pages one reader page shows: first to last, of the document's total."""
+
+    first: int
+    last: int
+    total: int
+
+    @property
+    def previous(self) -> int | None:
+        """The first page of the window before this one, if any."""
+        return max(self.first - READER_WINDOW, 1) if self.first > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        """The first page of the window after this one, if any."""
+        return self.last + 1 if self.last < self.total else None
+
+
+def page_window(total: int, page: int | None = None) -> PageWindow:
+    """The window that holds this page; a page past the end opens the last window."""
+    page = min(page or 1, max(total, 1))
+    first = (page - 1) // READER_WINDOW * READER_WINDOW + 1
+    return PageWindow(first, min(first + READER_WINDOW - 1, total), total)
+
+
+def page_windows(total: int) -> list[PageWindow]:
+    """Every window of a document, in order: what a phone saves to read all of it offline."""
+    return [page_window(total, first) for first in range(1, max(total, 1) + 1, READER_WINDOW)]
+
+
+def reader_url(code: str, first: int, **args) -> str:
+    """The reader page of the window starting at `first`: the URL its links and offline use."""
+    return url_for("public.document", code=code, **({"page": first} if first > 1 else {}),
+                   **args)
 
 
 def _positive_int(raw: str | None) -> int | None:
@@ -166,8 +217,8 @@ def _is_older(seen: str | None, version) -> bool:
     return version is not None and number is not None and number < version.number
 
 
-def _reader_pages(version) -> list[dict]:
-    """Each page's number and box (so the page never jumps while the images load)."""
+def _reader_pages(version, window: PageWindow) -> list[dict]:
+    """The window's pages: number and box (so the page never jumps while the images load)."""
     try:
         sizes = page_images.page_sizes(
             version.sha256, version.mime_type, file_store().path_for(version.sha256)
@@ -178,18 +229,25 @@ def _reader_pages(version) -> list[dict]:
     return [
         {"n": n, "width": page_images.WIDTHS[-1],
          "height": round(page_images.WIDTHS[-1] * h / w) if w else 0}
-        for n, (w, h) in enumerate(sizes[: version.pages], start=1)
+        for n, (w, h) in enumerate(sizes[window.first - 1: window.last], start=window.first)
     ]
 
 
-def _text_pages(version) -> list[list[str]]:
-    """The extracted text, page by page, as paragraphs to reflow.
+def window_text(version, window: PageWindow) -> list[str]:
+    """The extracted text of the window's pages, as stored (pages end with a form feed)."""
+    if not version.text.strip():
+        return []
+    return version.text.split("\f")[window.first - 1: window.last]
+
+
+def _text_pages(version, window: PageWindow) -> list[tuple[int, list[str]]]:
+    """The window's extracted text, page by page, as paragraphs to reflow.
 
     PDF text comes as the printed lines; a line ends its paragraph when it is blank, ends a
     sentence, or is clearly shorter than the page's full lines (a heading, a last line).
     """
     pages = []
-    for page_text in version.text.split("\f") if version.text.strip() else []:
+    for n, page_text in enumerate(window_text(version, window), start=window.first):
         lines = [" ".join(line.split()) for line in page_text.splitlines()]
         full = max((len(line) for line in lines), default=0)
         paragraphs, current = [], []
@@ -202,7 +260,7 @@ def _text_pages(version) -> list[list[str]]:
                 current = []
         if current:
             paragraphs.append(" ".join(current))
-        pages.append(paragraphs)
+        pages.append((n, paragraphs))
     return pages
 
 

@@ -1,6 +1,8 @@
 /* The document reader, enhanced: a page counter that follows scrolling, jump to a page
    (also from ?page=N), the Pages/Text switch, text size and contrast remembered on this
    phone, and a notice when the document changed since this phone last opened it.
+   A long document comes a window of pages at a time (data-first..data-last of data-pages):
+   a jump outside the window opens ?page=N, which the server answers with N's window.
    The page works without this script; every text comes from the page itself. */
 (function () {
   "use strict";
@@ -10,6 +12,9 @@
   var code = reader.dataset.code;
   var version = parseInt(reader.dataset.version, 10);
   var total = parseInt(reader.dataset.pages, 10);
+  // A copy saved before windows existed holds every page.
+  var first = parseInt(reader.dataset.first, 10) || 1;
+  var last = parseInt(reader.dataset.last, 10) || total;
   var body = reader.querySelector(".reader-body");
   var pagesView = document.getElementById("pages-view");
   var textView = document.getElementById("text-view");
@@ -48,7 +53,17 @@
       button.setAttribute("aria-pressed", String(button.dataset.mode === mode));
     });
     if (remember) save("reader.mode", mode);
+    // The other windows open in the mode chosen here.
+    reader.querySelectorAll("a[data-window]").forEach(function (link) {
+      link.href = withMode(link.href);
+    });
     updateCounter();
+  }
+  function withMode(href) {
+    var url = new URL(href, window.location.href);
+    if (isText()) url.searchParams.set("mode", "text");
+    else url.searchParams.delete("mode");
+    return url.href;
   }
   modeButtons.forEach(function (button) {
     button.addEventListener("click", function (event) {
@@ -111,8 +126,8 @@
 
   function goTo(page, smooth) {
     var list = anchors();
-    if (!list.length || !(page >= 1)) return;
-    var index = Math.min(page, list.length) - 1;
+    if (!list.length || !(page >= first)) return;
+    var index = Math.min(page - first, list.length - 1);
     var target = list[index];
     while (index > 0 && parseInt(target.dataset.page, 10) > page) target = list[--index];
     var bar = reader.querySelector(".reader-bar").offsetHeight;
@@ -125,9 +140,13 @@
     var page = parseInt(input.value, 10);
     event.preventDefault();
     if (page >= 1 && page <= total) {
-      goTo(page, true);
-      var url = new URL(window.location.href);
+      var url = new URL(withMode(window.location.href));
       url.searchParams.set("page", page);
+      if (page < first || page > last) {
+        window.location.assign(url.href);  // another window: the server has its pages
+        return;
+      }
+      goTo(page, true);
       window.history.replaceState(null, "", url);
       input.blur();
     } else {
@@ -140,8 +159,12 @@
   setMode(mode === "text" ? "text" : "pages", false);
   applySize();
   applyContrast(load("reader.contrast") === "1");
-  var start = parseInt(reader.dataset.startPage, 10);
-  if (start >= 1 && start <= total) {
+  // The address bar's page first: offline, the worker may answer ?page=35 with the copy of
+  // ?page=21 (the same window), whose data-start-page says 21.
+  var asked = params.get("page");
+  var start = /^\d{1,6}$/.test(asked || "") ? parseInt(asked, 10)
+    : parseInt(reader.dataset.startPage, 10);
+  if (start >= first && start <= last) {
     goTo(start, false);  // the <img> boxes have their sizes: nothing above it will move
   } else {
     updateCounter();

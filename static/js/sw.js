@@ -1,13 +1,18 @@
 /* The service worker: the congress keeps working when the hall's Wi-Fi does not.
    Served by the app at /sw.js (scope: the whole site); __ASSETS_VERSION__ is replaced by a
-   hash of the cached assets, so a changed CSS or JS file installs a new worker.
+   hash of the cached assets, so a changed CSS or JS file installs a new worker, and
+   __READER_WINDOW__ by the reader's pages per window (public.READER_WINDOW).
 
    - Assets under /static/: cache-first, precached on install.
    - Pages (/, /programme, /documents, /d/<CODE>): network-first with a short timeout, then
      the saved copy; every good answer replaces the saved copy, so a changed document is
-     updated the next time the phone is online.
+     updated the next time the phone is online. A long document's reader shows a window of
+     pages (/d/ABC, /d/ABC?page=21, …): offline, /d/ABC?page=35 is answered with the saved
+     window that holds page 35, which reader.js scrolls to page 35.
    - Page images with ?v=<hash>: cache-first (a new version has new URLs); if this width
-     was never saved, another width of the same page will do.
+     was never saved, another width of the same page will do. Only images of the current
+     file are saved, and when one of a new version is first saved, the document's images of
+     other versions are deleted (a replaced file is never shown again).
    - /d/<CODE>/file: network-first, then the saved copy.
    - Anything else (organisers, check-in, sign-in, card links, the stage, search, POSTs) is
      never touched: it goes to the network as if there were no service worker.
@@ -22,6 +27,7 @@ var PAGES = PREFIX + "pages-v1";
 var MEDIA = PREFIX + "media-v1";
 var NETWORK_TIMEOUT = 4000; // ms: on a crowded hall Wi-Fi, a saved copy now beats a wait
 var OFFLINE_PAGE = "/offline";
+var READER_WINDOW = Number("__READER_WINDOW__");
 
 var FONTS = ["latin", "latin-ext", "vietnamese"].reduce(function (all, subset) {
   return all.concat([400, 600, 700].map(function (weight) {
@@ -37,6 +43,7 @@ var PRECACHE = [
 ].concat(FONTS);
 
 var PAGE_PATH = /^\/(programme|documents|d\/[0-9A-Z]+)?$/;
+var READER_PATH = /^\/d\/[0-9A-Z]+$/;
 var IMAGE_PATH = /^\/d\/[0-9A-Z]+\/pages\/\d+\.webp$/;
 var FILE_PATH = /^\/d\/[0-9A-Z]+\/file$/;
 
@@ -68,7 +75,7 @@ self.addEventListener("fetch", function (event) {
   if (path.indexOf("/static/") === 0) {
     event.respondWith(cacheFirst(request, ASSETS));
   } else if (IMAGE_PATH.test(path) && url.searchParams.get("v")) {
-    event.respondWith(pageImage(request, url));
+    event.respondWith(pageImage(event, url));
   } else if (FILE_PATH.test(path)) {
     event.respondWith(networkFirst(request, MEDIA, 0));
   } else if (PAGE_PATH.test(path)) {
@@ -137,16 +144,37 @@ function networkFirst(request, cacheName, timeout) {
   });
 }
 
-// The copy saved under this URL, else under the same path (/d/ABC?page=3 → /d/ABC).
+// The copy saved under this URL, else under the URL that "Save all" and the reader's links
+// use: a reader page's window (/d/ABC?page=35&mode=text → /d/ABC?page=21, /d/ABC?page=3 →
+// /d/ABC), anything else without its query string.
 function findSaved(request) {
   return caches.match(request).then(function (saved) {
-    return saved || caches.match(request.url.split("?")[0]);
+    return saved || caches.match(savedAs(new URL(request.url)));
   });
 }
 
-// The width asked for; offline, any saved width of the same page of the same version.
-function pageImage(request, url) {
-  return cacheFirst(request, MEDIA).catch(function () {
+function savedAs(url) {
+  var base = url.origin + url.pathname;
+  var page = url.searchParams.get("page") || "";
+  if (!READER_PATH.test(url.pathname) || !/^\d{1,6}$/.test(page)) return base;
+  var first = Math.floor((Number(page) - 1) / READER_WINDOW) * READER_WINDOW + 1;
+  return first > 1 ? base + "?page=" + first : base;
+}
+
+// Cache first. The width asked for; offline, any saved width of the same page and version.
+function pageImage(event, url) {
+  var request = event.request;
+  return caches.match(request).then(function (saved) {
+    return saved || fetch(request).then(function (response) {
+      // The server says immutable only when ?v= names the current file; an old tab's URL
+      // gets today's picture, not worth keeping under a name no page will use again.
+      if (!/immutable/.test(response.headers.get("Cache-Control") || "")) return response;
+      return save(MEDIA, request, response).then(function () {
+        event.waitUntil(forgetOtherVersions(url).catch(function () { /* next time */ }));
+        return response;
+      });
+    });
+  }).catch(function () {
     var others = ["480", "960"].filter(function (w) { return w !== url.searchParams.get("w"); });
     return others.reduce(function (found, width) {
       return found.then(function (saved) {
@@ -157,6 +185,35 @@ function pageImage(request, url) {
       });
     }, Promise.resolve(undefined)).then(function (saved) {
       return saved || Response.error();
+    });
+  });
+}
+
+// Which version's images each document keeps, as known to this worker since it started:
+// the cache is scanned only when an image of another version is saved.
+var keptVersion = {};
+
+// Delete the saved images of this document whose ?v= is not this one. The version last
+// pruned for is remembered in MEDIA under /d/<CODE>/pages/version (no route answers it),
+// so a worker that restarts does not scan again; sign-out deletes it with the images.
+function forgetOtherVersions(url) {
+  var folder = url.pathname.replace(/[^/]+$/, "");  // /d/ABC/pages/
+  var v = url.searchParams.get("v");
+  if (keptVersion[folder] === v) return Promise.resolve();
+  keptVersion[folder] = v;
+  var marker = url.origin + folder + "version";
+  return caches.open(MEDIA).then(function (cache) {
+    return cache.match(marker).then(function (saved) {
+      return saved ? saved.text() : null;
+    }).then(function (pruned) {
+      if (pruned === v) return;
+      return cache.keys().then(function (requests) {
+        return Promise.all(requests.filter(function (saved) {
+          var other = new URL(saved.url);
+          return other.pathname.indexOf(folder) === 0 && IMAGE_PATH.test(other.pathname) &&
+            other.searchParams.get("v") !== v;
+        }).map(function (saved) { return cache.delete(saved); }));
+      }).then(function () { return cache.put(marker, new Response(v)); });
     });
   });
 }
