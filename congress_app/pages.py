@@ -23,6 +23,8 @@ from .storage import file_store, write_atomically
 
 WIDTHS = (480, 960)
 WEBP_QUALITY = 80
+# Print-centre thumbnails: a first page small enough for a list, sharp enough to recognise.
+PREVIEW_WIDTH = 240
 PDF_MIME = "application/pdf"
 
 log = logging.getLogger(__name__)
@@ -252,3 +254,23 @@ def _write_progress(sha256: str, done: int, total: int, cache_dir) -> None:
     write_atomically(marker, json.dumps({"done": done, "total": total}).encode())
 
 
+
+
+def preview_webp(pdf: bytes | Path, width: int = PREVIEW_WIDTH) -> bytes:
+    """A small WebP of a PDF's first page: the print centre's thumbnail of a handout."""
+    import pypdfium2 as pdfium
+
+    source = pdf.read_bytes() if isinstance(pdf, Path) else pdf
+    with _pdfium_lock:
+        document = pdfium.PdfDocument(source)
+        try:
+            page = document[0]
+            try:
+                image = page.render(scale=width / page.get_width()).to_pil()
+            finally:
+                page.close()
+        finally:
+            document.close()
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "WEBP", quality=80, method=4)
+    return out.getvalue()

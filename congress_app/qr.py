@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -85,3 +86,30 @@ def qr_image(payload: str, fmt: str, cache_dir: str | os.PathLike | None = None)
         return path
     write_atomically(path, render_qr(payload, fmt))
     return path
+
+
+def home_url(base_url: str) -> str:
+    """The congress home page, the address a poster or table tent without a document opens."""
+    return f"{base_url.rstrip('/')}/"
+
+
+def home_payload(base_url: str) -> str:
+    """The home page's symbol text, upper-cased like qr_payload() when the base URL has no path
+    (alphanumeric mode, a smaller symbol); a base URL with a path keeps its case."""
+    url = home_url(base_url)
+    return url.upper() if urlsplit(base_url).path.strip("/") == "" else url
+
+
+def short_url(url: str) -> str:
+    """An address as printed under a code: without the scheme, which phones do not need typed."""
+    parts = urlsplit(url)
+    return (parts.netloc + parts.path).rstrip("/") if parts.netloc else url
+
+
+def qr_data_uri(payload: str, fmt: str = "svg") -> str:
+    """The cached symbol as a data: URI, so a PDF embeds it without fetching anything.
+
+    SVG stays a vector in the PDF: sharp at any print size, unlike an upscaled PNG.
+    """
+    data = base64.b64encode(qr_image(payload, fmt).read_bytes()).decode("ascii")
+    return f"data:{QR_FORMATS[fmt]};base64,{data}"

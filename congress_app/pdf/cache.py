@@ -110,3 +110,9 @@ def prune(kind: str, keep: int = CACHE_KEEP) -> None:
             dated.append((when, path))
     for _when, path in sorted(dated)[:-keep]:
         path.unlink(missing_ok=True)
+        preview_path(path).unlink(missing_ok=True)
+
+
+def preview_path(pdf: Path) -> Path:
+    """Where the print centre keeps the thumbnail of a cached PDF's first page."""
+    return pdf.with_suffix(".preview.webp")

@@ -1,11 +1,14 @@
-"""The printable A4 programme: agenda with each item's QR codes, then every document's code.
+"""The printable programme: agenda with each item's QR codes, then every document's code.
 
-The PDF is cached on disk (pdf/cache.py), keyed by a hash of exactly what the template is
-given, so it is rendered again only when the agenda, the documents or the settings change.
+Two layouts: A4 pages, or an A5 booklet imposed on A4 landscape sheets for saddle stitching
+(pdf/booklet.py). The PDF is cached on disk (pdf/cache.py), keyed by a hash of exactly what
+the template is given (the layout included), so it is rendered again only when the agenda,
+the documents, the settings or the layout change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from babel.dates import format_interval
@@ -19,8 +22,11 @@ from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..models import Congress, Document, Visibility
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..services.errors import InputRefused
+from .booklet import IMPOSITION_VERSION, impose_booklet
 from .cache import cached_pdf
-from .render import data_uri, nfc, page_counter_content
+from .editions import Edition, edition_viewer
+from .render import data_uri, nfc, page_counter_content, render_pdf
 
 # Bump when the template or its CSS changes in a way the source digest below cannot see.
 TEMPLATE_VERSION = "1"
@@ -31,6 +37,7 @@ TEMPLATE_SOURCES = (TEMPLATE, "pdf/_official_heading.html")
 # in Vietnamese whatever the reader's language.
 PARTY_NAME = "ĐẢNG CỘNG SẢN VIỆT NAM"
 KIND = "programme"
+LAYOUTS = ("a4", "a5-booklet")
 
 
 def _hm(value) -> str:
@@ -65,13 +72,21 @@ def _congress_dates(congress: Congress) -> str:
     return format_interval(congress.starts_on, congress.ends_on, "yMd", locale=get_locale())
 
 
-def programme_context(congress: Congress, user) -> dict:
-    """Everything the template prints, as JSON-able data; visibility is the services' job."""
+def programme_context(congress: Congress, user, layout: str = "a4") -> dict:
+    """Everything the template prints, as JSON-able data; visibility is the services' job.
+
+    `layout` is part of the context, so an A4 render and a booklet are cached side by side.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown programme layout {layout!r}")
     base_url = current_app.config["PUBLIC_BASE_URL"]
     sessions = congress_service.programme(congress, user)
     documents = document_service.list_documents(congress, user)
     title = nfc(congress.title)
     return {
+        "layout": layout,
+        # The imposition is code, not template: its version must change the booklet's key.
+        "imposition": IMPOSITION_VERSION if layout == "a5-booklet" else None,
         "locale": str(get_locale()),
         "base_url": base_url,
         "labels": {
@@ -151,10 +166,36 @@ def programme_html(context: dict) -> str:
     )
 
 
+def build_booklet(context: dict) -> bytes:
+    """The A5 pages rendered, then imposed two to a sheet for the print centre."""
+    return impose_booklet(render_pdf(programme_html(context)))
 
 
-def render_programme_pdf(congress: Congress, user) -> Path:
-    """Path of the programme PDF as `user` may see it, rendered only if its inputs changed."""
-    context = programme_context(congress, user)
-    return cached_pdf(KIND, context, programme_html, templates=TEMPLATE_SOURCES,
+def render_programme_pdf(congress: Congress, user, *, layout: str = "a4") -> Path:
+    """Path of the programme PDF as `user` may see it, rendered only if its inputs changed.
+
+    `user` is a real visitor or an edition's stand-in (editions.edition_viewer); `layout` is
+    "a4" (pages as read) or "a5-booklet" (sheets to print double-sided and fold).
+    """
+    context = programme_context(congress, user, layout)
+    build = build_booklet if layout == "a5-booklet" else programme_html
+    return cached_pdf(KIND, context, build, templates=TEMPLATE_SOURCES,
                       version=TEMPLATE_VERSION)
+
+
+def parse_options(args: Mapping[str, str]) -> dict:
+    """The print centre's options for the programme from a query string or form."""
+    layout = (args.get("layout") or "a4").strip().lower()
+    if layout not in LAYOUTS:
+        raise InputRefused(
+            _("Unknown layout “%(layout)s”: choose a4 or a5-booklet.", layout=layout[:40]),
+            field="layout",
+        )
+    return {"layout": layout}
+
+
+def render(congress: Congress, edition: Edition, options: dict) -> Path:
+    """The programme for one edition with parsed options, as the print centre asks for it."""
+    return render_programme_pdf(
+        congress, edition_viewer(edition, congress), layout=options["layout"]
+    )

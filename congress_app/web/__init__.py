@@ -31,10 +31,22 @@ def render_error(status: int, message=None):
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, cards, checkin, delegate, offline, organiser, public, roster, search, stage
+    from . import (
+        auth,
+        cards,
+        checkin,
+        delegate,
+        offline,
+        organiser,
+        print_centre,
+        public,
+        roster,
+        search,
+        stage,
+    )
 
-    for module in (public, auth, delegate, organiser, roster, cards, checkin, search, stage,
-                   offline):
+    for module in (public, auth, delegate, organiser, roster, cards, print_centre, checkin,
+                   search, stage, offline):
         app.register_blueprint(module.bp)
 
     for status in ERROR_MESSAGES:

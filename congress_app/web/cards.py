@@ -12,9 +12,7 @@ import re
 from flask import (
     Blueprint,
     abort,
-    current_app,
     redirect,
-    render_template,
     request,
     send_file,
     url_for,
@@ -26,7 +24,6 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import CheckIn, Congress, Delegate
 from ..pdf import attendance, cards
-from ..qr import is_local_base_url
 from ..services import audit
 from ..services import congress as congress_service
 from ..services import delegates as delegate_service
@@ -39,7 +36,7 @@ bp = Blueprint("cards", __name__, url_prefix="/organiser/print")
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-def _congress_or_404() -> Congress:
+def congress_or_404() -> Congress:
     congress = congress_service.get_congress()
     if congress is None:
         abort(404)
@@ -67,13 +64,13 @@ def _card_options() -> tuple[str, str]:
     return layout, pin
 
 
-def _filename(*parts: str) -> str:
+def download_filename(*parts: str) -> str:
     """A Vietnamese download name such as "Thẻ đại biểu - Đảng bộ phường X.pdf"."""
     name = " - ".join(p.strip() for p in parts if p and p.strip())
     return _UNSAFE_FILENAME.sub(" ", name)[:150].strip() + ".pdf"
 
 
-def _send_pdf(pdf: bytes, download_name: str):
+def send_private_pdf(pdf: bytes, download_name: str):
     """Send PDF bytes inline; no-store, since cards hold secrets and sheets personal data."""
     response = send_file(
         io.BytesIO(pdf),
@@ -88,7 +85,7 @@ def _send_pdf(pdf: bytes, download_name: str):
     return response
 
 
-def _print_counts(congress: Congress) -> dict:
+def print_counts(congress: Congress) -> dict:
     """How many cards each choice on the print page would give."""
     active = (Delegate.congress_id == congress.id) & Delegate.active.is_(True)
     by_group = db.session.execute(
@@ -105,27 +102,12 @@ def _print_counts(congress: Congress) -> dict:
             "groups": [(group, count) for group, count in by_group]}
 
 
-@bp.get("/")
-@organiser_required
-def index():
-    """The printables and their options, each a GET form that opens a PDF."""
-    congress = _congress_or_404()
-    base_url = current_app.config["PUBLIC_BASE_URL"]
-    return render_template(
-        "organiser/print/index.html",
-        congress=congress,
-        counts=_print_counts(congress),
-        base_url=base_url,
-        base_url_is_local=is_local_base_url(base_url),
-    )
-
-
 @bp.get("/cards.pdf")
 @organiser_required
 def cards_pdf():
     """Cards of all active delegates, or of one discussion group, or of those not yet
     checked in; ordered by number."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     layout, pin = _card_options()
     group = request.args.get("group", "").strip()
     if group and group not in cards.discussion_groups(congress):
@@ -146,14 +128,14 @@ def cards_pdf():
                  count=len(delegates), layout=layout, pin=pin, group=group,
                  without_checkin=without_checkin == "1")
     db.session.commit()
-    return _send_pdf(pdf, _filename("Thẻ đại biểu", group, congress.organisation))
+    return send_private_pdf(pdf, download_filename("Thẻ đại biểu", group, congress.organisation))
 
 
 @bp.get("/card")
 @organiser_required
 def card_by_number():
     """The reprint form asks for a delegate number; send it on to that delegate's card."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     raw = request.args.get("number", "").strip()
     if not raw.isdigit():
         raise InputRefused(_("Enter the delegate's number, for example 12."), field="number")
@@ -170,7 +152,7 @@ def card_by_number():
 @organiser_required
 def delegate_card_pdf(delegate_id: int):
     """One delegate's card, with the current credentials: the reprint after a reissue."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     delegate = db.get_or_404(Delegate, delegate_id)
     if delegate.congress_id != congress.id:
         abort(404)
@@ -184,7 +166,7 @@ def delegate_card_pdf(delegate_id: int):
                  number=delegate.number, version=delegate.credential_version,
                  layout=layout, pin=pin)
     db.session.commit()
-    return _send_pdf(pdf, _filename(
+    return send_private_pdf(pdf, download_filename(
         f"Thẻ đại biểu {cards.number_text(delegate.number)}", delegate.full_name))
 
 
@@ -192,7 +174,8 @@ def delegate_card_pdf(delegate_id: int):
 @organiser_required
 def attendance_sheet_pdf():
     """The attendance sheet for the credentials committee, as of now."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     delegates = attendance.attendance_delegates(congress)
     pdf = attendance.render_attendance_sheet_pdf(congress, delegates)
-    return _send_pdf(pdf, _filename("Danh sách đại biểu dự Đại hội", congress.organisation))
+    return send_private_pdf(
+        pdf, download_filename("Danh sách đại biểu dự Đại hội", congress.organisation))

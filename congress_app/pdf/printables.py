@@ -1,0 +1,72 @@
+"""The print centre's catalogue: every handout made from the congress's own data.
+
+Each printable is a module with the same small contract — `KIND`, `parse_options(args)`
+and `render(congress, edition, options) -> Path` (a cached PDF) — so the print centre lists,
+previews and serves them all the same way. Delegate cards and the attendance sheet are not
+here: they carry secrets or personal data and are never cached (web/cards.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from flask_babel import lazy_gettext as _l
+
+from ..models import Congress
+from ..services.errors import InputRefused
+from . import cache
+from .editions import Edition, parse_edition
+
+
+@dataclass(frozen=True)
+class Printable:
+    slug: str  # in the URL: /organiser/print/<slug>.pdf
+    module_name: str
+    title: object  # lazy string
+    # The download name starts with this fixed Vietnamese word, whatever the UI language.
+    file_title: str
+    default_edition: Edition = Edition.PUBLIC
+
+    @property
+    def module(self) -> ModuleType:
+        return importlib.import_module(f"{__package__}.{self.module_name}")
+
+    @property
+    def kind(self) -> str:
+        return self.module.KIND
+
+    def options(self, args: Mapping[str, str]) -> tuple[Edition, dict]:
+        """The edition and options a query string asks for, or InputRefused naming the bad one."""
+        edition = parse_edition(args.get("edition"), self.default_edition)
+        if edition is None:
+            raise InputRefused(
+                _l("Unknown edition “%(value)s”: choose public, delegates or organisers.",
+                   value=str(args.get("edition", ""))[:40]),
+                field="edition",
+            )
+        return edition, self.module.parse_options(args)
+
+    def render(self, congress: Congress, args: Mapping[str, str]) -> Path:
+        edition, options = self.options(args)
+        return self.module.render(congress, edition, options)
+
+    def last_rendered(self):
+        return cache.last_rendered(self.kind)
+
+
+PRINTABLES: dict[str, Printable] = {
+    p.slug: p
+    for p in (
+        Printable("programme", "programme", _l("Programme"), "Chương trình Đại hội"),
+        Printable("qr-sheet", "qr_sheet", _l("QR sheet"), "Mã QR tài liệu"),
+        Printable("poster", "poster", _l("Poster"), "Áp phích"),
+        Printable("table-tent", "table_tent", _l("Table tent"), "Biển để bàn"),
+        Printable("labels", "label_sheet", _l("Label sheet"), "Nhãn dán mã QR"),
+        Printable("stamped", "stamp", _l("QR-stamped document"), "Tài liệu có mã QR",
+                  Edition.ORGANISERS),
+    )
+}
