@@ -44,12 +44,18 @@ def _hashable(value):
     return tuple(value) if isinstance(value, list | tuple) else value
 
 
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def test_the_compiled_catalog_matches_the_source():
     with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        source = {_hashable(m.id): _hashable(m.string)
+        source = {(m.context, _hashable(m.id)): _hashable(m.string)
                   for m in read_po(fh, locale="vi") if m.id and not m.fuzzy}
     with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.mo").open("rb") as fh:
-        compiled = {_hashable(m.id): _hashable(m.string) for m in read_mo(fh) if m.id}
+        # read_mo gives the context as bytes, read_po as text.
+        compiled = {(_text(m.context), _hashable(m.id)): _hashable(m.string)
+                    for m in read_mo(fh) if m.id}
     assert compiled == source, "run `make translations` (pybabel compile)"
 
 
