@@ -10,6 +10,8 @@ export FLASK_APP := congress_app
 # Debian libraries WeasyPrint needs at run time, and what the browser tests drive.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_DEBS := chromium
+# What `make bench` drives: the HTTP load generator and the static-file ceiling.
+BENCH_DEBS := wrk nginx
 
 # Install the listed Debian packages when missing: as root with apt-get, otherwise say how.
 define ensure_debs
@@ -28,7 +30,8 @@ define ensure_debs
 	fi
 endef
 
-.PHONY: run test install install-dev system-deps test-system-deps translations lint clean
+.PHONY: run test install install-dev system-deps test-system-deps translations lint clean \
+	bench bench-system-deps
 
 run: install
 	$(BIN)/flask db upgrade
@@ -36,17 +39,25 @@ run: install
 	$(BIN)/flask serve --host $(HOST) --port $(PORT)
 
 test: install-dev test-system-deps
-	$(BIN)/ruff check congress_app tests migrations
+	$(BIN)/ruff check congress_app tests migrations bench
 	$(BIN)/pytest
 
 lint: install-dev
-	$(BIN)/ruff check congress_app tests migrations
+	$(BIN)/ruff check congress_app tests migrations bench
 
 system-deps:
 	$(call ensure_debs,$(RUN_DEBS))
 
 test-system-deps: system-deps
 	$(call ensure_debs,$(TEST_DEBS))
+
+# Benchmarks, apart from the tests: prints a table, writes bench/results/<time>.json.
+# BENCH_QUICK=1 for a short smoke run.
+bench: install bench-system-deps
+	$(BIN)/python -m bench.run
+
+bench-system-deps: system-deps
+	$(call ensure_debs,$(BENCH_DEBS))
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -1,0 +1,376 @@
+"""The app under load: gunicorn (congress_app/gunicorn_conf.py) hit by wrk, next to nginx
+serving the same bytes as static files, with each worker's peak memory sampled throughout.
+
+Figures: /stage.json polled by 1,000 connections (with the current ETag, so mostly 304,
+and without it), the QR landing page /d/<CODE> and the file download /d/<CODE>/file at 200
+connections against nginx's rate for the same bytes, and search over real HTTP.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from congress_app.web.stage import POLL_INTERVAL_MS
+
+from .report import ROOT, Report, Target
+from .searching import QUERIES
+
+BENCH_DIR = ROOT / "bench"
+WRK_SCRIPT = BENCH_DIR / "wrk" / "status.lua"
+NGINX_TEMPLATE = BENCH_DIR / "nginx.conf.template"
+GUNICORN_CONF = ROOT / "congress_app" / "gunicorn_conf.py"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+PHONES = 1000
+CONNECTIONS = 200
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _get(port: int, path: str, headers: dict | None = None, timeout: float = 10):
+    """(status, headers, body) of one GET over a fresh connection."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def _stop(process: subprocess.Popen, sig: int, grace: float = 20) -> None:
+    """Ask our own process to stop; if it does not, kill its process group (ours too)."""
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], port: int, workdir: Path):
+    """gunicorn with the production settings on `port`, until the block ends."""
+    log = workdir / "gunicorn.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(GUNICORN), "-c", str(GUNICORN_CONF), "congress_app:create_app()"],
+            env={**os.environ, **env, "HOST": HOST, "PORT": str(port)},
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        _wait_until_up(process, port, log)
+        yield process
+    finally:
+        _stop(process, signal.SIGTERM)
+
+
+def _wait_until_up(process: subprocess.Popen, port: int, log: Path, limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{_tail(log)}")
+        try:
+            if _get(port, "/stage.json", timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within {limit:.0f} s:\n{_tail(log)}")
+
+
+@contextmanager
+def nginx(port: int, root: Path, workdir: Path):
+    """A throw-away nginx (own prefix and config) serving `root` on `port`."""
+    prefix = workdir / "nginx"
+    (prefix / "tmp").mkdir(parents=True)
+    conf = prefix / "nginx.conf"
+    conf.write_text(NGINX_TEMPLATE.read_text().replace("@PREFIX@", str(prefix))
+                    .replace("@PORT@", str(port)).replace("@ROOT@", str(root)))
+    log = prefix / "error.log"
+    process = subprocess.Popen(
+        ["nginx", "-p", str(prefix), "-c", str(conf), "-e", str(log)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"nginx exited with {process.returncode}:\n{_tail(log)}")
+            try:
+                _get(port, "/", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not start:\n{_tail(log)}") from None
+                time.sleep(0.1)
+        yield process
+    finally:
+        _stop(process, signal.SIGQUIT, grace=10)
+
+
+class MemorySampler(threading.Thread):
+    """Peak memory (VmHWM) of every worker of a gunicorn master, sampled until stopped;
+    workers recycled by max_requests are caught while they live."""
+
+    def __init__(self, master_pid: int, every: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.master_pid, self.every = master_pid, every
+        self.peak_kb: dict[int, int] = {}
+        self._stop_event = threading.Event()
+
+    def workers(self) -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                # The command may contain spaces or parentheses: fields follow the last ")".
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.master_pid:
+                    pids.append(int(entry.name))
+        return pids
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            for pid in self.workers():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        kb = int(line.split()[1])
+                        self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), kb)
+            self._stop_event.wait(self.every)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(5)
+
+
+@dataclass
+class WrkRun:
+    """What one wrk run measured (latencies in ms)."""
+
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    ok: int
+    not_modified: int
+    redirects: int
+    other: int
+    socket_errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def non_2xx(self) -> int:
+        return self.not_modified + self.redirects + self.other
+
+
+def wrk(url: str, connections: int, seconds: float, etag: str | None = None,
+        pause_ms: int = 0) -> WrkRun:
+    """One wrk run with the counting script; connections spread over one thread per core.
+
+    Without a pause every connection asks again the moment it is answered (the server's
+    capacity); with one, each waits like a phone between two polls (what phones feel)."""
+    threads = min(os.cpu_count() or 1, connections)
+    done = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
+         "--latency", "-s", str(WRK_SCRIPT), url],
+        env={**os.environ, "WRK_IF_NONE_MATCH": etag or "", "WRK_DELAY_MS": str(pause_ms)},
+        capture_output=True, text=True, timeout=seconds + 60,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH_JSON ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    data = json.loads(lines[-1].removeprefix("BENCH_JSON "))
+    return WrkRun(
+        requests=data["requests"], seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000, p99_ms=data["p99_us"] / 1000,
+        ok=data["n2xx"], not_modified=data["n304"], redirects=data["n3xx"],
+        other=data["nother"],
+        socket_errors=data["connect"] + data["read"] + data["write"] + data["timeout"],
+    )
+
+
+def _raise_file_limit() -> None:
+    """1,000 connections need more than the usual 1,024 descriptors (wrk and workers)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def _current_etag(port: int) -> str:
+    """The stage's ETag right now, started early in a minute: the tag changes each minute."""
+    if time.time() % 60 > 45:
+        time.sleep(61 - time.time() % 60)
+    status, headers, _ = _get(port, "/stage.json")
+    if status != 200 or "ETag" not in headers:
+        raise RuntimeError(f"/stage.json answered {status} without an ETag")
+    return headers["ETag"]
+
+
+def _stage(report: Report, port: int, seconds: float, runs: int) -> None:
+    url = f"http://{HOST}:{port}/stage.json"
+    wrk(url, PHONES, 1)  # warm-up: templates, connections, the workers' first queries
+    for with_etag in (True, False):
+        results = []
+        for _ in range(runs):
+            results.append(wrk(url, PHONES, seconds, _current_etag(port) if with_etag else None))
+        name = "stage.etag" if with_etag else "stage.plain"
+        label = ("/stage.json, 1,000 phones, If-None-Match" if with_etag
+                 else "/stage.json, 1,000 phones, no ETag")
+        answered = sum(r.requests for r in results)
+        not_modified = sum(r.not_modified for r in results)
+        report.add(f"{name}.rate", f"{label}: req/s", "req/s", [r.rate for r in results],
+                   note=f"{not_modified / max(answered, 1):.0%} answered 304")
+        report.add(f"{name}.p50", f"{label}: p50", "ms", [r.p50_ms for r in results])
+        report.add(f"{name}.p99", f"{label}: p99", "ms", [r.p99_ms for r in results])
+        errors = [r.redirects + r.other + r.socket_errors + (0 if with_etag else r.not_modified)
+                  for r in results]
+        report.add(f"{name}.errors", f"{label}: errors", "count", errors,
+                   target=Target("<=", 0), note="status other than 200/304, or socket errors")
+    # What the hall really asks: every phone polls once per POLL_INTERVAL_MS, with the ETag.
+    interval = POLL_INTERVAL_MS
+    results = [wrk(url, PHONES, max(seconds, 2 * interval / 1000), _current_etag(port),
+                   pause_ms=interval) for _ in range(runs)]
+    label = f"/stage.json, 1,000 phones polling every {interval / 1000:g} s"
+    report.add("stage.polling.rate", f"{label}: req/s", "req/s", [r.rate for r in results],
+               note=f"offered about {PHONES * 1000 // interval} req/s")
+    report.add("stage.polling.p50", f"{label}: p50", "ms", [r.p50_ms for r in results])
+    report.add("stage.polling.p99", f"{label}: p99", "ms", [r.p99_ms for r in results])
+    report.add("stage.polling.errors", f"{label}: errors", "count",
+               [r.redirects + r.other + r.socket_errors for r in results],
+               target=Target("<=", 0), note="status other than 200/304, or socket errors")
+
+
+def _against_nginx(report: Report, name: str, label: str, app_url: str, nginx_url: str,
+                   seconds: float, runs: int, p99_target: float | None) -> None:
+    """App and nginx in turn (so noise from elsewhere hits both alike), `runs` times."""
+    wrk(app_url, CONNECTIONS, 1)
+    wrk(nginx_url, CONNECTIONS, 1)
+    app_runs, nginx_runs = [], []
+    for _ in range(runs):
+        app_runs.append(wrk(app_url, CONNECTIONS, seconds))
+        nginx_runs.append(wrk(nginx_url, CONNECTIONS, seconds))
+    report.add(f"{name}.rate", f"{label}: app req/s", "req/s", [r.rate for r in app_runs],
+               note=f"{CONNECTIONS} connections")
+    report.add(f"{name}.p50", f"{label}: app p50", "ms", [r.p50_ms for r in app_runs])
+    report.add(f"{name}.p99", f"{label}: app p99", "ms", [r.p99_ms for r in app_runs],
+               target=Target("<=", p99_target) if p99_target else None)
+    report.add(f"{name}.non_2xx", f"{label}: app non-2xx + socket errors", "count",
+               [r.non_2xx + r.socket_errors for r in app_runs], target=Target("<=", 0))
+    report.add(f"{name}.nginx_rate", f"{label}: nginx static req/s", "req/s",
+               [r.rate for r in nginx_runs], note="same bytes as a static file")
+    report.add(f"{name}.nginx_p99", f"{label}: nginx p99", "ms", [r.p99_ms for r in nginx_runs])
+    report.add(f"{name}.ratio", f"{label}: app / nginx", "%",
+               [100 * a.rate / n.rate for a, n in zip(app_runs, nginx_runs, strict=True)],
+               target=Target(">=", 25) if p99_target else None)
+
+
+def _search_http(report: Report, port: int, rounds: int) -> None:
+    """Search as a phone does it: a real HTTP request to gunicorn, one at a time."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    samples = []
+    try:
+        for n in range(rounds + 1):
+            for q in QUERIES:
+                start = time.perf_counter()
+                connection.request("GET", "/search?" + urllib.parse.urlencode({"q": q}))
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"/search?q={q} answered {response.status}")
+                if n:  # the first round warms the workers up
+                    samples.append((time.perf_counter() - start) * 1000)
+    finally:
+        connection.close()
+    report.add("search.http", "search: HTTP request to gunicorn", "ms", samples, show_p95=True,
+               note=f"{len(QUERIES)} queries × {rounds}, one keep-alive connection")
+
+
+def measure(report: Report, env: dict[str, str], code: str, *, seconds: float, runs: int,
+            search_rounds: int) -> None:
+    """Start gunicorn and nginx, run every load figure, stop both whatever happens."""
+    _raise_file_limit()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    static = Path(tempfile.mkdtemp(prefix="bench-static-"))
+    static.chmod(0o755)  # nginx's workers run as nobody when started by root
+    app_port, nginx_port = free_port(), free_port()
+    try:
+        with gunicorn(env, app_port, workdir) as server:
+            sampler = MemorySampler(server.pid)
+            sampler.start()
+            try:
+                landing, pdf = _static_copies(app_port, code, static)
+                with nginx(nginx_port, static, workdir):
+                    app = f"http://{HOST}:{app_port}"
+                    ceiling = f"http://{HOST}:{nginx_port}"
+                    print(f"  QR landing page /d/{code} ({landing} bytes) vs nginx", flush=True)
+                    _against_nginx(report, "landing", "QR landing page", f"{app}/d/{code}",
+                                   f"{ceiling}/landing.html", seconds, runs, p99_target=100)
+                    print(f"  file download /d/{code}/file ({pdf} bytes) vs nginx", flush=True)
+                    _against_nginx(report, "file", "file download", f"{app}/d/{code}/file",
+                                   f"{ceiling}/document.pdf", seconds, runs, p99_target=None)
+                print("  /stage.json, 1,000 connections", flush=True)
+                _stage(report, app_port, seconds, runs)
+                print("  search over HTTP", flush=True)
+                _search_http(report, app_port, search_rounds)
+            finally:
+                sampler.stop()
+            peaks = sampler.peak_kb
+            report.add("memory.worker_peak", "peak memory of one worker (VmHWM)", "MB",
+                       [max(peaks.values()) / 1024] if peaks else [],
+                       target=Target("<=", 150),
+                       note=f"max over {len(peaks)} worker process(es) seen during the load")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(static, ignore_errors=True)
+
+
+def _static_copies(port: int, code: str, static: Path) -> tuple[int, int]:
+    """The landing page and the PDF exactly as the app serves them, for nginx to serve."""
+    sizes = []
+    for path, name in ((f"/d/{code}", "landing.html"), (f"/d/{code}/file", "document.pdf")):
+        status, _, body = _get(port, path)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+        (static / name).write_bytes(body)
+        (static / name).chmod(0o644)
+        sizes.append(len(body))
+    return sizes[0], sizes[1]

@@ -1,0 +1,46 @@
+"""gunicorn settings for the hall, read by
+`gunicorn -c congress_app/gunicorn_conf.py 'congress_app:create_app()'`.
+
+Phones poll /stage.json every few seconds and keep their connections open between polls:
+gthread workers park idle keep-alive connections in a poller, so threads serve requests
+only. Every setting can be overridden on the command line or through the environment.
+"""
+
+from __future__ import annotations
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+# 2 × cores + 1: while one worker waits on SQLite or the disk, another has the CPU.
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# Phones poll every 5 s: keep their connection across one poll, not longer.
+keepalive = 6
+# Cold PDF renders (the programme, cards) take seconds, never a minute.
+timeout = 60
+graceful_timeout = 30
+# Import and build the app once in the master; workers start fast and share its pages.
+preload_app = True
+# Recycle workers now and then so a slow leak cannot grow without bound; the jitter keeps
+# them from restarting all at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
+max_requests_jitter = max_requests // 10
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
+# The workers' heartbeat files: in memory, so a slow disk cannot make them look dead.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
+def post_fork(server, worker) -> None:
+    """A worker must not share the master's database connections (SQLAlchemy's fork rule).
+
+    The master opens none today; this keeps it safe if start-up ever queries the database.
+    The page-image thread pool starts its thread on first use, so each worker gets its own.
+    """
+    from congress_app.extensions import db
+
+    app = worker.app.wsgi()
+    with app.app_context():
+        db.engine.dispose(close=False)

@@ -1,0 +1,53 @@
+"""`make bench` keeps working: a quick run of its in-process part writes a complete result file.
+
+The load part (gunicorn, nginx, wrk) is left to `make bench` itself; this runs the renders,
+QR codes, search and page images with BENCH_QUICK, in a fresh process, as `make bench` does.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from congress_app import ROOT
+
+ALWAYS_MEASURED = (
+    "request.landing", "request.file", "request.stage_304", "request.stage_200",
+    "search.service", "search.request", "pages.per_page",
+    "qr.svg.cold", "qr.svg.cached", "qr.png.cold", "qr.png.cached",
+    "render.programme.cold", "render.programme.again",
+    "render.cards.cold", "render.cards.again",
+)
+# Written alongside the bench: until they land, the bench reports them as not available.
+MAY_BE_MISSING = ("render.qr_sheet.cold", "render.qr_sheet.again",
+                  "render.stamp.cold", "render.stamp.again")
+MACHINE_FACTS = ("cpu_count", "cpu_model", "python", "weasyprint", "git_commit")
+
+
+def test_a_quick_bench_run_writes_every_figure_as_json(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--no-load", "--results", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "programme PDF: cold" in done.stdout  # the table was printed
+
+    [result_file] = tmp_path.glob("*.json")
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    assert result["quick"] is True
+    assert all(result["machine"][fact] for fact in MACHINE_FACTS)
+
+    figures = result["figures"]
+    for key in ALWAYS_MEASURED:
+        assert figures[key]["status"] == "ok", (key, figures[key])
+    for key in MAY_BE_MISSING:
+        assert figures[key]["status"] in ("ok", "not available"), (key, figures[key])
+    for key, figure in figures.items():
+        if figure["status"] == "ok":
+            numbers = [figure[name] for name in ("median", "min", "max", "p95")]
+            assert all(isinstance(n, float) and n > 0 for n in numbers), (key, figure)
+            assert figure["min"] <= figure["median"] <= figure["max"], (key, figure)
+            assert figure["runs"] >= 1
+    assert figures["render.programme.cold"]["target"] == "≤ 1000 ms"
+    assert isinstance(figures["render.programme.cold"]["met"], bool)
