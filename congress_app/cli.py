@@ -1,17 +1,22 @@
-"""flask commands: seed-demo, create-organiser, serve."""
+"""flask commands: seed-demo, create-organiser, serve, export-congress, import-congress."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 import waitress
 from flask import Flask, current_app
+from sqlalchemy import select
 
 from . import ROOT
 from .extensions import db
-from .models import Role
+from .models import Congress, Role
 from .qr import is_local_base_url
+from .services import archive as archive_service
+from .services import audit
+from .services import congress as congress_service
 from .services import seed as seed_service
 from .services import users as user_service
 from .services.errors import InputRefused
@@ -71,7 +76,61 @@ def serve(host: str, port: int) -> None:
                    ident="congress_app")
 
 
+@click.command("export-congress")
+@click.argument("output", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--slug", help="The congress to export (default: the one this instance serves).")
+@click.option("--with-accounts", is_flag=True,
+              help="Include organiser password hashes (left out by default).")
+def export_congress(output: Path, slug: str | None, with_accounts: bool) -> None:
+    """Write the congress, its documents' files and its records to one ZIP archive."""
+    if slug is None:
+        congress = congress_service.get_congress()
+    else:
+        congress = db.session.scalar(select(Congress).where(Congress.slug == slug))
+    if congress is None:
+        raise click.ClickException(f"No congress{f' with the slug “{slug}”' if slug else ''} "
+                                   "on this instance.")
+    audit.record(None, "congress.export", congress, with_accounts=with_accounts, via="cli")
+    db.session.commit()
+    started = time.perf_counter()
+    try:
+        archive_service.export_congress(congress, output, with_accounts=with_accounts)
+    except archive_service.ArchiveRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    size = output.stat().st_size / 1_000_000
+    click.echo(f"Exported “{congress.title}” ({congress.slug}) to {output}: {size:.1f} MB "
+               f"in {time.perf_counter() - started:.1f} s.")
+    click.echo("Password hashes included: keep this file as safe as the database."
+               if with_accounts else
+               "Accounts are listed without password hashes (--with-accounts includes them).")
+
+
+@click.command("import-congress")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_congress(archive: Path) -> None:
+    """Restore a congress from an archive made by export-congress (all of it or nothing)."""
+    started = time.perf_counter()
+    try:
+        congress = archive_service.import_congress(archive)
+    except archive_service.ArchiveRefused as refused:
+        raise click.ClickException(f"{refused} Nothing was imported.") from None
+    summary = archive_service.last_import(congress)
+    click.echo(f"Imported “{congress.title}” ({congress.slug}): "
+               f"{summary.get('documents', 0)} documents, {summary.get('delegates', 0)} "
+               f"delegates, in {time.perf_counter() - started:.1f} s.")
+    reissued = summary.get("cards_reissued", 0)
+    if reissued:
+        click.secho(
+            f"WARNING: {reissued} delegate cards do not match this instance: card tokens and "
+            "PINs derive from SECRET_KEY\n(and the delegate's id), which differ here. New "
+            "credentials were made; reprint those cards.", fg="yellow")
+    else:
+        click.echo("Delegate cards keep working: card tokens and PINs derive from SECRET_KEY, "
+                   "which matches the exporting instance. Importing into an instance with "
+                   "another SECRET_KEY would need every card reprinted.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, create_organiser, serve):
+    for command in (seed_demo, create_organiser, serve, export_congress, import_congress):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"db": db})
