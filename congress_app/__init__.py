@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import DEFAULTS, settings_from_environment
+from .config import DEFAULTS, check_secret_key, settings_from_environment
 from .web.request import CongressRequest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,10 +26,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(settings_from_environment(Path(app.instance_path)))
     else:
         app.config.from_mapping(test_config)
+    check_secret_key(app.config)
 
     from . import cli, i18n, web
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .models.base import include_in_autogenerate, render_migration_type
+    from .web import page_cache
 
     db.init_app(app)
     migrate.init_app(
@@ -45,5 +47,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    page_cache.init_app(app)
     cli.init_app(app)
     return app

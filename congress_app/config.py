@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 DEFAULT_UPLOAD_LIMIT_MB = 50
+# A signed session is only as private as this key: anything shorter or well known is refused.
+SECRET_KEY_MIN_LENGTH = 32
+KNOWN_SECRET_KEYS = frozenset({
+    "dev", "development", "secret", "secret-key", "secret_key", "change-me", "changeme",
+    "change-this", "please-change-me", "test", "test-secret", "testing", "x",
+})
 
 
 def _instance_secret_key(instance_path: Path) -> str:
@@ -23,10 +30,44 @@ def _instance_secret_key(instance_path: Path) -> str:
     return key
 
 
+def secure_cookies(setting: str | None, public_base_url: str) -> bool:
+    """CONGRESS_SECURE_COOKIES=1/0 decides; unset, cookies are Secure when the public URL is
+    https:// (a hall served over plain http would otherwise lose every sign-in)."""
+    if setting is not None and setting.strip():
+        value = setting.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise RuntimeError(f"CONGRESS_SECURE_COOKIES must be 1 or 0, not {setting!r}.")
+    return public_base_url.lower().startswith("https://")
+
+
+def check_secret_key(config: Mapping) -> None:
+    """Refuse to serve a real congress with a key anyone could guess (tests and debug may)."""
+    if config.get("TESTING") or config.get("DEBUG"):
+        return
+    key = config.get("SECRET_KEY") or ""
+    text = key.decode(errors="replace") if isinstance(key, bytes) else str(key)
+    if text.strip().lower() in KNOWN_SECRET_KEYS or len(text) < SECRET_KEY_MIN_LENGTH:
+        raise RuntimeError(
+            "The secret key is missing, a known default or shorter than "
+            f"{SECRET_KEY_MIN_LENGTH} characters, so anyone could forge an organiser's "
+            "session. Set CONGRESS_SECRET_KEY to a random value, e.g. the output of\n"
+            "  python -c 'import secrets; print(secrets.token_hex(32))'\n"
+            "or unset it so the app keeps a random key in instance/secret_key."
+        )
+
+
 def settings_from_environment(instance_path: Path) -> dict:
     """Map CONGRESS_* (and the documented short names) onto Flask config keys."""
     env = os.environ
     upload_mb = int(env.get("CONGRESS_UPLOAD_LIMIT_MB", DEFAULT_UPLOAD_LIMIT_MB))
+    public_base_url = (
+        env.get("PUBLIC_BASE_URL") or env.get("CONGRESS_PUBLIC_BASE_URL") or
+        f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '5000')}"
+    ).rstrip("/")
+    secure = secure_cookies(env.get("CONGRESS_SECURE_COOKIES"), public_base_url)
     return {
         "SECRET_KEY": env.get("CONGRESS_SECRET_KEY") or _instance_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": env.get(
@@ -34,16 +75,21 @@ def settings_from_environment(instance_path: Path) -> dict:
         ),
         "FILE_STORE": env.get("CONGRESS_FILE_STORE", str(instance_path / "files")),
         "CACHE_DIR": env.get("CONGRESS_CACHE_DIR", str(instance_path / "cache")),
-        "PUBLIC_BASE_URL": (
-            env.get("PUBLIC_BASE_URL") or env.get("CONGRESS_PUBLIC_BASE_URL") or
-            f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '5000')}"
-        ).rstrip("/"),
+        "PUBLIC_BASE_URL": public_base_url,
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
         "MAX_CONTENT_LENGTH": upload_mb * 1024 * 1024,
         "CONGRESS_TIMEZONE": env.get("CONGRESS_TIMEZONE", "Asia/Ho_Chi_Minh"),
         # Several workers or servers need a shared store, e.g. "redis://localhost:6379".
         "RATELIMIT_STORAGE_URI": env.get("CONGRESS_RATELIMIT_STORAGE_URI", "memory://"),
         "PIN_ATTEMPTS_PER_CLIENT": env.get(
             "CONGRESS_PIN_ATTEMPTS_PER_CLIENT", DEFAULTS["PIN_ATTEMPTS_PER_CLIENT"]
+        ),
+        "LOGIN_ATTEMPTS_PER_USERNAME": env.get(
+            "CONGRESS_LOGIN_ATTEMPTS_PER_USERNAME", DEFAULTS["LOGIN_ATTEMPTS_PER_USERNAME"]
+        ),
+        "LOGIN_ATTEMPTS_PER_CLIENT": env.get(
+            "CONGRESS_LOGIN_ATTEMPTS_PER_CLIENT", DEFAULTS["LOGIN_ATTEMPTS_PER_CLIENT"]
         ),
     }
 
@@ -56,6 +102,11 @@ DEFAULTS = {
     "LANGUAGES": ("vi", "en"),
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    # Secure (HTTPS-only) cookies: see secure_cookies(); off by default for a plain-http hall.
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_SECURE": False,
     "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     # Page images of uploaded documents: "background" (after the upload), "sync" or "on-demand".
     "PAGE_RENDERING": "background",
@@ -65,4 +116,7 @@ DEFAULTS = {
     # Wrong delegate PINs allowed before a pause: per delegate number, and per phone (address).
     "PIN_ATTEMPTS_PER_NUMBER": "5 per 15 minutes",
     "PIN_ATTEMPTS_PER_CLIENT": "30 per 15 minutes",
+    # Wrong organiser passwords allowed before a pause: per username, and per client address.
+    "LOGIN_ATTEMPTS_PER_USERNAME": "10 per 15 minutes",
+    "LOGIN_ATTEMPTS_PER_CLIENT": "30 per 15 minutes",
 }

@@ -9,6 +9,7 @@ import shutil
 import threading
 from datetime import date, time
 from pathlib import Path
+from time import monotonic
 
 import pytest
 from flask.testing import FlaskClient
@@ -292,3 +293,16 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+def wait_for_js(page, expression: str, timeout: float = 5000) -> None:
+    """Wait until a JavaScript expression is truthy in the page, polled from Python.
+
+    Playwright's own wait_for_function compiles its string with eval inside the page, which
+    the app's Content-Security-Policy (script-src 'self') forbids; page.evaluate is not.
+    """
+    deadline = monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(50)

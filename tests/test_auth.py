@@ -98,7 +98,7 @@ def test_create_organiser_command(runner):
 
 
 @pytest.mark.parametrize(("args", "password", "message"), [
-    (["chutoa"], "short", "ít nhất 8 ký tự"),
+    (["chutoa"], "short", "ít nhất 12 ký tự"),
     (["organiser"], "long enough password", "đã có người sử dụng"),
 ])
 def test_create_organiser_refuses_bad_input(runner, organiser, args, password, message):
@@ -114,7 +114,7 @@ def test_serve_prints_the_url_the_login_and_a_localhost_warning(runner, app, mon
     result = runner.invoke(args=["serve", "--host", "127.0.0.1", "--port", "5001"])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:5001/" in result.output
-    assert "bantochuc / daihoi2025" in result.output
+    assert "bantochuc / daihoi2025-thanhxuan" in result.output
     assert "WARNING" in result.output and "PUBLIC_BASE_URL" in result.output
     assert served["host"] == "127.0.0.1" and served["port"] == 5001
 

@@ -19,7 +19,7 @@ from congress_app.extensions import db
 from congress_app.models import CheckIn, Delegate, DelegateKind, Role, User
 from congress_app.services import delegates as delegate_service
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, wait_for_js
 
 WIDTH, HEIGHT = 640, 480
 
@@ -126,7 +126,7 @@ def test_a_card_shown_to_the_door_phone_checks_the_delegate_in_and_the_count_goe
     assert record is not None and record.method == "scan"
 
     # The attendance screen polls every 3 s and redraws without reloading.
-    attendance.wait_for_function(
+    wait_for_js(attendance,
         "document.querySelector('[data-field=\"present\"]').textContent === '1'",
         timeout=10_000)
     assert attendance.evaluate("window.notReloaded") is True

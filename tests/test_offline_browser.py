@@ -12,7 +12,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from congress_app import pages as page_images
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS
+from .conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_js
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +78,7 @@ def browser_context(server):
 
 
 def _first_page_shows(page) -> bool:
-    page.wait_for_function(
+    wait_for_js(page,
         "document.querySelector('#page-1 img').complete", timeout=5000)
     return page.evaluate("document.querySelector('#page-1 img').naturalWidth > 0")
 
@@ -100,7 +100,7 @@ def test_saved_documents_open_with_the_network_gone(server, browser_context, mak
 
     page.goto(f"{server.url}/documents")
     button = page.locator("#offline-save-button")
-    page.wait_for_function(
+    wait_for_js(page,
         "/^Save 2 documents \\(\\d+\\.\\d MB\\) for reading offline$/"
         ".test(document.getElementById('offline-save-button').textContent)")
     button.click()
@@ -165,7 +165,7 @@ def _worker_ready(page, url: str) -> None:
 
 def _save_all(page, server, count: int) -> None:
     page.goto(f"{server.url}/documents")
-    page.wait_for_function(
+    wait_for_js(page,
         f"/^Save {count} documents? \\(/.test("
         "document.getElementById('offline-save-button').textContent)")
     page.locator("#offline-save-button").click()
@@ -225,7 +225,7 @@ def test_a_long_documents_later_pages_open_offline_once_saved(server, browser_co
     # A link to page 23 (never opened as such) opens the saved window 21–25 at page 23.
     page.goto(f"{server.url}/d/{document.code}?page=23")
     assert page.locator("#page-counter").inner_text() == "Page 23 / 25"
-    page.wait_for_function("document.querySelector('#page-23 img').complete", timeout=5000)
+    wait_for_js(page, "document.querySelector('#page-23 img').complete", timeout=5000)
     assert page.evaluate("document.querySelector('#page-23 img').naturalWidth > 0")
     page.goto(f"{server.url}/d/{document.code}?page=24&mode=text")
     assert "Trang 24" in page.locator("#text-view").inner_text()

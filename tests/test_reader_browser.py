@@ -6,6 +6,8 @@ import pytest
 
 from congress_app import pages as page_images
 
+from .conftest import wait_for_js
+
 pytestmark = pytest.mark.browser
 
 TEXT = "Nghị quyết Đại hội đại biểu Đảng bộ phường"
@@ -33,7 +35,7 @@ def test_a_delegate_reads_the_pages_then_the_text_in_bigger_letters(
 
     first = phone.get_by_alt_text("Page 1 of 6")
     first.scroll_into_view_if_needed()
-    phone.wait_for_function(
+    wait_for_js(phone,
         "document.querySelector('#page-1 img').complete && "
         "document.querySelector('#page-1 img').naturalWidth > 0"
     )
@@ -47,7 +49,7 @@ def test_a_delegate_reads_the_pages_then_the_text_in_bigger_letters(
     assert counter.inner_text() == "Page 1 / 6"
     phone.locator("#page-4").scroll_into_view_if_needed()
     phone.evaluate("window.scrollBy(0, 200)")
-    phone.wait_for_function("document.querySelector('#page-counter').textContent !== "
+    wait_for_js(phone, "document.querySelector('#page-counter').textContent !== "
                             "'Page 1 / 6'")
     assert counter.inner_text() in ("Page 4 / 6", "Page 5 / 6")
 
@@ -118,7 +120,7 @@ def test_a_long_document_is_read_twenty_pages_at_a_time(live_server, phone, app,
     phone.evaluate("window.sameWindow = true")
     phone.locator("#jump-page").fill("38")
     phone.get_by_role("button", name="Go").click()
-    phone.wait_for_function("document.querySelector('#page-counter').textContent "
+    wait_for_js(phone, "document.querySelector('#page-counter').textContent "
                             "=== 'Page 38 / 60'")
     assert phone.evaluate("window.sameWindow === true")
     phone.locator("#jump-page").fill("5")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -48,8 +49,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # flask-login refuses inactive accounts
         return self.active
 
+    @property
+    def credential_stamp(self) -> str:
+        """Changes with every new password hash (each has a fresh salt), with no extra column."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
     def get_id(self) -> str:
-        return f"u:{self.id}"
+        # The stamp is part of the session id: a new password signs out every other session.
+        return f"u:{self.id}:{self.credential_stamp}"
 
     @property
     def can_edit(self) -> bool:

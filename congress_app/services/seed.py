@@ -17,7 +17,7 @@ from . import documents as document_service
 from . import roster as roster_service
 from . import users as user_service
 
-DEMO_ORGANISER = ("bantochuc", "daihoi2025")
+DEMO_ORGANISER = ("bantochuc", "daihoi2025-thanhxuan")
 
 
 def _nfc(value):

@@ -12,7 +12,25 @@ from ..models import Role, User
 from . import audit
 from .errors import InputRefused
 
-PASSWORD_MIN = 8
+PASSWORD_MIN = 12
+# The sign-in form accepts at most this many characters: a longer password could never be used.
+PASSWORD_MAX = 200
+
+
+def check_new_password(username: str, password: str) -> None:
+    """Refuse a password that is short or is the username: both are the first guesses."""
+    if len(password) < PASSWORD_MIN:
+        raise InputRefused(
+            _l("The password must be at least %(min)d characters.", min=PASSWORD_MIN),
+            field="password",
+        )
+    if len(password) > PASSWORD_MAX:
+        raise InputRefused(
+            _l("The password is too long (at most %(max)d characters).", max=PASSWORD_MAX),
+            field="password",
+        )
+    if unicodedata.normalize("NFC", password.strip()).casefold() == username.casefold():
+        raise InputRefused(_l("The password must not be the username."), field="password")
 
 
 def create_user(username: str, password: str, role: Role | str = Role.ADMIN) -> User:
@@ -20,11 +38,7 @@ def create_user(username: str, password: str, role: Role | str = Role.ADMIN) -> 
     username = unicodedata.normalize("NFC", username.strip())
     if not username or len(username) > 80:
         raise InputRefused(_l("The username must be 1 to 80 characters."), field="username")
-    if len(password) < PASSWORD_MIN:
-        raise InputRefused(
-            _l("The password must be at least %(min)d characters.", min=PASSWORD_MIN),
-            field="password",
-        )
+    check_new_password(username, password)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise InputRefused(_l("The username %(name)s is taken.", name=username), 409, "username")
     user = User(username=username, role=Role(role))
@@ -36,14 +50,29 @@ def create_user(username: str, password: str, role: Role | str = Role.ADMIN) -> 
     return user
 
 
-def authenticate(username: str, password: str) -> User | None:
+def change_password(user: User, password: str, *, by: User | None = None) -> None:
+    """Set a new password; every session signed in with the old one ends (credential_stamp)."""
+    check_new_password(user.username, password)
+    user.set_password(password)
+    audit.record(by, "user.password_changed", user, username=user.username)
+    db.session.commit()
+
+
+def authenticate(username: str, password: str, address: str | None = None) -> User | None:
     """The active account with this username and password, else None (and an audit entry)."""
     username = unicodedata.normalize("NFC", (username or "").strip())
     user = db.session.scalar(select(User).where(User.username == username))
     if user is not None and user.active and user.check_password(password or ""):
-        audit.record(user, "auth.login", user)
+        audit.record(user, "auth.login", user, address=address)
         db.session.commit()
         return user
-    audit.record(None, "auth.login_failed", None, username=username[:80])
+    audit.record(None, "auth.login_failed", None, username=username[:80], address=address)
     db.session.commit()
     return None
+
+
+def record_paused_login(username: str, address: str | None) -> None:
+    """A sign-in refused by the rate limit: its password was never checked, but it is logged."""
+    username = unicodedata.normalize("NFC", (username or "").strip())
+    audit.record(None, "auth.login_paused", None, username=username[:80], address=address)
+    db.session.commit()

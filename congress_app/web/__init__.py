@@ -32,6 +32,7 @@ def render_error(status: int, message=None):
 
 def init_app(app: Flask) -> None:
     from . import (
+        archive,
         auth,
         cards,
         checkin,
@@ -42,11 +43,14 @@ def init_app(app: Flask) -> None:
         public,
         roster,
         search,
+        security,
         stage,
     )
 
+    security.init_app(app)
+
     for module in (public, auth, delegate, organiser, roster, cards, print_centre, checkin,
-                   search, stage, offline):
+                   search, stage, offline, archive):
         app.register_blueprint(module.bp)
 
     for status in ERROR_MESSAGES:

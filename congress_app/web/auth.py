@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import hmac
+import time
+import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
 from ..models import Delegate, Role, User
 from ..services import users as user_service
+from . import render_error
 
 bp = Blueprint("auth", __name__)
 
@@ -23,11 +39,15 @@ login_manager.login_message = _l("Please sign in as an organiser to open this pa
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | Delegate | None:
-    """Session ids are "u:<id>" for organiser accounts, "d:<id>:<version>" for delegates."""
+    """Session ids are "u:<id>:<stamp>" for organiser accounts, "d:<id>:<version>" for
+    delegates: a new password or a reissued card ends the sessions made with the old one."""
     kind, _sep, rest = user_id.partition(":")
-    if kind == "u" and rest.isdigit():
-        return db.session.get(User, int(rest))
     number, _sep, version = rest.partition(":")
+    if kind == "u" and number.isdigit() and version:
+        user = db.session.get(User, int(number))
+        if user is not None and hmac.compare_digest(user.credential_stamp, version):
+            return user
+        return None
     if kind == "d" and number.isdigit() and version.isdigit():
         delegate = db.session.get(Delegate, int(number))
         if (delegate is not None and delegate.active
@@ -66,14 +86,30 @@ def landing_page(user) -> str:
     return url_for("public.home")
 
 
+def _failed_login(response: Response) -> bool:
+    """Only wrong passwords count towards the limits: typing errors and successes do not."""
+    return response.status_code == 401
+
+
+def _submitted_username() -> str:
+    """The rate-limit key of the username in the form, whatever its case or spacing."""
+    username = unicodedata.normalize("NFC", (request.form.get("username") or "").strip())
+    return f"organiser-username:{username.casefold()[:80]}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_ATTEMPTS_PER_USERNAME"],
+               key_func=_submitted_username, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(lambda: current_app.config["LOGIN_ATTEMPTS_PER_CLIENT"],
+               key_func=get_remote_address, methods=["POST"], deduct_when=_failed_login)
 def login():
     if current_user.is_authenticated and not getattr(current_user, "is_delegate", False):
         return redirect(landing_page(current_user))
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
-        user = user_service.authenticate(form.username.data, form.password.data)
+        user = user_service.authenticate(form.username.data, form.password.data,
+                                         address=get_remote_address())
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data, landing_page(user)))
@@ -82,6 +118,24 @@ def login():
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_logins(error: RateLimitExceeded):
+    """Guessing passwords is paused: say for how long, and keep a trace in the audit log."""
+    user_service.record_paused_login(request.form.get("username", ""), get_remote_address())
+    limit = limiter.current_limit
+    wait = max(1, int(limit.reset_at - time.time())) if limit is not None else 15 * 60
+    minutes = max(1, round(wait / 60))
+    response = current_app.make_response(render_error(429, ngettext(
+        "Too many wrong sign-in attempts. To protect the organisers' accounts, please wait "
+        "%(num)d minute before you try again.",
+        "Too many wrong sign-in attempts. To protect the organisers' accounts, please wait "
+        "%(num)d minutes before you try again.",
+        minutes,
+    )))
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.post("/logout")

@@ -1,0 +1,70 @@
+"""Security headers on every response: what the browser may load, frame, sniff and send.
+
+The policy allows only this site's own files: every script is a file under static/ (inline
+`<script type="application/json">` blocks are data, never run), and the check-in scanner's
+decoder runs as a blob: Web Worker that qr-scanner builds from its own vendored file.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, Response, g
+
+SITE_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    # qr-scanner (vendored) draws its scan-region corners with this one fixed style="…";
+    # its hash allows exactly that attribute and no other (checkin.css repeats it as a class).
+    "style-src-attr": "'unsafe-hashes' 'sha256-WJ4j1S+Lg0uXNK3sw0TRF93tPA//eAz36eL7k8Ss620='",
+    "img-src": "'self' data: blob:",
+    "media-src": "'self' blob:",
+    "connect-src": "'self'",
+    "worker-src": "'self' blob:",
+    "manifest-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+# Uploaded files open on their own, outside the site: a sandboxed page with no scripts, no
+# plugins and no access to the site's cookies. Chromium's PDF viewer still shows PDFs.
+FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+}
+
+
+def csp_nonce() -> str:
+    """A one-request nonce for a `<style>` element whose values come from the server."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def site_policy() -> str:
+    """The Content-Security-Policy of a page, with this request's style nonce if it used one."""
+    policy = dict(SITE_POLICY)
+    if "csp_nonce" in g:
+        policy["style-src"] += f" 'nonce-{g.csp_nonce}'"
+    return "; ".join(f"{name} {value}" for name, value in policy.items())
+
+
+def add_security_headers(response: Response) -> Response:
+    """Add the headers a view has not set itself (files and card links set stricter ones)."""
+    response.headers.setdefault("Content-Security-Policy", site_policy())
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_security_headers)
+    app.context_processor(lambda: {"csp_nonce": csp_nonce})
