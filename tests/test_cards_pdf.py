@@ -15,10 +15,11 @@ from urllib.parse import quote, urlsplit
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
+from PIL import Image
 from pypdf import PdfReader
 from werkzeug.security import generate_password_hash
 
-from congress_app import create_app
+from congress_app import create_app, qr
 from congress_app.extensions import db
 from congress_app.models import CheckIn, Congress, Delegate, DelegateKind, Role, User
 from congress_app.pdf import cards
@@ -333,6 +334,21 @@ def test_a_reissued_card_is_reprinted_with_the_new_token(client, signed_in, cong
     assert few[0].full_name not in text
 
 
+def test_card_qr_codes_are_exactly_the_symbols_qrcode_draws():
+    """cards.qr_png writes its own grey PNG, for speed: it must be exactly qrcode's symbol,
+    for small codes and for large ones that carry version information."""
+    tokens = ["A" * 32, "Z7" * 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "22222222"]
+    payloads = [qr.card_payload(BASE_URL, token) for token in tokens]
+    payloads += [qr.card_payload("https://example.org/congress", "k" * n) for n in (3, 60, 150)]
+    payloads += [f"{BASE_URL}/k/{n:0{n}d}" for n in range(20, 260, 13)]
+    for payload in payloads:
+        ours = Image.open(io.BytesIO(cards.qr_png(payload)))
+        drawn = Image.open(io.BytesIO(qr.render_qr(payload, "png", box_size=cards.QR_BOX_SIZE)))
+        assert ours.mode == "L"  # WeasyPrint embeds grey as it is, but converts 1-bit to RGB
+        assert ours.size == drawn.size, payload
+        assert ours.tobytes() == drawn.convert("L").tobytes(), payload
+
+
 def test_a6_badges_and_pin_slips(client, signed_in, few):
     a6_back = client.get("/organiser/print/cards.pdf?layout=a6&pin=back").get_data()
     assert page_sizes_mm(a6_back) == [(105, 148)] * 6
@@ -427,7 +443,7 @@ def _card_routes(app, ids: dict[str, int]) -> list[str]:
 
 def test_only_editors_may_print(app, client, auth, few):
     paths = _card_routes(app, {"delegate_id": few[0].id})
-    assert len(paths) == 5
+    assert len(paths) == 4  # the print centre (its own blueprint) is tested in test_print_centre
 
     for path in paths:  # anonymous: to the sign-in page
         response = client.get(path)

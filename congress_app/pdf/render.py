@@ -7,10 +7,12 @@ so both are built once per process and reused for every PDF (DESIGN.md).
 from __future__ import annotations
 
 import base64
+import gc
 import mimetypes
 import re
 import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -104,10 +106,27 @@ def shared_resources() -> SharedResources:
     return _shared
 
 
+@contextmanager
+def _cyclic_gc_paused():
+    """Pause Python's cycle collector while WeasyPrint works.
+
+    A render allocates hundreds of thousands of boxes, styles and text runs that live until
+    it ends, and the collector would scan them again and again: about a fifth of the time of
+    a long PDF. The cycles they leave behind are collected as usual once it is re-enabled.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def render_pdf(html: str) -> bytes:
     """PDF bytes of an HTML page; relative and static: URLs resolve to the app's static files."""
     resources = shared_resources()
-    with _lock:
+    with _lock, _cyclic_gc_paused():
         document = HTML(string=nfc(html), base_url=APP_BASE_URL, url_fetcher=resources.fetcher)
         return document.write_pdf(
             stylesheets=[resources.base_css], font_config=resources.font_config
