@@ -1,4 +1,5 @@
-"""flask commands: seed-demo, create-organiser, serve, export-congress, import-congress."""
+"""flask commands: seed-demo, create-organiser, serve, export-congress, import-congress,
+check-store."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from .extensions import db
 from .models import Congress, Role
 from .qr import is_local_base_url
 from .services import archive as archive_service
-from .services import audit
+from .services import audit, store_check
 from .services import congress as congress_service
 from .services import seed as seed_service
 from .services import users as user_service
 from .services.errors import InputRefused
+from .storage import file_store
 
 
 @click.command("seed-demo")
@@ -70,6 +72,12 @@ def serve(host: str, port: int) -> None:
             "  HOST=0.0.0.0 PUBLIC_BASE_URL=http://192.168.1.10:5000 make run",
             fg="yellow",
         )
+    # Leftovers of uploads a crash interrupted (older than an hour) go; a missing file is said.
+    report = store_check.check_store(file_store(), repair=True)
+    if report.removed:
+        click.echo(f"  Removed {report.removed} leftovers of interrupted uploads.")
+    for sha256 in report.missing:
+        click.secho(f"  WARNING: the file of document version {sha256} is missing.", fg="red")
     click.echo("")
     # waitress: a production WSGI server in pure Python, enough threads for a hall of phones.
     waitress.serve(current_app._get_current_object(), host=host, port=port, threads=16,
@@ -130,7 +138,24 @@ def import_congress(archive: Path) -> None:
                    "another SECRET_KEY would need every card reprinted.")
 
 
+@click.command("check-store")
+@click.option("--repair", is_flag=True,
+              help="Delete leftovers of interrupted uploads older than an hour.")
+def check_store(repair: bool) -> None:
+    """Check that every document version's file is in the store, and list leftovers."""
+    report = store_check.check_store(file_store(), repair=repair)
+    for sha256 in report.missing:
+        click.secho(f"MISSING or damaged file for version {sha256}", fg="red")
+    click.echo(f"{len(report.orphans)} stored files no version names, "
+               f"{len(report.stale_tmp)} unfinished uploads in tmp/"
+               + (f"; removed {report.removed}." if repair else "."))
+    if not report.healthy:
+        raise SystemExit(1)
+    click.echo("Every document version has its file.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, create_organiser, serve, export_congress, import_congress):
+    for command in (seed_demo, create_organiser, serve, export_congress, import_congress,
+                    check_store):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"db": db})

@@ -30,6 +30,8 @@ class Congress(db.Model):
     delegates_expected: Mapped[int] = mapped_column(default=0)
     members_represented: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when an admin closes the congress: the organiser side becomes read-only.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sessions: Mapped[list[CongressSession]] = relationship(
         back_populates="congress",
@@ -50,6 +52,10 @@ class CongressSession(db.Model):
     starts_at: Mapped[time]
     ends_at: Mapped[time | None]
     position: Mapped[int] = mapped_column(default=0)
+    # Bumped by each organiser's save (services), checked by SQLAlchemy on every UPDATE:
+    # two organisers editing at once cannot silently overwrite each other.
+    edit_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": edit_version, "version_id_generator": False}
 
     congress: Mapped[Congress] = relationship(back_populates="sessions")
     items: Mapped[list[AgendaItem]] = relationship(
@@ -72,6 +78,10 @@ class AgendaItem(db.Model):
     presenter: Mapped[str] = mapped_column(String(300), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     on_stage: Mapped[bool] = mapped_column(default=False)
+    # Bumped by each organiser's save (services), checked by SQLAlchemy on every UPDATE:
+    # two organisers editing at once cannot silently overwrite each other.
+    edit_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": edit_version, "version_id_generator": False}
 
     session: Mapped[CongressSession] = relationship(back_populates="items")
     document_links: Mapped[list[AgendaItemDocument]] = relationship(

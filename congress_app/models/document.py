@@ -56,6 +56,10 @@ class Document(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by each organiser's save (services), checked by SQLAlchemy on every UPDATE:
+    # two organisers editing at once cannot silently overwrite each other.
+    edit_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": edit_version, "version_id_generator": False}
 
     congress: Mapped[Congress] = relationship()  # noqa: F821
     versions: Mapped[list[DocumentVersion]] = relationship(

@@ -12,6 +12,7 @@ from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
@@ -24,7 +25,7 @@ from ..models import (
 )
 from . import audit
 from . import documents as document_service
-from .errors import InputRefused
+from .errors import EditConflict, InputRefused, claim_edit
 
 UP, DOWN = "up", "down"
 DIRECTIONS = (UP, DOWN)
@@ -59,11 +60,17 @@ def _hm(t: time) -> str:
 
 
 def _commit(user: User | None, action: str, obj, **detail) -> None:
-    """Flush the change, record it in the audit trail, commit; undo everything on failure."""
+    """Flush the change, record it in the audit trail, commit; undo everything on failure.
+
+    A row another organiser saved since it was read (StaleDataError) is an EditConflict.
+    """
     try:
         db.session.flush()
         audit.record(user, action, obj, **detail)
         db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict() from None
     except BaseException:
         db.session.rollback()
         raise
@@ -250,8 +257,13 @@ def update_session(
     starts_at: time | None,
     ends_at: time | None = None,
     user: User | None = None,
+    expected_version: int | None = None,
 ) -> None:
-    """Rename or reschedule a session; its items must still fit inside its times."""
+    """Rename or reschedule a session; its items must still fit inside its times.
+
+    `expected_version` is the edit_version the form was loaded at (see claim_edit).
+    """
+    claim_edit(session, expected_version)
     values = _clean_session(session.congress, name, date, starts_at, ends_at, session.items)
     for key, value in values.items():
         setattr(session, key, value)
@@ -272,6 +284,9 @@ def delete_session(session: CongressSession, *, user: User | None = None) -> Non
     db.session.delete(session)
     try:
         db.session.commit()
+    except StaleDataError:  # saved by someone else since it was read: ask for a reload
+        db.session.rollback()
+        raise EditConflict() from None
     except BaseException:
         db.session.rollback()
         raise
@@ -342,8 +357,13 @@ def update_item(
     presenter: str = "",
     notes: str = "",
     user: User | None = None,
+    expected_version: int | None = None,
 ) -> None:
-    """Change an item; moving it to another session puts it at the end of that session."""
+    """Change an item; moving it to another session puts it at the end of that session.
+
+    `expected_version` is the edit_version the form was loaded at (see claim_edit).
+    """
+    claim_edit(item, expected_version)
     if session is not None and session.congress_id != item.session.congress_id:
         session = None
     values = _clean_item(session, title, starts_at, presenter, notes)
@@ -370,6 +390,9 @@ def delete_item(item: AgendaItem, *, user: User | None = None) -> None:
     item.session.items.remove(item)
     try:
         db.session.commit()
+    except StaleDataError:  # saved by someone else since it was read: ask for a reload
+        db.session.rollback()
+        raise EditConflict() from None
     except BaseException:
         db.session.rollback()
         raise

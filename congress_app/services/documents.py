@@ -15,14 +15,16 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import pages as page_images
 from ..extensions import db
 from ..models import Congress, Document, DocumentCategory, DocumentVersion, User, Visibility
 from ..models.base import utcnow
-from ..storage import FileStore, FileTooLarge, StagedFile, file_store
+from ..storage import FileStore, FileTooLarge, StagedFile, StoredFile, file_store
 from . import audit
-from .errors import InputRefused
+from .errors import EditConflict, InputRefused, claim_edit
 
 # No 0/O, 1/I/L: a delegate typing a code from paper cannot confuse them.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -34,6 +36,9 @@ PDF_MIME = "application/pdf"
 IMAGE_TYPES = {"JPEG": ("image/jpeg", (".jpg", ".jpeg")), "PNG": ("image/png", (".png",))}
 EXTENSIONS = {PDF_MIME: (".pdf",), **dict(IMAGE_TYPES.values())}
 IMAGE_MAX_PIXELS = 50_000_000
+# Concurrent replacements of one document race for the next version number; each loser
+# takes the next one. Far more than organisers ever replace one document at once.
+VERSION_NUMBER_ATTEMPTS = 10
 NOT_A_DOCUMENT = _l("This file is not a PDF, JPEG or PNG image. "
                     "Upload a PDF, JPEG or PNG file.")
 
@@ -192,10 +197,20 @@ def inspect_upload(staged: StagedFile) -> tuple[str, int, str]:
     return PDF_MIME, pages, text
 
 
-def _store_upload(
-    document: Document, upload: Upload, user: User | None, note: str, store: FileStore
-) -> DocumentVersion:
-    """Check the bytes, commit them to the store, then add the version row."""
+@dataclass(frozen=True)
+class _Received:
+    """An upload checked and committed to the store, not yet a version row."""
+
+    stored: StoredFile
+    filename: str
+    mime_type: str
+    pages: int
+    text: str
+
+
+def _receive(upload: Upload, store: FileStore) -> _Received:
+    """Check the bytes and commit them to the store (content-addressed, so a retry or a
+    crash before the row is written at worst leaves bytes no version names)."""
     clean_filename(upload.filename)  # a bad name is refused before the bytes are read
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     try:
@@ -204,6 +219,13 @@ def _store_upload(
             stored = store.commit(staged)
     except FileTooLarge:
         raise InputRefused(_l("The file is larger than the upload limit."), 413, "file") from None
+    return _Received(stored, clean_filename(upload.filename, mime_type), mime_type, pages, text)
+
+
+def _add_version(
+    document: Document, received: _Received, user: User | None, note: str
+) -> DocumentVersion:
+    """Add the version row numbered one past the newest."""
     number = (
         db.session.scalar(
             select(func.max(DocumentVersion.number)).where(
@@ -214,12 +236,12 @@ def _store_upload(
     ) + 1
     version = DocumentVersion(
         number=number,
-        sha256=stored.sha256,
-        original_filename=clean_filename(upload.filename, mime_type),
-        mime_type=mime_type,
-        size=stored.size,
-        pages=pages,
-        text=text,
+        sha256=received.stored.sha256,
+        original_filename=received.filename,
+        mime_type=received.mime_type,
+        size=received.stored.size,
+        pages=received.pages,
+        text=received.text,
         uploaded_by_id=user.id if user is not None else None,
         uploaded_at=utcnow(),
         note=note.strip()[:500],
@@ -266,7 +288,7 @@ def create_document(
     )
     db.session.add(document)
     try:
-        _store_upload(document, upload, user, "", store or file_store())
+        _add_version(document, _receive(upload, store or file_store()), user, "")
         db.session.flush()
         audit.record(user, "document.create", document, code=document.code, title=title)
         db.session.commit()
@@ -289,12 +311,26 @@ def replace_file(
     if document.is_deleted:
         raise InputRefused(_l("This document has been deleted."), 410)
     try:
-        version = _store_upload(document, upload, user, note, store or file_store())
-        audit.record(user, "document.replace", document, version=version.number)
-        db.session.commit()
+        received = _receive(upload, store or file_store())
     except BaseException:
         db.session.rollback()
         raise
+    for attempt in range(1, VERSION_NUMBER_ATTEMPTS + 1):
+        try:
+            version = _add_version(document, received, user, note)
+            db.session.flush()
+            audit.record(user, "document.replace", document, version=version.number)
+            db.session.commit()
+            break
+        except IntegrityError:
+            # Another replacement took this number between our read and our insert: the
+            # unique (document, number) refused it, so number this one after it.
+            db.session.rollback()
+            if attempt == VERSION_NUMBER_ATTEMPTS:
+                raise
+        except BaseException:
+            db.session.rollback()
+            raise
     _schedule_page_images(version)
     return version
 
@@ -316,17 +352,30 @@ def update_document(
     visibility: Visibility | str,
     published: bool,
     user: User | None = None,
+    expected_version: int | None = None,
 ) -> None:
-    """Change what a document is called and who sees it; never its code."""
+    """Change what a document is called and who sees it; never its code.
+
+    `expected_version` is the edit_version the form was loaded at (see claim_edit).
+    """
     if document.is_deleted:
         raise InputRefused(_l("This document has been deleted."), 410)
+    claim_edit(document, expected_version)
     document.title = clean_title(title)
     document.category = DocumentCategory(category)
     document.visibility = Visibility(visibility)
     document.published = published
-    audit.record(user, "document.update", document, title=document.title,
-                 visibility=str(document.visibility), published=published)
-    db.session.commit()
+    try:
+        db.session.flush()
+        audit.record(user, "document.update", document, title=document.title,
+                     visibility=str(document.visibility), published=published)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict() from None
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def delete_document(document: Document, *, user: User | None = None) -> None:

@@ -113,6 +113,12 @@ def _refused(form, refused: InputRefused) -> int:
     return refused.status
 
 
+def _loaded_version(form) -> int | None:
+    """The edit_version the form was loaded at; None (no check) if it sent none we can read."""
+    value = str(form.edit_version.data or "").strip()
+    return int(value) if value.isdigit() else None
+
+
 def _invalid_status() -> int:
     """A form that came back with errors is a 400; a page opened with GET is a 200."""
     return 400 if request.method == "POST" else 200
@@ -249,6 +255,7 @@ def session_edit(session_id: int):
                 starts_at=form.starts_at.data,
                 ends_at=form.ends_at.data,
                 user=_user(),
+                expected_version=_loaded_version(form),
             )
         except InputRefused as refused:
             status = _refused(form, refused)
@@ -347,6 +354,7 @@ def _item_form(item: AgendaItem, **kwargs) -> AgendaItemForm:
         title=item.title,
         presenter=item.presenter,
         notes=item.notes,
+        edit_version=item.edit_version,
         **kwargs,
     )
 
@@ -369,6 +377,7 @@ def item_edit(item_id: int):
                 presenter=form.presenter.data,
                 notes=form.notes.data,
                 user=_user(),
+                expected_version=_loaded_version(form),
             )
         except InputRefused as refused:
             status = _refused(form, refused)
@@ -534,6 +543,7 @@ def document_edit(document_id: int):
                 visibility=form.visibility.data,
                 published=form.published.data,
                 user=_user(),
+                expected_version=_loaded_version(form),
             )
         except InputRefused as refused:
             status = _refused(form, refused)

@@ -93,6 +93,8 @@ class SessionForm(FlaskForm):
     date = DayField(_l("Date"), validators=[Optional()])
     starts_at = ClockField(_l("Starts at"), validators=[Optional()])
     ends_at = ClockField(_l("Ends at"), validators=[Optional()])
+    # The edit_version the form was loaded at: a save based on an older one is refused.
+    edit_version = HiddenField()
 
 
 class AgendaItemForm(FlaskForm):
@@ -103,6 +105,8 @@ class AgendaItemForm(FlaskForm):
     title = StringField(_l("Title"))
     presenter = StringField(_l("Presented by"))
     notes = TextAreaField(_l("Notes"))
+    # The edit_version the form was loaded at: a save based on an older one is refused.
+    edit_version = HiddenField()
 
     def __init__(self, sessions, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,6 +150,8 @@ class DocumentDetailsForm(FlaskForm):
     category = ChoiceField(_l("Category"))
     visibility = ChoiceField(_l("Who may see it"))
     published = BooleanField(_l("Published (delegates can open it)"), default=True)
+    # The edit_version the form was loaded at: a save based on an older one is refused.
+    edit_version = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
