@@ -1,11 +1,23 @@
-"""The audit trail: every organiser action is recorded with who, what and when."""
+"""The audit trail: every organiser action is recorded with who, what and when.
+
+Recording adds a row to the caller's transaction; reading (the admins' audit page and its
+CSV) filters by action, account, a day range in the congress's time zone and the details.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, or_, select
 
 from ..extensions import db
 from ..models import AuditEvent, User
+
+# The account filter's value for events recorded without an account (CLI, failed logins).
+SYSTEM = "system"
 
 
 def record(user: User | None, action: str, obj=None, **detail) -> AuditEvent:
@@ -19,3 +31,80 @@ def record(user: User | None, action: str, obj=None, **detail) -> AuditEvent:
     )
     db.session.add(event)
     return event
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the admin asked to see; empty fields do not filter."""
+
+    action: str = ""
+    account: str = ""  # a user id as text, SYSTEM, or ""
+    since: date | None = None  # first day included, in the congress's time zone
+    until: date | None = None  # last day included
+    text: str = ""
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    """Midnight of a congress day, as the aware instant the UTC column compares with."""
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def events_query(wanted: AuditFilter, timezone: str) -> Select:
+    """The filtered events, newest first (id breaks ties within one clock tick)."""
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if wanted.action:
+        query = query.where(AuditEvent.action == wanted.action)
+    if wanted.account == SYSTEM:
+        query = query.where(AuditEvent.user_id.is_(None))
+    elif wanted.account.isdigit():
+        query = query.where(AuditEvent.user_id == int(wanted.account))
+    zone = ZoneInfo(timezone)
+    if wanted.since is not None:
+        query = query.where(AuditEvent.at >= _day_start(wanted.since, zone))
+    if wanted.until is not None:
+        query = query.where(AuditEvent.at < _day_start(wanted.until + timedelta(days=1), zone))
+    if wanted.text:
+        pattern = f"%{_like_escape(wanted.text)}%"
+        # Details are JSON with the Vietnamese kept as typed (ensure_ascii=False); the
+        # failed-login username is a detail too, so searching a name finds its attempts.
+        query = query.where(or_(AuditEvent.detail.ilike(pattern, escape="\\"),
+                                AuditEvent.object_type.ilike(pattern, escape="\\")))
+    return query
+
+
+def actions_present() -> list[str]:
+    """The actions that occur in the trail, for the filter's select."""
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(
+        AuditEvent.action)))
+
+
+def accounts_present() -> list[User]:
+    """The accounts that have at least one event, for the filter's select."""
+    ids = select(AuditEvent.user_id).where(AuditEvent.user_id.is_not(None)).distinct()
+    return list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.username)))
+
+
+def details(event: AuditEvent) -> dict:
+    """The event's details as a dict; a detail that is not a JSON object comes back as text."""
+    if not event.detail:
+        return {}
+    try:
+        value = json.loads(event.detail)
+    except ValueError:
+        return {"detail": event.detail}
+    return value if isinstance(value, dict) else {"detail": value}
+
+
+def latest_event(obj, action: str) -> AuditEvent | None:
+    """The newest event of `action` on `obj`: "closed by … at …" reads it from the trail."""
+    return db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.action == action, AuditEvent.object_type == type(obj).__name__,
+               AuditEvent.object_id == obj.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )

@@ -33,9 +33,11 @@ def render_error(status: int, message=None):
 def init_app(app: Flask) -> None:
     from . import (
         archive,
+        audit,
         auth,
         cards,
         checkin,
+        closing,
         delegate,
         offline,
         organiser,
@@ -50,7 +52,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
 
     for module in (public, auth, delegate, organiser, roster, cards, print_centre, checkin,
-                   search, stage, offline, archive):
+                   search, stage, offline, archive, audit, closing):
         app.register_blueprint(module.bp)
 
     for status in ERROR_MESSAGES:

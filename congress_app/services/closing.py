@@ -1,0 +1,110 @@
+"""Closing a congress (the organiser side becomes read-only) and purging personal data.
+
+What a purge keeps and drops, and why: a congress's delegate list (number, full name, unit,
+kind, discussion group) is part of its public record — the minutes and the resolution
+name who took part — so it stays. What only served the days of the congress goes: the
+card secrets (token and PIN hashes; the credential version is bumped too, which signs out
+every phone still holding a delegate session), the seat, and every check-in with its time
+and the staff account that recorded it. Delegate rows carry no phone or e-mail. The
+attendance survives only as counts, in the purge's own audit event, and the check-in
+events of the audit trail lose the delegate they named, keeping just their time.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+
+from ..extensions import db
+from ..models import AuditEvent, CheckIn, Congress, Delegate, DelegateKind, User
+from ..models.base import utcnow
+from . import attendance as attendance_service
+from . import audit
+from .errors import InputRefused
+
+PURGE_ACTION = "congress.purge"
+
+
+def is_closed(congress: Congress | None) -> bool:
+    """Whether organisers' changes are refused for this congress."""
+    return congress is not None and congress.closed_at is not None
+
+
+def close(congress: Congress, *, user: User | None = None) -> None:
+    """Make the congress read-only for every organiser; closing twice changes nothing."""
+    if is_closed(congress):
+        return
+    congress.closed_at = utcnow()
+    audit.record(user, "congress.close", congress)
+    db.session.commit()
+
+
+def reopen(congress: Congress, *, user: User | None = None) -> None:
+    """Allow changes again (a purge, if one was made, stays done)."""
+    if not is_closed(congress):
+        return
+    closed_at = congress.closed_at
+    congress.closed_at = None
+    audit.record(user, "congress.reopen", congress, closed_at=closed_at.isoformat())
+    db.session.commit()
+
+
+def last_purge(congress: Congress) -> AuditEvent | None:
+    """The audit event of the congress's latest purge, which holds its counts; None if none."""
+    return audit.latest_event(congress, PURGE_ACTION)
+
+
+def purge_personal_data(congress: Congress, confirmation: str, *,
+                        user: User | None = None) -> dict:
+    """Drop card secrets, seats and check-ins of a closed congress; returns the counts kept.
+
+    `confirmation` must be the congress's slug, typed by the admin: the purge cannot be undone.
+    """
+    if not is_closed(congress):
+        raise InputRefused(_l("Close the congress before purging personal data."), 409)
+    if (confirmation or "").strip() != congress.slug:
+        raise InputRefused(
+            _l("Type the congress code exactly as shown to confirm."), 400, "confirmation"
+        )
+    try:
+        counts = _attendance_counts(congress)
+        delegate_ids = select(Delegate.id).where(Delegate.congress_id == congress.id)
+        db.session.execute(
+            update(AuditEvent)
+            .where(AuditEvent.action == "delegate.checkin", AuditEvent.object_type == "Delegate",
+                   AuditEvent.object_id.in_(delegate_ids))
+            .values(object_type="", object_id=None, detail=""),
+            execution_options={"synchronize_session": False},
+        )
+        db.session.execute(delete(CheckIn).where(CheckIn.congress_id == congress.id),
+                           execution_options={"synchronize_session": False})
+        db.session.execute(
+            update(Delegate)
+            .where(Delegate.congress_id == congress.id)
+            .values(token_hash=None, pin_hash=None, seat="",
+                    credential_version=Delegate.credential_version + 1, updated_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+        audit.record(user, PURGE_ACTION, congress, **counts)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.expire_all()
+    return counts
+
+
+def _attendance_counts(congress: Congress) -> dict:
+    """The attendance as numbers only: what the record keeps once check-ins are gone."""
+    current = attendance_service.attendance(congress)
+    return {
+        "delegates": db.session.scalar(
+            select(func.count(Delegate.id)).where(Delegate.congress_id == congress.id)),
+        "checkins": db.session.scalar(
+            select(func.count(CheckIn.id)).where(CheckIn.congress_id == congress.id)),
+        "present": current.present,
+        "expected": current.expected,
+        "alternates_present": current.others_present.get(DelegateKind.ALTERNATE, 0),
+        "guests_present": current.others_present.get(DelegateKind.GUEST, 0),
+        "present_by_unit": {t.name or "": t.present for t in current.by_unit},
+    }
