@@ -10,6 +10,8 @@ export FLASK_APP := congress_app
 # Debian libraries WeasyPrint needs at run time, and what the browser tests drive.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_DEBS := chromium
+# The second test run's throw-away PostgreSQL server (its contrib files give unaccent).
+PG_DEBS := postgresql
 # What `make bench` drives: the HTTP load generator and the static-file ceiling.
 BENCH_DEBS := wrk nginx
 
@@ -31,16 +33,21 @@ define ensure_debs
 endef
 
 .PHONY: run test install install-dev system-deps test-system-deps translations lint clean \
-	bench bench-system-deps
+	bench bench-system-deps bench-soak npm-deb
 
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	$(BIN)/flask serve --host $(HOST) --port $(PORT)
 
+# The suite runs twice: on SQLite, then on a throw-away PostgreSQL cluster (.ci/with-postgres
+# starts it, fails loudly if it cannot, and removes it afterwards); the browser tests, which
+# test pages rather than the database, run on SQLite only.
 test: install-dev test-system-deps
 	$(BIN)/ruff check congress_app tests migrations bench
+	@grep -qs '"version": "4.10.3"' .cache/axe/node_modules/axe-core/package.json || npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4.10.3
 	$(BIN)/pytest
+	.ci/with-postgres $(BIN)/pytest -m "not browser"
 
 lint: install-dev
 	$(BIN)/ruff check congress_app tests migrations bench
@@ -49,7 +56,13 @@ system-deps:
 	$(call ensure_debs,$(RUN_DEBS))
 
 test-system-deps: system-deps
-	$(call ensure_debs,$(TEST_DEBS))
+	$(call ensure_debs,$(TEST_DEBS) $(PG_DEBS))
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory npm-deb
+
+# npm fetches axe-core for the accessibility tests; any npm will do (Debian's, or one that
+# came with a Node.js install), so only the command is checked, not the Debian package.
+npm-deb:
+	$(call ensure_debs,npm)
 
 # Benchmarks, apart from the tests: prints a table, writes bench/results/<time>.json.
 # BENCH_QUICK=1 for a short smoke run.
@@ -58,6 +71,10 @@ bench: install bench-system-deps
 
 bench-system-deps: system-deps
 	$(call ensure_debs,$(BENCH_DEBS))
+
+# Ten minutes at 200 connections with the workers' memory sampled (BENCH_SOAK_MINUTES).
+bench-soak: install bench-system-deps
+	$(BIN)/python -m bench.soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,4 +97,4 @@ congress_app/translations/%/LC_MESSAGES/messages.mo: congress_app/translations/%
 	$(BIN)/pybabel compile -d congress_app/translations -l $*
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts .cache

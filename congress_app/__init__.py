@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import DEFAULTS, check_secret_key, settings_from_environment
+from .config import DEFAULTS, check_secret_key, engine_options, settings_from_environment
 from .web.request import CongressRequest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,14 +26,18 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(settings_from_environment(Path(app.instance_path)))
     else:
         app.config.from_mapping(test_config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
+    )
     check_secret_key(app.config)
 
-    from . import cli, i18n, web
+    from . import cli, db_setup, i18n, web
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .models.base import include_in_autogenerate, render_migration_type
     from .web import page_cache
 
     db.init_app(app)
+    db_setup.init_app(app)
     migrate.init_app(
         app,
         db,

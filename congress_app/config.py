@@ -59,6 +59,23 @@ def check_secret_key(config: Mapping) -> None:
         )
 
 
+def engine_options(database_uri: str) -> dict:
+    """SQLAlchemy engine options: SQLite waits up to 15 s for another writer's lock; other
+    drivers (psycopg refuses a "timeout" argument) keep their defaults."""
+    if database_uri.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {}
+
+
+def database_url(url: str) -> str:
+    """A PostgreSQL URL without a driver ("postgresql://", "postgres://") uses psycopg 3,
+    the driver the app installs; SQLAlchemy would otherwise look for psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 def settings_from_environment(instance_path: Path) -> dict:
     """Map CONGRESS_* (and the documented short names) onto Flask config keys."""
     env = os.environ
@@ -70,9 +87,9 @@ def settings_from_environment(instance_path: Path) -> dict:
     secure = secure_cookies(env.get("CONGRESS_SECURE_COOKIES"), public_base_url)
     return {
         "SECRET_KEY": env.get("CONGRESS_SECRET_KEY") or _instance_secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": env.get(
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get(
             "CONGRESS_DATABASE_URL", f"sqlite:///{instance_path / 'congress.sqlite3'}"
-        ),
+        )),
         "FILE_STORE": env.get("CONGRESS_FILE_STORE", str(instance_path / "files")),
         "CACHE_DIR": env.get("CONGRESS_CACHE_DIR", str(instance_path / "cache")),
         "PUBLIC_BASE_URL": public_base_url,
@@ -95,7 +112,6 @@ def settings_from_environment(instance_path: Path) -> dict:
 
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 15}},
     "WTF_CSRF_TIME_LIMIT": None,
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",

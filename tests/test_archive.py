@@ -41,19 +41,18 @@ from congress_app.services import search as search_service
 from congress_app.services import seed as seed_service
 from congress_app.storage import file_store
 
-from .conftest import _config
+from .conftest import _config, database_copy
 
 SEEDS = ROOT / "seeds"
 SLUG = "thanh-xuan-2025"
 PHRASE = "chuyển đổi số"
 
 
-def _new_app(tmp: Path, migrated_db: Path, **overrides) -> Flask:
+def _new_app(tmp: Path, migrated_db: Path | str, postgres, **overrides) -> Flask:
     """A second instance with its own database copy and file store, like the `app` fixture."""
     tmp.mkdir(parents=True, exist_ok=True)
-    db_file = tmp / "congress.sqlite3"
-    shutil.copy(migrated_db, db_file)
-    return create_app({**_config(tmp, db_file), **overrides})
+    database = database_copy(tmp, migrated_db, postgres)
+    return create_app({**_config(tmp, database), **overrides})
 
 
 def _cli(app: Flask, *args: str):
@@ -69,12 +68,13 @@ def _dispose(app: Flask) -> None:
 
 
 @pytest.fixture
-def fresh_app(tmp_path, migrated_db) -> Iterator[Callable[..., Flask]]:
+def fresh_app(tmp_path, migrated_db, postgres) -> Iterator[Callable[..., Flask]]:
     """Factory of empty instances: fresh_app(SECRET_KEY=…)."""
     made: list[Flask] = []
 
     def make(**overrides) -> Flask:
-        made.append(_new_app(tmp_path / f"instance{len(made)}", migrated_db, **overrides))
+        made.append(_new_app(tmp_path / f"instance{len(made)}", migrated_db, postgres,
+                             **overrides))
         return made[-1]
 
     yield make
@@ -83,10 +83,10 @@ def fresh_app(tmp_path, migrated_db) -> Iterator[Callable[..., Flask]]:
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory, migrated_db) -> Iterator[Flask]:
+def source(tmp_path_factory, migrated_db, postgres) -> Iterator[Flask]:
     """The demo congress, plus what the seed lacks: a second file version shared with another
     document, a deleted document, a reissued card and a check-in by an account."""
-    app = _new_app(tmp_path_factory.mktemp("source"), migrated_db)
+    app = _new_app(tmp_path_factory.mktemp("source"), migrated_db, postgres)
     with app.app_context():
         seed_service.load_demo(SEEDS)
         congress = db.session.scalar(select(Congress))
@@ -114,9 +114,9 @@ def archive(source, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def target(archive, tmp_path_factory, migrated_db) -> Iterator[Flask]:
+def target(archive, tmp_path_factory, migrated_db, postgres) -> Iterator[Flask]:
     """A fresh instance with the same secret key, where the archive was imported by the CLI."""
-    app = _new_app(tmp_path_factory.mktemp("target"), migrated_db)
+    app = _new_app(tmp_path_factory.mktemp("target"), migrated_db, postgres)
     result = _cli(app, "import-congress", str(archive))
     assert result.exit_code == 0, result.output
     assert "Delegate cards keep working" in result.output

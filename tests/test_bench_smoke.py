@@ -12,6 +12,8 @@ import sys
 
 from congress_app import ROOT
 
+from .conftest import only_on_sqlite
+
 ALWAYS_MEASURED = (
     "request.landing", "request.file", "request.stage_304", "request.stage_200",
     "search.service", "search.request", "pages.per_page",
@@ -25,6 +27,8 @@ MAY_BE_MISSING = ("render.qr_sheet.cold", "render.qr_sheet.again",
 MACHINE_FACTS = ("cpu_count", "cpu_model", "python", "weasyprint", "git_commit")
 
 
+@only_on_sqlite("the bench runs in a subprocess on its own SQLite database, so the "
+                "PostgreSQL run would only repeat it")
 def test_a_quick_bench_run_writes_every_figure_as_json(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", "--quick", "--no-load", "--results", str(tmp_path)],

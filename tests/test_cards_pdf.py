@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import time
 import unicodedata
 from datetime import date
@@ -25,7 +24,7 @@ from congress_app.models import CheckIn, Congress, Delegate, DelegateKind, Role,
 from congress_app.pdf import cards
 from congress_app.services import delegates as delegate_service
 
-from .conftest import BASE_URL, AuthActions, IsolatedClient, _config
+from .conftest import BASE_URL, AuthActions, IsolatedClient, _config, database_copy
 from .test_programme_pdf import pdf_text
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Vũ", "Võ", "Đặng", "Bùi",
@@ -152,13 +151,11 @@ def page_sizes_mm(pdf: bytes) -> list[tuple[int, int]]:
 
 
 @pytest.fixture(scope="module")
-def roster(tmp_path_factory, migrated_db):
+def roster(tmp_path_factory, migrated_db, postgres):
     """A congress of 168 active delegates plus a deactivated one, its own app (the conftest
     app is per test) and an editor's client that has printed all cards on A4 with PIN backs."""
     tmp = tmp_path_factory.mktemp("cards")
-    db_file = tmp / "congress.sqlite3"
-    shutil.copy(migrated_db, db_file)
-    app = create_app(_config(tmp, db_file))
+    app = create_app(_config(tmp, database_copy(tmp, migrated_db, postgres)))
     app.test_client_class = IsolatedClient
     with app.app_context():
         congress = Congress(

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, make_url, select
 from werkzeug.security import generate_password_hash
 
 from congress_app import create_app
@@ -445,10 +445,10 @@ def test_attendance_is_counted_in_the_database_not_row_by_row(app, congress, mak
 def test_two_phones_scanning_one_card_at_the_same_moment_make_one_check_in(
     app, make_delegate
 ):
-    """Two threads, each with its own app context and session on the same SQLite file; both
-    pass the "already checked in?" read before either inserts, so the unique constraint
-    decides."""
-    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    """Two threads, each with its own app context and session on the same database (an
+    SQLite file or PostgreSQL); both pass the "already checked in?" read before either
+    inserts, so the unique constraint decides."""
+    assert make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database not in (None, "", ":memory:")
     delegate_id = make_delegate(9).id
     both_read = threading.Barrier(2, timeout=10)
     results: list[tuple[int, bool]] = []

@@ -1,9 +1,11 @@
 """Full-text search over document titles and text, filtered by who may see what.
 
-On SQLite the FTS5 table `document_search` (built and kept in sync by triggers in the
-migration 7c1e5a9f3b20) does the matching and bm25 ranking; accents, case and đ/Đ are
-folded on both sides. Other databases get a plain ILIKE stopgap until PostgreSQL full-text
-search (with unaccent) arrives.
+The table `document_search` (one row per page of each document's newest version, built
+and kept in sync by triggers in the migration 7c1e5a9f3b20) does the matching and ranking:
+on SQLite an FTS5 table with bm25, on PostgreSQL a GIN-indexed tsvector with ts_rank.
+Accents, case and đ/Đ are folded on both sides; snippets are cut here, in Python, from the
+original page text, so the <mark>s fall on the accented words. Other databases get a plain
+ILIKE stopgap.
 """
 
 from __future__ import annotations
@@ -50,6 +52,27 @@ _FTS_HITS = text(
     )
     WHERE nth <= {PAGES_PER_DOCUMENT}
     ORDER BY score, document_id, page
+    """
+)
+
+# The same on PostgreSQL: every term must match (plainto_tsquery ANDs them and knows no
+# syntax); the query is folded by the same SQL function as the index. ts_rank's weights
+# are for D, C, B, A: the title (A) counts five times the page text (D), as in bm25 above.
+_PG_QUERY = "plainto_tsquery('simple', congress_search_fold(:terms))"
+_PG_SCORE = f"ts_rank('{{0.2, 0.2, 0.2, 1.0}}', s.terms, {_PG_QUERY})"
+_PG_HITS = text(
+    f"""
+    SELECT document_id, page, score FROM (
+        SELECT s.document_id AS document_id, s.page AS page, {_PG_SCORE} AS score,
+               row_number() OVER (PARTITION BY s.document_id
+                                  ORDER BY {_PG_SCORE} DESC, s.page) AS nth
+        FROM document_search AS s
+        JOIN documents AS d ON d.id = s.document_id
+        WHERE s.terms @@ {_PG_QUERY}
+          AND d.congress_id = :congress_id AND d.deleted_at IS NULL
+    ) AS ranked
+    WHERE nth <= {PAGES_PER_DOCUMENT}
+    ORDER BY score DESC, document_id, page
     """
 )
 
@@ -193,10 +216,15 @@ def _hit(document: Document, pages: list[int], terms: list[str]) -> SearchHit:
 
 
 def _ranked_fts(congress: Congress, terms: list[str]) -> list[tuple[int, list[int]]]:
-    """Document ids, best first, each with its best-matching pages, from the FTS index."""
-    rows = db.session.execute(
-        _FTS_HITS, {"match": fts_match(terms), "congress_id": congress.id}
-    )
+    """Document ids, best first, each with its best-matching pages, from the search index."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = db.session.execute(
+            _PG_HITS, {"terms": " ".join(terms), "congress_id": congress.id}
+        )
+    else:
+        rows = db.session.execute(
+            _FTS_HITS, {"match": fts_match(terms), "congress_id": congress.id}
+        )
     ranked: dict[int, list[int]] = {}
     for document_id, page, _score in rows:
         ranked.setdefault(document_id, []).append(page)
@@ -204,9 +232,9 @@ def _ranked_fts(congress: Congress, terms: list[str]) -> list[tuple[int, list[in
 
 
 def _ranked_ilike(congress: Congress, words: list[str]) -> list[tuple[int, list[int]]]:
-    """Stopgap for databases without FTS5: every word somewhere in the title or the newest
-    version's text, case-insensitive but NOT accent-insensitive; title matches first.
-    Replaced by PostgreSQL full-text search with unaccent in a later issue."""
+    """Stopgap for databases without a search index (neither SQLite nor PostgreSQL): every
+    word somewhere in the title or the newest version's text, case-insensitive but NOT
+    accent-insensitive; title matches first."""
     newest = (
         select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("number"))
         .group_by(DocumentVersion.document_id)
@@ -248,7 +276,7 @@ def search(congress: Congress | None, raw_query: str | None, user) -> SearchResu
     terms = search_terms(query)
     if congress is None or not terms:
         return SearchResults(query, truncated, [])
-    if db.session.get_bind().dialect.name == "sqlite":
+    if db.session.get_bind().dialect.name in ("sqlite", "postgresql"):
         ranked = _ranked_fts(congress, terms)
     else:
         ranked = _ranked_ilike(congress, _WORD.findall(query)[:TERMS_MAX])
