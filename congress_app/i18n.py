@@ -1,4 +1,5 @@
-"""Language choice: Vietnamese by default, English on request, remembered in a cookie."""
+"""Language choice: ?lang= (remembered in a cookie), else the cookie, else the browser's
+Accept-Language, else Vietnamese."""
 
 from __future__ import annotations
 
@@ -40,13 +41,35 @@ def requested_language() -> str | None:
 
 
 def select_locale() -> str:
-    return requested_language() or current_app.config["BABEL_DEFAULT_LOCALE"]
+    """What was asked for, else the browser's first guess among ours, else Vietnamese."""
+    return (requested_language() or browser_language()
+            or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def browser_language() -> str | None:
+    """The first of the browser's languages (by preference) that we have, ignoring regions.
+
+    Not accept_languages.best_match: it prefers an exact tag to a better-liked regional one,
+    so "en-US;q=0.9, vi;q=0.8" would give Vietnamese.
+    """
+    if not has_request_context():
+        return None
+    languages = current_app.config["LANGUAGES"]
+    for tag, quality in request.accept_languages:  # best liked first
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and primary in languages:
+            return primary
+    return None
 
 
 def _remember_language(response):
     lang = request.args.get("lang")
-    if lang in current_app.config["LANGUAGES"] and request.cookies.get(COOKIE) != lang:
-        response.set_cookie(COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    if lang in current_app.config["LANGUAGES"]:
+        if request.cookies.get(COOKIE) != lang:
+            response.set_cookie(COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    elif response.mimetype == "text/html":
+        # Same URL, a language chosen by the cookie or the browser: caches must keep them apart.
+        response.vary.update(("Accept-Language", "Cookie"))
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
@@ -86,3 +87,49 @@ def test_a_hostile_title_in_an_error_message_is_escaped_on_the_page(client, sign
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def _language_of(response) -> str:
+    html = response.get_data(as_text=True)
+    return "en" if '<html lang="en">' in html else "vi" if '<html lang="vi">' in html else "?"
+
+
+@pytest.mark.parametrize(("accept_language", "expected"), [
+    ("en", "en"),
+    ("en-US;q=0.9, vi;q=0.8", "en"),
+    ("vi-VN, en;q=0.5", "vi"),
+    ("fr", "vi"),
+])
+def test_the_browsers_language_is_the_first_guess(client, congress, accept_language, expected):
+    response = client.get("/", headers={"Accept-Language": accept_language})
+    assert _language_of(response) == expected
+    assert {"Accept-Language", "Cookie"} <= set(response.vary)
+
+
+def test_an_english_browser_reads_the_home_page_in_english(client, congress):
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Programme" in html and "Chương trình" not in html
+
+
+def test_the_remembered_language_beats_the_browsers(client, congress):
+    client.set_cookie("lang", "vi")
+    assert _language_of(client.get("/", headers={"Accept-Language": "en"})) == "vi"
+
+
+def test_lang_in_the_address_beats_cookie_and_browser(client, congress):
+    client.set_cookie("lang", "vi")
+    response = client.get("/?lang=en", headers={"Accept-Language": "vi"})
+    assert _language_of(response) == "en"
+    assert "lang=en" in response.headers["Set-Cookie"]
+    assert _language_of(client.get("/", headers={"Accept-Language": "vi"})) == "en"
+
+
+def test_the_cached_landing_page_is_kept_apart_per_browser_language(client, make_document):
+    document = make_document()
+    english = {"Accept-Language": "en"}
+    vietnamese = {"Accept-Language": "vi"}
+    for headers, expected in [(english, "en"), (vietnamese, "vi"), (english, "en"),
+                              (vietnamese, "vi")]:
+        response = client.get(f"/d/{document.code}", headers=headers)
+        assert _language_of(response) == expected
+        assert "Accept-Language" in response.vary

@@ -98,8 +98,18 @@ function storable(response) {
 
 function save(cacheName, request, response) {
   if (!storable(response)) return Promise.resolve();
-  var copy = response.clone();
+  var copy = withoutVary(response.clone());
   return caches.open(cacheName).then(function (cache) { return cache.put(request, copy); });
+}
+
+// Pages vary by language (Vary: Accept-Language, Cookie) for shared caches; this phone's
+// cache holds one reader's pages, and a Vary kept there would stop them matching later.
+function withoutVary(response) {
+  if (!response.headers.has("Vary")) return response;
+  var headers = new Headers(response.headers);
+  headers.delete("Vary");
+  return new Response(response.body, {status: response.status,
+    statusText: response.statusText, headers: headers});
 }
 
 function cacheFirst(request, cacheName) {
