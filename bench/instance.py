@@ -140,3 +140,36 @@ def add_stamp_document(app: Flask) -> str:
         code = document.code
         db.session.remove()
     return code
+
+
+BIG_TITLE = "Phụ lục ảnh: công trình chào mừng Đại hội (bản in màu)"
+BIG_BYTES = 2 * 1024 * 1024
+
+
+def add_big_document(app: Flask) -> str:
+    """A public photo appendix of about 2 MB (a noise image does not compress): what 1,600
+    phones download at once in the burst figure. Added after the render figures."""
+    from PIL import Image
+    from sqlalchemy import select
+
+    from congress_app.extensions import db
+    from congress_app.models import Congress
+    from congress_app.services import documents as document_service
+
+    side = 900
+    while True:  # grow the photo until the PDF holds at least BIG_BYTES
+        image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+        out = io.BytesIO()
+        image.save(out, "PDF", quality=95, resolution=150)
+        if out.tell() >= BIG_BYTES:
+            break
+        side += 100
+    with app.test_request_context(base_url=PUBLIC_BASE_URL):
+        congress = db.session.scalars(select(Congress)).one()
+        document = document_service.create_document(
+            congress, title=BIG_TITLE, category="other",
+            upload=document_service.Upload(io.BytesIO(out.getvalue()), "Phu-luc-anh.pdf"),
+        )
+        code = document.code
+        db.session.remove()
+    return code

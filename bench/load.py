@@ -3,7 +3,8 @@ serving the same bytes as static files, with each worker's peak memory sampled t
 
 Figures: /stage.json polled by 1,000 connections (with the current ETag, so mostly 304,
 and without it), the QR landing page /d/<CODE> and the file download /d/<CODE>/file at 200
-connections against nginx's rate for the same bytes, and search over real HTTP.
+connections against nginx's rate for the same bytes, search over real HTTP, and a burst:
+1,600 phones opening the same landing page, then the same 2 MB PDF, within 10 seconds.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ GUNICORN_CONF = ROOT / "congress_app" / "gunicorn_conf.py"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 PHONES = 1000
 CONNECTIONS = 200
+# A city's congress hall: every delegate scans the same code within seconds.
+BURST_PHONES = 1600
+BURST_SECONDS = 10
 HOST = "127.0.0.1"
 
 
@@ -303,6 +307,23 @@ def _against_nginx(report: Report, name: str, label: str, app_url: str, nginx_ur
                target=Target(">=", 25) if p99_target else None)
 
 
+def _burst(report: Report, port: int, code: str, big_code: str, seconds: float) -> None:
+    """1,600 phones scan the same code at once, then come back once more within the window:
+    wrk opens every connection and asks at once, then each waits 6.4–9.6 s (±20 % of 8 s)."""
+    pause = int(seconds * 800)
+    for name, label, path in (
+        ("burst.landing", "burst: 1,600 phones open /d/CODE", f"/d/{code}"),
+        ("burst.pdf", "burst: 1,600 phones download a 2 MB PDF", f"/d/{big_code}/file"),
+    ):
+        run = wrk(f"http://{HOST}:{port}{path}", BURST_PHONES, seconds, pause_ms=pause)
+        report.add(f"{name}.requests", f"{label}: answered", "count", [run.ok],
+                   note=f"{BURST_PHONES} connections, {seconds:g} s")
+        report.add(f"{name}.p99", f"{label}: p99", "ms", [run.p99_ms])
+        report.add(f"{name}.errors", f"{label}: errors", "count",
+                   [run.non_2xx + run.socket_errors], target=Target("<=", 0),
+                   note="non-2xx answers or socket errors (timeouts at 2 s included)")
+
+
 def _search_http(report: Report, port: int, rounds: int) -> None:
     """Search as a phone does it: a real HTTP request to gunicorn, one at a time."""
     connection = http.client.HTTPConnection(HOST, port, timeout=10)
@@ -324,8 +345,8 @@ def _search_http(report: Report, port: int, rounds: int) -> None:
                note=f"{len(QUERIES)} queries × {rounds}, one keep-alive connection")
 
 
-def measure(report: Report, env: dict[str, str], code: str, *, seconds: float, runs: int,
-            search_rounds: int) -> None:
+def measure(report: Report, env: dict[str, str], code: str, big_code: str, *, seconds: float,
+            runs: int, search_rounds: int) -> None:
     """Start gunicorn and nginx, run every load figure, stop both whatever happens."""
     _raise_file_limit()
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
@@ -351,6 +372,8 @@ def measure(report: Report, env: dict[str, str], code: str, *, seconds: float, r
                 _stage(report, app_port, seconds, runs)
                 print("  search over HTTP", flush=True)
                 _search_http(report, app_port, search_rounds)
+                print(f"  burst: {BURST_PHONES:,} phones within {BURST_SECONDS} s", flush=True)
+                _burst(report, app_port, code, big_code, BURST_SECONDS)
             finally:
                 sampler.stop()
             peaks = sampler.peak_kb

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     _interrupt_on_sigterm()
 
     from . import app_requests, load, page_images, qrcodes, renders, searching
-    from .instance import add_stamp_document, bench_app, throwaway_instance
+    from .instance import add_big_document, add_stamp_document, bench_app, throwaway_instance
 
     report = Report(quick=args.quick)
     runs = 1 if args.quick else 3
@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
                 step("load: skipped (--no-load)")
             else:
                 step("load: gunicorn, nginx and wrk")
-                load.measure(report, env, code, seconds=3 if args.quick else 10,
+                big_code = add_big_document(app)
+                load.measure(report, env, code, big_code, seconds=3 if args.quick else 10,
                              runs=1, search_rounds=2 if args.quick else 10)
     except KeyboardInterrupt:
         print("\ninterrupted: servers stopped, the throw-away instance deleted", file=sys.stderr)
