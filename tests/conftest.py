@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from werkzeug.security import generate_password_hash
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from congress_app import create_app, pages
 from congress_app.extensions import db
@@ -363,10 +363,36 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+_RESPONSE_KEY = "congress_app.tests.response"
+
+
+def closing_on_drop(app):
+    """Remember each response body, so a dropped connection can close it (see below)."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        environ[_RESPONSE_KEY] = body
+        return body
+
+    return wsgi
+
+
+class DropSafeHandler(WSGIRequestHandler):
+    """Werkzeug's test server forgets to close a response's file when the browser drops the
+    connection mid-transfer (it reads the socket again before closing the body, and that
+    read fails): the open file would surface later as a ResourceWarning in another test."""
+
+    def connection_dropped(self, error, environ=None) -> None:
+        body = (environ or {}).get(_RESPONSE_KEY)
+        if body is not None and hasattr(body, "close"):
+            body.close()
+
+
 @pytest.fixture
 def live_server(app):
     """The app served on a free loopback port in a background thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_on_drop(app), threaded=True,
+                         request_handler=DropSafeHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

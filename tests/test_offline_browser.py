@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from congress_app import pages as page_images
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_js
+from .conftest import CHROMIUM, CHROMIUM_ARGS, DropSafeHandler, closing_on_drop, wait_for_js
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def sync_rendering(app):
     page_images.stop_rendering()
 
 
-class OneRequestPerConnection(WSGIRequestHandler):
+class OneRequestPerConnection(DropSafeHandler):
     """No keep-alive: once the server is shut down, no open connection still answers."""
 
     protocol_version = "HTTP/1.0"
@@ -36,7 +36,7 @@ class Server:
     """The app on a loopback port, which the test can shut down halfway."""
 
     def __init__(self, app) -> None:
-        self._server = make_server("127.0.0.1", 0, app, threaded=True,
+        self._server = make_server("127.0.0.1", 0, closing_on_drop(app), threaded=True,
                                    request_handler=OneRequestPerConnection)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
