@@ -30,6 +30,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
     )
     check_secret_key(app.config)
+    if proxies := app.config.get("TRUSTED_PROXIES"):
+        # Behind nginx: the client's address (rate limits, audit) and scheme come from it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from . import cli, db_setup, i18n, web
     from .extensions import csrf, db, limiter, login_manager, migrate

@@ -91,6 +91,10 @@ def settings_from_environment(instance_path: Path) -> dict:
             "CONGRESS_DATABASE_URL", f"sqlite:///{instance_path / 'congress.sqlite3'}"
         )),
         "FILE_STORE": env.get("CONGRESS_FILE_STORE", str(instance_path / "files")),
+        # Behind nginx: hand file bodies to it (an internal location over FILE_STORE).
+        "FILE_ACCEL_REDIRECT": env.get("CONGRESS_ACCEL_REDIRECT", ""),
+        # How many proxies in front may be believed about the client (X-Forwarded-*).
+        "TRUSTED_PROXIES": int(env.get("CONGRESS_TRUSTED_PROXIES", "0") or 0),
         "CACHE_DIR": env.get("CONGRESS_CACHE_DIR", str(instance_path / "cache")),
         "PUBLIC_BASE_URL": public_base_url,
         "SESSION_COOKIE_SECURE": secure,

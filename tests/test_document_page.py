@@ -202,3 +202,23 @@ def test_document_codes_avoid_ambiguous_characters(app, congress):
     codes = {document_service.new_code() for _ in range(200)}
     assert len(codes) == 200
     assert not any(set(code) & set("01OIL") for code in codes)
+
+
+def test_behind_nginx_the_app_hands_the_bytes_over_with_x_accel_redirect(
+    app, client, make_document
+):
+    document = make_document()
+    version = document.current_version
+    app.config["FILE_ACCEL_REDIRECT"] = "/_congress_files/"
+    response = client.get(f"/d/{document.code}/file", headers={"Range": "bytes=10-99"})
+    assert response.status_code == 200 and response.get_data() == b""
+    assert response.headers["X-Accel-Redirect"] == (
+        f"/_congress_files/{version.sha256[:2]}/{version.sha256[2:]}")
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["ETag"] == f'"{version.sha256}"'
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    assert "Content-Range" not in response.headers  # nginx answers the range itself
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    again = client.get(f"/d/{document.code}/file",
+                       headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and "X-Accel-Redirect" not in again.headers

@@ -293,3 +293,23 @@ def test_uploaded_html_renamed_as_pdf_is_refused(signed_in, congress):
         "file": (io.BytesIO(b"<html><script>alert(1)</script></html>"), "trang.pdf"),
     }, content_type="multipart/form-data")
     assert response.status_code in (400, 422)
+
+
+def test_behind_a_trusted_proxy_the_phone_address_is_the_forwarded_one(tmp_path):
+    from flask import request
+
+    from congress_app import create_app
+
+    def remote_addr(app):
+        @app.get("/_addr")
+        def addr():
+            return request.remote_addr
+
+        return app.test_client().get(
+            "/_addr", headers={"X-Forwarded-For": "203.0.113.7"},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+
+    base = {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "CACHE_DIR": str(tmp_path)}
+    assert remote_addr(create_app(base)) == "127.0.0.1"  # not believed by default
+    assert remote_addr(create_app({**base, "TRUSTED_PROXIES": 1})) == "203.0.113.7"

@@ -2,7 +2,8 @@
 -- the run is over, prints one line "BENCH_JSON {...}" that bench/load.py reads.
 -- With WRK_IF_NONE_MATCH set, every request carries it (phones polling /stage.json); with
 -- WRK_DELAY_MS set, each connection waits that long (±20 %) between requests, like a phone
--- polling every few seconds, instead of asking again at once.
+-- polling every few seconds, instead of asking again at once (WRK_DELAY_UNIFORM=1: 0 to
+-- WRK_DELAY_MS, phones arriving at random over a window).
 
 local etag = os.getenv("WRK_IF_NONE_MATCH")
 if etag ~= nil and etag ~= "" then
@@ -10,8 +11,14 @@ if etag ~= nil and etag ~= "" then
 end
 
 local pause = tonumber(os.getenv("WRK_DELAY_MS") or "")
+local uniform = os.getenv("WRK_DELAY_UNIFORM") == "1"
 if pause ~= nil and pause > 0 then
+  -- wrk waits this long before every request, the first one included. Uniform: anywhere
+  -- from 0 to the pause (phones arriving over a window); otherwise the pause ±20 %.
   function delay()
+    if uniform then
+      return math.random(0, math.floor(pause))
+    end
     return math.random(math.floor(pause * 0.8), math.floor(pause * 1.2))
   end
 end
