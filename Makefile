@@ -67,10 +67,12 @@ npm-deb:
 # Benchmarks, apart from the tests: prints a table, writes bench/results/<time>.json.
 # BENCH_QUICK=1 for a short smoke run.
 bench: install bench-system-deps
+	@grep -qs '"version": "12.8.2"' .cache/lighthouse/node_modules/lighthouse/package.json || npm install --no-save --no-audit --no-fund --prefix .cache/lighthouse lighthouse@12.8.2
 	$(BIN)/python -m bench.run
 
 bench-system-deps: system-deps
-	$(call ensure_debs,$(BENCH_DEBS))
+	$(call ensure_debs,$(BENCH_DEBS) chromium)
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory npm-deb
 
 # Ten minutes at 200 connections with the workers' memory sampled (BENCH_SOAK_MINUTES).
 bench-soak: install bench-system-deps

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from congress_app.web.stage import POLL_INTERVAL_MS
 
+from . import lighthouse
 from .report import ROOT, Report, Target
 from .searching import QUERIES
 
@@ -362,6 +363,10 @@ def measure(report: Report, env: dict[str, str], code: str, big_code: str, *, se
             sampler = MemorySampler(server.pid)
             sampler.start()
             try:
+                print("  Lighthouse: home, programme, a document page", flush=True)
+                lighthouse.measure(report, f"http://{HOST}:{app_port}",
+                                   {"home": "/", "programme": "/programme",
+                                    "document": f"/d/{code}"})
                 landing, pdf = _static_copies(app_port, code, static)
                 with nginx(nginx_port, static, workdir):
                     app = f"http://{HOST}:{app_port}"
