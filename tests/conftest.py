@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import date, time
 from pathlib import Path
 from time import monotonic
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -207,6 +208,31 @@ def open_route(client, method: str, path: str, token: str | None):
     """GET or POST a route as a browser form would (with the CSRF token when given)."""
     data = {"csrf_token": token} if method == "POST" else None
     return client.open(path, method=method, data=data)
+
+
+def routes_not_sending_to_sign_in(client, rules, ids: dict, token: str | None) -> list[str]:
+    """Each route opened anonymously; those that do not redirect to /login?next=<path>."""
+    wrong = []
+    for endpoint, rule, method in rules:
+        path = route_path(rule, ids)
+        response = open_route(client, method, path, token)
+        location = urlsplit(response.headers.get("Location", ""))
+        if not (response.status_code == 302 and location.path == "/login"
+                and parse_qs(location.query).get("next") == [path]):
+            wrong.append(f"{method} {path} ({endpoint}): {response.status_code} "
+                         f"{response.headers.get('Location')}")
+    return wrong
+
+
+def routes_not_refused(client, rules, ids: dict, token: str | None) -> list[str]:
+    """Each route opened by the signed-in account; those that do not answer 403."""
+    wrong = []
+    for endpoint, rule, method in rules:
+        path = route_path(rule, ids)
+        response = open_route(client, method, path, token)
+        if response.status_code != 403:
+            wrong.append(f"{method} {path} ({endpoint}): {response.status_code}")
+    return wrong
 
 
 class IsolatedClient(FlaskClient):

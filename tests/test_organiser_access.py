@@ -7,7 +7,7 @@ moment it is added.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +17,13 @@ from congress_app.extensions import db
 from congress_app.models import CongressSession, Role, User
 from congress_app.services import agenda as agenda_service
 
-from .conftest import blueprint_routes, open_route, route_path
+from .conftest import (
+    blueprint_routes,
+    open_route,
+    route_path,
+    routes_not_refused,
+    routes_not_sending_to_sign_in,
+)
 
 RULES = blueprint_routes("organiser")
 
@@ -51,15 +57,7 @@ def test_the_organiser_blueprint_has_its_pages():
 def test_anonymous_visitors_are_sent_to_sign_in(client, sample_ids):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
                       client.get("/login").get_data(as_text=True)).group(1)
-    wrong = []
-    for endpoint, rule, method in RULES:
-        path = route_path(rule, sample_ids)
-        response = open_route(client, method, path, token)
-        location = urlsplit(response.headers.get("Location", ""))
-        if not (response.status_code == 302 and location.path == "/login"
-                and parse_qs(location.query).get("next") == [path]):
-            wrong.append(f"{method} {path} ({endpoint}): {response.status_code} "
-                         f"{response.headers.get('Location')}")
+    wrong = routes_not_sending_to_sign_in(client, RULES, sample_ids, token)
     assert not wrong, "\n".join(wrong)
 
 
@@ -67,12 +65,7 @@ def test_check_in_staff_are_refused(client, auth, sample_ids):
     _make_user("door", Role.CHECKIN)
     auth.login("door", "pass word")
     token = auth.csrf_token("/")  # the sign-out form carries one
-    wrong = []
-    for endpoint, rule, method in RULES:
-        path = route_path(rule, sample_ids)
-        response = open_route(client, method, path, token)
-        if response.status_code != 403:
-            wrong.append(f"{method} {path} ({endpoint}): {response.status_code}")
+    wrong = routes_not_refused(client, RULES, sample_ids, token)
     assert not wrong, "\n".join(wrong)
 
 

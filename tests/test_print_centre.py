@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pypdfium2 as pdfium
 import pytest
@@ -23,7 +23,12 @@ from congress_app.extensions import db
 from congress_app.models import Role, User, Visibility
 from congress_app.services import agenda as agenda_service
 
-from .conftest import BASE_URL, blueprint_routes, open_route, route_path
+from .conftest import (
+    BASE_URL,
+    blueprint_routes,
+    routes_not_refused,
+    routes_not_sending_to_sign_in,
+)
 from .test_cards_pdf import make_delegates
 
 RULES = blueprint_routes("print_centre") + blueprint_routes("cards")
@@ -214,14 +219,7 @@ def sample_ids(congress, documents) -> dict:
 def test_the_print_centre_is_for_organisers_only(client, auth, sample_ids):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
                       client.get("/login").get_data(as_text=True)).group(1)
-    wrong = []
-    for endpoint, rule, method in RULES:
-        path = route_path(rule, sample_ids)
-        response = open_route(client, method, path, token)
-        location = urlsplit(response.headers.get("Location", ""))
-        if not (response.status_code == 302 and location.path == "/login"
-                and parse_qs(location.query).get("next") == [path]):
-            wrong.append(f"{method} {path} ({endpoint}): {response.status_code}")
+    wrong = routes_not_sending_to_sign_in(client, RULES, sample_ids, token)
     assert not wrong, "\n".join(wrong)
 
     db.session.add(User(username="door", role=Role.CHECKIN,
@@ -229,9 +227,5 @@ def test_the_print_centre_is_for_organisers_only(client, auth, sample_ids):
     db.session.commit()
     auth.login("door", "pass word")
     token = auth.csrf_token("/")
-    for endpoint, rule, method in RULES:
-        path = route_path(rule, sample_ids)
-        response = open_route(client, method, path, token)
-        if response.status_code != 403:
-            wrong.append(f"{method} {path} ({endpoint}): {response.status_code}")
+    wrong = routes_not_refused(client, RULES, sample_ids, token)
     assert not wrong, "\n".join(wrong)

@@ -9,7 +9,7 @@ import re
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -22,7 +22,14 @@ from congress_app.services import delegates as delegate_service
 from congress_app.services import roster as roster_service
 from congress_app.web import roster as roster_views
 
-from .conftest import blueprint_routes, csrf_token_from, open_route, route_path
+from .conftest import (
+    blueprint_routes,
+    csrf_token_from,
+    open_route,
+    route_path,
+    routes_not_refused,
+    routes_not_sending_to_sign_in,
+)
 from .test_roster_import import ROWS, cp1258, make_csv
 
 RULES = blueprint_routes("roster")
@@ -109,15 +116,7 @@ def test_the_roster_blueprint_has_its_pages():
 def test_anonymous_visitors_are_sent_to_sign_in(client, sample_ids):
     token = csrf_token_from(_text(client.get("/login")))
     before = _state()
-    wrong = []
-    for endpoint, rule, method in RULES:
-        path = route_path(rule, sample_ids)
-        response = open_route(client, method, path, token)
-        location = urlsplit(response.headers.get("Location", ""))
-        if not (response.status_code == 302 and location.path == "/login"
-                and parse_qs(location.query).get("next") == [path]):
-            wrong.append(f"{method} {path} ({endpoint}): {response.status_code} "
-                         f"{response.headers.get('Location')}")
+    wrong = routes_not_sending_to_sign_in(client, RULES, sample_ids, token)
     assert not wrong, "\n".join(wrong)
     assert _state() == before
 
@@ -127,12 +126,7 @@ def test_check_in_staff_are_refused(client, auth, sample_ids):
     auth.login("door", "pass word")
     token = auth.csrf_token("/")
     before = _state()
-    wrong = []
-    for endpoint, rule, method in RULES:
-        path = route_path(rule, sample_ids)
-        response = open_route(client, method, path, token)
-        if response.status_code != 403:
-            wrong.append(f"{method} {path} ({endpoint}): {response.status_code}")
+    wrong = routes_not_refused(client, RULES, sample_ids, token)
     assert not wrong, "\n".join(wrong)
     assert _state() == before
 
