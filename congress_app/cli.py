@@ -44,14 +44,22 @@ def seed_demo(seeds: Path) -> None:
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value,
               show_default=True)
+@click.option("--congress", "slug", metavar="SLUG",
+              help="Tie the account to this congress (default: it serves every congress).")
 @click.password_option()
-def create_organiser(username: str, role: str, password: str) -> None:
+def create_organiser(username: str, role: str, slug: str | None, password: str) -> None:
     """Create an organiser account (the password is asked for twice and stored hashed)."""
+    congress = None
+    if slug is not None:
+        congress = congress_service.by_slug(slug)
+        if congress is None:
+            raise click.ClickException(f"No congress with the slug “{slug}” on this instance.")
     try:
-        user = user_service.create_user(username, password, Role(role))
+        user = user_service.create_user(username, password, Role(role), congress)
     except InputRefused as refused:
         raise click.ClickException(str(refused.message)) from None
-    click.echo(f"Created {user.role.value} account “{user.username}”.")
+    scope = f"congress “{congress.slug}” only" if congress else "every congress"
+    click.echo(f"Created {user.role.value} account “{user.username}” for {scope}.")
 
 
 @click.command("serve")

@@ -88,16 +88,18 @@ def qr_image(payload: str, fmt: str, cache_dir: str | os.PathLike | None = None)
     return path
 
 
-def home_url(base_url: str) -> str:
-    """The congress home page, the address a poster or table tent without a document opens."""
-    return f"{base_url.rstrip('/')}/"
+def home_url(base_url: str, slug: str | None = None) -> str:
+    """The congress home page, the address a poster or table tent without a document opens;
+    on an instance with several congresses, the congress's own (/c/<slug>/)."""
+    return f"{base_url.rstrip('/')}/" + (f"c/{slug}/" if slug else "")
 
 
-def home_payload(base_url: str) -> str:
+def home_payload(base_url: str, slug: str | None = None) -> str:
     """The home page's symbol text, upper-cased like qr_payload() when the base URL has no path
-    (alphanumeric mode, a smaller symbol); a base URL with a path keeps its case."""
-    url = home_url(base_url)
-    return url.upper() if urlsplit(base_url).path.strip("/") == "" else url
+    (alphanumeric mode, a smaller symbol); a base URL with a path, or a congress slug (URL
+    paths are case-sensitive), keeps its case."""
+    url = home_url(base_url, slug)
+    return url.upper() if urlsplit(base_url).path.strip("/") == "" and not slug else url
 
 
 def short_url(url: str) -> str:

@@ -10,13 +10,14 @@ add_script_tag would be an inline script, which script-src 'self' blocks).
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
-from congress_app.models import AgendaItemDocument, Role, User
+from congress_app.models import AgendaItemDocument, Congress, Role, User
 from congress_app.services import roster as roster_service
 from congress_app.services import stage as stage_service
 
@@ -143,10 +144,20 @@ def test_axe_finds_no_violation_on_any_page(live_server, browser, axe_source, re
                  f"/organiser/documents/{document.id}", "/organiser/documents/new",
                  "/organiser/print/", "/organiser/delegates/", "/organiser/stage",
                  "/organiser/audit", "/organiser/closing/", "/organiser/closing/close",
-                 "/checkin/", "/checkin/attendance"]:
+                 "/checkin/", "/checkin/attendance", "/organiser/congresses/",
+                 "/organiser/congresses/new"]:
         check(path)
     page.goto(f"{live_server}/screen")
     assert page.locator(".qr-grid img").count() == 1  # the item on stage, with its document
+    # A second congress on the instance: the root page becomes the list of congresses.
+    db.session.add(Congress(slug="ben-canh-2025", title="Đại hội Đảng bộ phường Bên Cạnh",
+                            organisation="Đảng bộ phường Bên Cạnh", starts_on=date(2025, 7, 24),
+                            ends_on=date(2025, 7, 24)))
+    db.session.commit()
+    page.goto(f"{live_server}/")
+    assert page.locator(".congress-list a").count() == 2
+    check("/", after=" (several congresses)")
+    check("/c/ben-canh-2025/")
 
     report = "\n".join(f"{path} [{language}]\n  " + "\n  ".join(problems)
                        for path, problems in found.items())

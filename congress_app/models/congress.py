@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -32,6 +32,8 @@ class Congress(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Set when an admin closes the congress: the organiser side becomes read-only.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Shown on the instance's root page; an unlisted congress is reached by its URL only.
+    listed: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     sessions: Mapped[list[CongressSession]] = relationship(
         back_populates="congress",

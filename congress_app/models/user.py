@@ -36,6 +36,10 @@ class User(UserMixin, db.Model):
     )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None: the account serves every congress on the instance (and may add congresses);
+    # otherwise it sees and changes nothing of any other congress.
+    congress_id: Mapped[int | None] = mapped_column(ForeignKey("congresses.id"), index=True)
+    congress = relationship("Congress")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -62,6 +66,14 @@ class User(UserMixin, db.Model):
     def can_edit(self) -> bool:
         return self.role in (Role.ADMIN, Role.EDITOR)
 
+    @property
+    def serves_every_congress(self) -> bool:
+        return self.congress_id is None
+
+    def serves(self, congress_id: int | None) -> bool:
+        """Whether this account works for that congress."""
+        return self.congress_id is None or self.congress_id == congress_id
+
 
 class AuditEvent(db.Model):
     """Who did what to which object, and when."""
@@ -71,6 +83,8 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The congress the action concerned (None: the instance, e.g. a failed login).
+    congress_id: Mapped[int | None] = mapped_column(ForeignKey("congresses.id"), index=True)
     action: Mapped[str] = mapped_column(String(50))
     object_type: Mapped[str] = mapped_column(String(50), default="")
     object_id: Mapped[int | None]

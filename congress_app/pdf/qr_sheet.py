@@ -23,6 +23,7 @@ from markupsafe import Markup
 from .. import qr
 from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..models import Congress, Document, DocumentCategory, Visibility
+from ..services import congress as congress_service
 from ..services import documents as document_service
 from ..services.errors import InputRefused
 from .cache import cached_pdf
@@ -101,12 +102,14 @@ def edition_documents(congress: Congress, edition: Edition, category: str = "") 
 def congress_context(congress: Congress, edition: Edition) -> dict:
     """The part of every sheet's context that is about the congress and the edition."""
     base_url = current_app.config["PUBLIC_BASE_URL"]
-    home = qr.home_url(base_url)
+    # Several congresses on the instance: the home code opens this congress, not the list.
+    slug = congress.slug if congress_service.congress_count() > 1 else None
+    home = qr.home_url(base_url, slug)
     return {
         "locale": str(get_locale()),
         "edition": edition.value,
         "base_url": base_url,
-        "home": {"payload": qr.home_payload(base_url), "url": home,
+        "home": {"payload": qr.home_payload(base_url, slug), "url": home,
                  "short_url": qr.short_url(home)},
         "congress": {"title": nfc(congress.title), "organisation": nfc(congress.organisation)},
         "local_warning": (

@@ -24,6 +24,7 @@ def record(user: User | None, action: str, obj=None, **detail) -> AuditEvent:
     """Add an audit event to the current transaction (the caller commits)."""
     event = AuditEvent(
         user_id=user.id if user is not None else None,
+        congress_id=_congress_of(user, obj),
         action=action,
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=getattr(obj, "id", None),
@@ -31,6 +32,25 @@ def record(user: User | None, action: str, obj=None, **detail) -> AuditEvent:
     )
     db.session.add(event)
     return event
+
+
+def _congress_of(user: User | None, obj) -> int | None:
+    """The congress an action concerned: the object's, else the account's; None for what
+    concerns the instance as a whole (an unknown name's failed login, an account serving
+    every congress)."""
+    from ..models import AgendaItem, Congress
+
+    if isinstance(obj, Congress):
+        return obj.id
+    if isinstance(obj, AgendaItem):
+        return obj.session.congress_id if obj.session is not None else None
+    if obj is not None and not isinstance(obj, User):
+        congress_id = getattr(obj, "congress_id", None)
+        if congress_id is not None:
+            return congress_id
+    if isinstance(obj, User) and obj.congress_id is not None:
+        return obj.congress_id
+    return user.congress_id if user is not None else None
 
 
 @dataclass(frozen=True)
@@ -53,14 +73,17 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def events_query(wanted: AuditFilter, timezone: str) -> Select:
-    """The filtered events, newest first (id breaks ties within one clock tick)."""
+def events_query(wanted: AuditFilter, timezone: str, congress_id: int | None = None) -> Select:
+    """The filtered events, newest first (id breaks ties within one clock tick); with a
+    congress, only that congress's events (what an admin tied to it may read)."""
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if congress_id is not None:
+        query = query.where(AuditEvent.congress_id == congress_id)
     if wanted.action:
         query = query.where(AuditEvent.action == wanted.action)
     if wanted.account == SYSTEM:
         query = query.where(AuditEvent.user_id.is_(None))
-    elif wanted.account.isdigit():
+    elif wanted.account.isascii() and wanted.account.isdigit() and len(wanted.account) <= 9:
         query = query.where(AuditEvent.user_id == int(wanted.account))
     zone = ZoneInfo(timezone)
     if wanted.since is not None:
@@ -76,15 +99,20 @@ def events_query(wanted: AuditFilter, timezone: str) -> Select:
     return query
 
 
-def actions_present() -> list[str]:
+def _scoped(query: Select, congress_id: int | None) -> Select:
+    return query if congress_id is None else query.where(AuditEvent.congress_id == congress_id)
+
+
+def actions_present(congress_id: int | None = None) -> list[str]:
     """The actions that occur in the trail, for the filter's select."""
-    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(
-        AuditEvent.action)))
+    query = _scoped(select(AuditEvent.action), congress_id)
+    return list(db.session.scalars(query.distinct().order_by(AuditEvent.action)))
 
 
-def accounts_present() -> list[User]:
+def accounts_present(congress_id: int | None = None) -> list[User]:
     """The accounts that have at least one event, for the filter's select."""
-    ids = select(AuditEvent.user_id).where(AuditEvent.user_id.is_not(None)).distinct()
+    ids = _scoped(select(AuditEvent.user_id), congress_id).where(
+        AuditEvent.user_id.is_not(None)).distinct()
     return list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.username)))
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from flask import current_app, g, has_request_context
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -20,9 +21,55 @@ from ..models import (
 from .documents import can_view
 
 
-def get_congress() -> Congress | None:
-    """The congress this instance serves (one per instance until multi-congress support)."""
+def first_congress() -> Congress | None:
+    """The oldest congress: what a single-congress instance serves."""
     return db.session.scalar(select(Congress).order_by(Congress.id).limit(1))
+
+
+def get_congress() -> Congress | None:
+    """The congress this request is about (or the first one, outside a request).
+
+    An instance may hold several congresses (a city's wards). Which one a request concerns
+    is decided once per request by the resolver the web layer registers (the URL's slug, the
+    scanned document, the signed-in account); services stay free of request details.
+    """
+    if not has_request_context():
+        return first_congress()
+    if "congress" not in g:
+        resolver = current_app.extensions.get("congress_resolver", first_congress)
+        g.congress = resolver()
+    return g.congress
+
+
+def by_id(congress_id: int) -> Congress | None:
+    return db.session.get(Congress, congress_id)
+
+
+def by_slug(slug: str) -> Congress | None:
+    return db.session.scalar(select(Congress).where(Congress.slug == slug))
+
+
+def congress_count() -> int:
+    """How many congresses the instance holds (once per request)."""
+    if has_request_context() and "congress_count" in g:
+        return g.congress_count
+    count = db.session.scalar(select(func.count(Congress.id))) or 0
+    if has_request_context():
+        g.congress_count = count
+    return count
+
+
+def all_congresses() -> list[Congress]:
+    return list(db.session.scalars(select(Congress).order_by(Congress.starts_on.desc(),
+                                                             Congress.id)))
+
+
+def listed_congresses() -> list[Congress]:
+    """The congresses the root page lists, the latest first."""
+    return list(db.session.scalars(
+        select(Congress).where(Congress.listed.is_(True))
+        .order_by(Congress.starts_on.desc(), Congress.id)
+    ))
 
 
 @dataclass(frozen=True)

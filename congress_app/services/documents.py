@@ -112,8 +112,8 @@ def clean_filename(raw: str | None, mime_type: str = PDF_MIME) -> str:
         )
     name = name.strip()
     extensions = EXTENSIONS.get(mime_type, (".pdf",))
-    if not name.lower().endswith(extensions):
-        name += extensions[0]
+    if not name.lower().endswith(extensions):  # shortened to keep within VARCHAR(255)
+        name = name[: FILENAME_MAX - len(extensions[0])] + extensions[0]
     return name
 
 
@@ -393,13 +393,22 @@ def delete_document(document: Document, *, user: User | None = None) -> None:
     db.session.commit()
 
 
+def _serves(user, congress_id: int) -> bool:
+    """An account tied to another congress sees only what the public sees; stand-in viewers
+    (print editions) are made for the congress being printed."""
+    serves = getattr(user, "serves", None)
+    return serves is None or serves(congress_id)
+
+
 def can_view(document: Document, user) -> bool:
     """Whether this visitor may see the document, or learn that it exists.
 
-    Organisers (admin, editor) see everything. Anyone may see published public documents;
-    signed-in delegates of the same congress also see published delegates-only ones.
+    Organisers (admin, editor) see everything of the congresses they serve. Anyone may see
+    published public documents; signed-in delegates of the same congress also see published
+    delegates-only ones.
     """
-    if getattr(user, "is_authenticated", False) and getattr(user, "can_edit", False):
+    if (getattr(user, "is_authenticated", False) and getattr(user, "can_edit", False)
+            and _serves(user, document.congress_id)):
         return True
     if document.is_deleted or not document.published or document.current_version is None:
         return False

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Role, User
+from ..models import Congress, Role, User
 from . import audit
 from .errors import InputRefused
 
@@ -33,19 +33,23 @@ def check_new_password(username: str, password: str) -> None:
         raise InputRefused(_l("The password must not be the username."), field="password")
 
 
-def create_user(username: str, password: str, role: Role | str = Role.ADMIN) -> User:
-    """Create an account; the password is stored only as a salted hash."""
+def create_user(username: str, password: str, role: Role | str = Role.ADMIN,
+                congress: Congress | None = None) -> User:
+    """Create an account; the password is stored only as a salted hash. With a congress, the
+    account works for that congress only; without, for every congress of the instance."""
     username = unicodedata.normalize("NFC", username.strip())
     if not username or len(username) > 80:
         raise InputRefused(_l("The username must be 1 to 80 characters."), field="username")
     check_new_password(username, password)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise InputRefused(_l("The username %(name)s is taken.", name=username), 409, "username")
-    user = User(username=username, role=Role(role))
+    user = User(username=username, role=Role(role),
+                congress_id=congress.id if congress is not None else None)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    audit.record(None, "user.create", user, username=username, role=str(user.role))
+    audit.record(None, "user.create", user, username=username, role=str(user.role),
+                 congress=congress.slug if congress is not None else "")
     db.session.commit()
     return user
 

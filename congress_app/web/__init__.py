@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         cards,
         checkin,
         closing,
+        congresses,
         delegate,
         offline,
         organiser,
@@ -47,13 +48,15 @@ def init_app(app: Flask) -> None:
         search,
         security,
         stage,
+        tenancy,
     )
 
     security.init_app(app)
 
     for module in (public, auth, delegate, organiser, roster, cards, print_centre, checkin,
-                   search, stage, offline, archive, audit, closing):
+                   search, stage, offline, archive, audit, closing, congresses):
         app.register_blueprint(module.bp)
+    tenancy.init_app(app)
 
     for status in ERROR_MESSAGES:
         app.register_error_handler(status, lambda e, status=status: render_error(status))

@@ -124,11 +124,16 @@ def _parse_day(name: str, errors: list[str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors.append(_("“%(value)s” is not a date (use the date picker, or YYYY-MM-DD).",
                         value=raw[:20]))
         return None
+    if not 1900 <= day.year <= 2999:  # 9999-12-31 + 1 day overflows datetime
+        errors.append(_("“%(value)s” is too far in the past or the future: choose a day "
+                        "between the years 1900 and 2999.", value=raw[:20]))
+        return None
+    return day
 
 
 def _requested_filter() -> tuple[audit_service.AuditFilter, list[str]]:
@@ -235,13 +240,14 @@ def index():
     """Newest events first, 50 to a page, with the filters and the CSV export."""
     wanted, errors = _requested_filter()
     timezone = current_app.config["CONGRESS_TIMEZONE"]
-    page = db.paginate(audit_service.events_query(wanted, timezone),
-                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+    scope = current_user.congress_id  # an admin tied to a congress reads only its events
+    page = db.paginate(audit_service.events_query(wanted, timezone, scope),
+                       page=min(request.args.get("page", 1, type=int), 10**6), per_page=PER_PAGE,
                        error_out=False)
     known = _subjects(page.items)
     rows = [(event, _who(event), action_label(event.action), _subject(event, known),
              compact_details(event)) for event in page.items]
-    actions = audit_service.actions_present()
+    actions = audit_service.actions_present(scope)
     if wanted.action and wanted.action not in actions:
         actions.append(wanted.action)
     return render_template(
@@ -253,7 +259,7 @@ def index():
         filter_args=_filter_args(wanted),
         errors=errors,
         actions=sorted(((a, action_label(a)) for a in actions), key=lambda p: p[1].lower()),
-        accounts=audit_service.accounts_present(),
+        accounts=audit_service.accounts_present(scope),
         system=audit_service.SYSTEM,
     ), 400 if errors else 200
 
@@ -264,7 +270,8 @@ def _spreadsheet_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _csv_lines(wanted: audit_service.AuditFilter, timezone: str) -> Iterator[str]:
+def _csv_lines(wanted: audit_service.AuditFilter, timezone: str,
+               scope: int | None) -> Iterator[str]:
     """The CSV, a few hundred rows at a time: a long congress's log never sits in memory."""
     zone = ZoneInfo(timezone)
     buffer = io.StringIO()
@@ -273,7 +280,7 @@ def _csv_lines(wanted: audit_service.AuditFilter, timezone: str) -> Iterator[str
     writer.writerow([_("Time"), _("Account"), _("Action"), _("Action code"), _("Object"),
                      _("Object id"), _("Details")])
     events = db.session.scalars(
-        audit_service.events_query(wanted, timezone).execution_options(yield_per=500)
+        audit_service.events_query(wanted, timezone, scope).execution_options(yield_per=500)
     )
     for n, event in enumerate(events, start=1):
         writer.writerow([_spreadsheet_safe(v) for v in (
@@ -313,7 +320,7 @@ def export_csv():
     now = utcnow().astimezone(ZoneInfo(timezone))
     name = _UNSAFE_FILENAME.sub(" ", f"Nhật ký hoạt động {congress.slug if congress else ''}")
     filename = f"{' '.join(name.split())[:100]} {now:%Y-%m-%d %Hh%M}.csv"
-    response = Response(stream_with_context(_csv_lines(wanted, timezone)),
+    response = Response(stream_with_context(_csv_lines(wanted, timezone, current_user.congress_id)),
                         mimetype="text/csv", headers={"Content-Disposition": _attachment(filename)})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -41,10 +41,12 @@ LOCKED = 423
 # Blueprints whose writes change the congress; closing them is what "read-only" means.
 ORGANISER_BLUEPRINTS = frozenset({
     "organiser", "roster", "checkin", "stage", "cards", "print_centre", "archive", "audit",
-    "closing",
+    "closing", "congresses",
 })
-# The only writes a closed congress accepts: undoing the closure, and the purge.
-ALLOWED_WHEN_CLOSED = frozenset({"closing.reopen", "closing.purge"})
+# The only writes a closed congress accepts: undoing the closure, the purge, and moving on to
+# another congress of the instance (choosing one, setting one up) without touching this one.
+ALLOWED_WHEN_CLOSED = frozenset({"closing.reopen", "closing.purge", "congresses.choose",
+                                 "congresses.new"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 CLOSED_MESSAGE = _l("The congress is closed; reopen it to make changes. Nothing was changed.")

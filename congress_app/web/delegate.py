@@ -112,7 +112,9 @@ def _submitted_number() -> str:
     """The rate-limit key of the delegate number in the form ("007" and "7" are one)."""
     number = _without_spaces(request.form.get("number")) or ""
     if number.isascii() and number.isdigit() and len(number) <= 6:
-        return f"delegate-number:{int(number)}"
+        congress = congress_service.get_congress()
+        # Numbers start at 1 in every congress: the limit is per card, not per number.
+        return f"delegate-number:{congress.id if congress else 0}:{int(number)}"
     return "delegate-number:invalid"
 
 

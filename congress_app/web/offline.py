@@ -64,7 +64,7 @@ def web_app_manifest():
     manifest = {
         "name": congress.organisation if congress else "congress_app",
         "short_name": _("Congress"),
-        "start_url": "/",
+        "start_url": url_for("public.home"),  # /c/<slug>/ when the instance has several
         "scope": "/",
         "display": "standalone",
         "theme_color": THEME_COLOUR,

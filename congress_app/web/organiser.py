@@ -82,16 +82,29 @@ def _congress_or_404():
     return congress
 
 
+def _of_this_congress(congress_id: int) -> None:
+    """Another congress's objects do not exist for this page, whatever the id says."""
+    congress = congress_service.get_congress()
+    if congress is None or congress_id != congress.id or not current_user.serves(congress_id):
+        abort(404)
+
+
 def _session_or_404(session_id: int) -> CongressSession:
-    return db.get_or_404(CongressSession, session_id)
+    session = db.get_or_404(CongressSession, session_id)
+    _of_this_congress(session.congress_id)
+    return session
 
 
 def _item_or_404(item_id: int) -> AgendaItem:
-    return db.get_or_404(AgendaItem, item_id)
+    item = db.get_or_404(AgendaItem, item_id)
+    _of_this_congress(item.session.congress_id)
+    return item
 
 
 def _document_or_404(document_id: int) -> Document:
-    return db.get_or_404(Document, document_id)
+    document = db.get_or_404(Document, document_id)
+    _of_this_congress(document.congress_id)
+    return document
 
 
 def _live_document_or_410(document_id: int) -> Document:
@@ -102,7 +115,14 @@ def _live_document_or_410(document_id: int) -> Document:
     return document
 
 
-def _refused(form, refused: InputRefused) -> int:
+def congress_values(form: CongressForm) -> dict:
+    """The congress form's fields, as the services take them."""
+    return {name: form[name].data for name in (
+        "title", "organisation", "parent_organisation", "ordinal", "term", "venue",
+        "starts_on", "ends_on", "motto", "delegates_expected", "members_represented")}
+
+
+def refused_on_form(form, refused: InputRefused) -> int:
     """Put the service's message on its field (or above the form); return its status."""
     db.session.rollback()
     field = form[refused.field] if refused.field and refused.field in form else None
@@ -116,7 +136,7 @@ def _refused(form, refused: InputRefused) -> int:
 def _loaded_version(form) -> int | None:
     """The edit_version the form was loaded at; None (no check) if it sent none we can read."""
     value = str(form.edit_version.data or "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def _invalid_status() -> int:
@@ -173,22 +193,9 @@ def congress_details():
                 if congress is None
                 else partial(agenda_service.update_congress, congress)
             )
-            save(
-                title=form.title.data,
-                organisation=form.organisation.data,
-                parent_organisation=form.parent_organisation.data,
-                ordinal=form.ordinal.data,
-                term=form.term.data,
-                venue=form.venue.data,
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                motto=form.motto.data,
-                delegates_expected=form.delegates_expected.data,
-                members_represented=form.members_represented.data,
-                user=_user(),
-            )
+            save(**congress_values(form), user=_user())
         except InputRefused as refused:
-            status = _refused(form, refused)
+            status = refused_on_form(form, refused)
         else:
             flash(_("The congress details have been saved."), "success")
             return redirect(url_for(".dashboard"))
@@ -230,7 +237,7 @@ def session_new():
                 user=_user(),
             )
         except InputRefused as refused:
-            status = _refused(form, refused)
+            status = refused_on_form(form, refused)
         else:
             flash(_("The session “%(name)s” has been added.", name=session.name), "success")
             return redirect(url_for(".agenda", _anchor=f"session-{session.id}"))
@@ -258,7 +265,7 @@ def session_edit(session_id: int):
                 expected_version=_loaded_version(form),
             )
         except InputRefused as refused:
-            status = _refused(form, refused)
+            status = refused_on_form(form, refused)
         else:
             flash(_("The session “%(name)s” has been saved.", name=session.name), "success")
             return redirect(url_for(".agenda", _anchor=f"session-{session.id}"))
@@ -334,7 +341,7 @@ def item_new(session_id: int):
                 user=_user(),
             )
         except InputRefused as refused:
-            status = _refused(form, refused)
+            status = refused_on_form(form, refused)
         else:
             flash(_("The agenda item “%(title)s” has been added.", title=item.title), "success")
             return redirect(url_for(".agenda", _anchor=f"item-{item.id}"))
@@ -380,7 +387,7 @@ def item_edit(item_id: int):
                 expected_version=_loaded_version(form),
             )
         except InputRefused as refused:
-            status = _refused(form, refused)
+            status = refused_on_form(form, refused)
         else:
             flash(_("The agenda item “%(title)s” has been saved.", title=item.title), "success")
             return redirect(url_for(".agenda", _anchor=f"item-{item.id}"))
@@ -432,7 +439,7 @@ def item_link(item_id: int):
         try:
             agenda_service.link_document(item, document, user=_user())
         except InputRefused as refused:
-            status = _refused(link_form, refused)
+            status = refused_on_form(link_form, refused)
         else:
             flash(_("“%(title)s” has been linked.", title=document.title), "success")
             return redirect(url_for(".item_edit", item_id=item.id, _anchor="documents"))
@@ -498,7 +505,7 @@ def document_new():
                 user=_user(),
             )
         except InputRefused as refused:
-            status = _refused(form, refused)
+            status = refused_on_form(form, refused)
         else:
             flash(
                 _("“%(title)s” has been uploaded. Its code is %(code)s.",
@@ -546,7 +553,7 @@ def document_edit(document_id: int):
                 expected_version=_loaded_version(form),
             )
         except InputRefused as refused:
-            status = _refused(form, refused)
+            status = refused_on_form(form, refused)
         else:
             flash(_("The document has been saved."), "success")
             return redirect(url_for(".document", document_id=document.id))
@@ -571,7 +578,7 @@ def document_replace(document_id: int):
                 user=_user(),
             )
         except InputRefused as refused:
-            status = _refused(form, refused)
+            status = refused_on_form(form, refused)
         else:
             flash(
                 _("Version %(n)d is now the one every QR code opens. The code %(code)s "
@@ -588,6 +595,7 @@ def document_replace(document_id: int):
 @organiser_required
 def version_file(document_id: int, number: int):
     """Any version's file, older ones included: organisers only."""
+    _document_or_404(document_id)
     version = db.first_or_404(
         select(DocumentVersion).where(
             DocumentVersion.document_id == document_id, DocumentVersion.number == number

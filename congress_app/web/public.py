@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -65,6 +66,12 @@ def public_context() -> dict:
 
 @bp.get("/")
 def home():
+    if "congress_slug" not in g and congress_service.congress_count() > 1:
+        # A city's instance: its root lists the congresses; each has its own home page.
+        g.congress = None  # and this page belongs to none of them
+        return render_template(
+            "public/congresses.html", congresses=congress_service.listed_congresses()
+        )
     congress = congress_service.get_congress()
     if congress is None:
         return render_template("public/not_set_up.html")
@@ -93,6 +100,7 @@ def programme():
 
 @bp.get("/programme.pdf")
 def programme_pdf():
+    from ..i18n import vary_by_language
     from ..pdf.programme import render_programme_pdf
 
     congress = _congress_or_404()
@@ -112,7 +120,8 @@ def programme_pdf():
         max_age=0,
     )
     response.cache_control.no_cache = True
-    return response
+    # Printed in the visitor's language, which the cookie or the browser may have chosen.
+    return vary_by_language(response)
 
 
 @bp.get("/documents")
@@ -143,7 +152,9 @@ def document(code: str):
     """
     document = _document_or_error(code)
     if code != document.code:
-        return redirect(url_for("public.document", code=document.code, **request.args), 301)
+        # The query is kept, but never as url_for's own arguments (code, _external, _scheme…).
+        query = {k: v for k, v in request.args.items() if k != "code" and not k.startswith("_")}
+        return redirect(url_for("public.document", code=document.code, **query), 301)
     items = [link.item for link in document.agenda_links]
     items.sort(key=lambda i: (i.session.position, i.position))
     version = document.current_version
@@ -206,7 +217,7 @@ def reader_url(code: str, first: int, **args) -> str:
 
 def _positive_int(raw: str | None) -> int | None:
     """A page or version number from the query string; anything else is ignored."""
-    if raw is None or not raw.isdigit() or len(raw) > 6:
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
         return None
     return int(raw) or None
 

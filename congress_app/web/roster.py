@@ -26,9 +26,9 @@ from .organiser import (
     _confirmed_or_400,
     _congress_or_404,
     _invalid_status,
-    _refused,
     _user,
     organiser_required,
+    refused_on_form,
 )
 from .organiser_forms import ConfirmForm
 from .roster_forms import KIND_LABELS, DelegateForm, RosterConfirmForm, RosterUploadForm
@@ -79,7 +79,7 @@ def index():
     query = request.args.get("q", "").strip()[:100]
     page = db.paginate(
         roster_service.search_query(congress, query),
-        page=request.args.get("page", 1, type=int),
+        page=min(request.args.get("page", 1, type=int), 10**6),  # an OFFSET the DB can take
         per_page=PER_PAGE,
         error_out=False,
     )
@@ -103,7 +103,7 @@ def new():
         try:
             delegate = roster_service.create_delegate(congress, user=_user(), **_details(form))
         except InputRefused as refused:
-            status = _refused(form, refused)
+            status = refused_on_form(form, refused)
         else:
             flash(_("%(name)s has been added as number %(number)d.",
                     name=delegate.full_name, number=delegate.number), "success")
@@ -124,7 +124,7 @@ def delegate(delegate_id: int):
         try:
             roster_service.update_delegate(delegate, user=_user(), **_details(form))
         except InputRefused as refused:
-            status = _refused(form, refused)
+            status = refused_on_form(form, refused)
         else:
             flash(_("The details of %(name)s have been saved.", name=delegate.full_name),
                   "success")
@@ -210,7 +210,7 @@ def import_roster():
         try:
             preview = roster_service.preview_roster(congress, data)
         except InputRefused as refused:
-            status = _refused(form, refused)
+            status = refused_on_form(form, refused)
         else:
             token = roster_service.stash_upload(data) if preview.can_apply else None
             return _render_preview(congress, preview, (upload.filename or "")[:255], token)
@@ -233,7 +233,7 @@ def import_confirm():
     try:
         data = roster_service.stashed_upload(token)
     except InputRefused as refused:
-        status = _refused(upload_form, refused)
+        status = refused_on_form(upload_form, refused)
         return render_template(
             "organiser/delegates/import.html", congress=congress, form=upload_form,
             max_rows=roster_service.MAX_ROWS,
@@ -249,7 +249,7 @@ def import_confirm():
         if preview is None or not preview.can_apply:
             roster_service.discard_upload(token)
         if preview is None:
-            status = _refused(upload_form, refused)
+            status = refused_on_form(upload_form, refused)
             return render_template(
                 "organiser/delegates/import.html", congress=congress, form=upload_form,
                 max_rows=roster_service.MAX_ROWS,

@@ -173,7 +173,7 @@ def put_on_stage(item_id: int):
     """Put one chosen item on stage."""
     congress = _congress_or_404()
     item = db.session.get(AgendaItem, item_id)
-    if item is None:
+    if item is None or item.session.congress_id != congress.id:
         abort(404)
     stage_service.set_on_stage(congress, item, current_user._get_current_object())
     _on_stage_now(item)

@@ -1,0 +1,107 @@
+"""Several congresses on one instance: which congress a request is about, and its URLs.
+
+A single-congress instance keeps its short URLs (/programme, /documents …). Once a second
+congress exists, the delegate-facing pages of each are also reached under /c/<slug>/ and
+every link the app builds carries the slug of the congress being shown. Document QR codes
+(/d/CODE) and card links (/k/TOKEN) never change: the code itself names its congress.
+
+Organiser pages have no slug: an account tied to a congress only ever works on that one;
+an account serving every congress picks the one it works on (kept in its session).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, abort, g, request, session
+from flask_login import current_user
+
+from ..services import congress as congress_service
+from ..services import documents as document_service
+
+SLUG_ARG = "congress_slug"
+SLUG_SHAPE = re.compile(r"[a-z0-9-]{1,80}")
+PREFIX = f"/c/<{SLUG_ARG}>"
+# The pages that show one congress to delegates and guests.
+SCOPED_ENDPOINTS = (
+    "public.home",
+    "public.programme",
+    "public.programme_pdf",
+    "public.documents",
+    "search.search",
+    "stage.screen",
+    "stage.state",
+    "offline.offline_page",
+    "offline.saved_documents",
+    "offline.web_app_manifest",
+    "delegate.sign_in",
+)
+# The session key an all-congress account's choice is kept under.
+CHOSEN = "congress_id"
+
+
+def is_multi() -> bool:
+    return congress_service.congress_count() > 1
+
+
+def resolve_congress():
+    """The congress of this request: the URL's slug, else the scanned document's, else the
+    signed-in account's, else the instance's first."""
+    slug = g.get(SLUG_ARG)
+    if slug is not None:
+        # Slugs are short ASCII words (services.agenda.congress_slug); anything else, a NUL
+        # included, is not looked up at all.
+        # None for an unknown slug: refuse_unknown_slug answers 404, and error pages (which
+        # ask for the congress too) belong to no congress.
+        return congress_service.by_slug(slug) if SLUG_SHAPE.fullmatch(slug) else None
+    code = (request.view_args or {}).get("code")
+    if code:
+        document = document_service.find_by_code(code)
+        if document is not None:
+            return document.congress
+    user = current_user
+    if getattr(user, "is_authenticated", False):
+        if getattr(user, "is_delegate", False):
+            return user.congress
+        if user.congress_id is not None:
+            return user.congress
+        chosen = session.get(CHOSEN)
+        if isinstance(chosen, int):
+            congress = congress_service.by_id(chosen)
+            if congress is not None:
+                return congress
+    return congress_service.first_congress()
+
+
+def choose(congress) -> None:
+    """Remember which congress an all-congress account works on."""
+    session[CHOSEN] = congress.id
+    g.congress = congress
+
+
+def init_app(app: Flask) -> None:
+    """Add the /c/<slug>/ form of every congress page and teach url_for to fill it in."""
+    for rule in list(app.url_map.iter_rules()):
+        if rule.endpoint in SCOPED_ENDPOINTS:
+            path = PREFIX + ("/" if rule.rule == "/" else rule.rule)
+            app.add_url_rule(path, endpoint=rule.endpoint, methods=rule.methods)
+    missing = set(SCOPED_ENDPOINTS) - {r.endpoint for r in app.url_map.iter_rules()}
+    assert not missing, f"no such endpoints: {missing}"
+    app.extensions["congress_resolver"] = resolve_congress
+
+    @app.url_value_preprocessor
+    def pull_slug(endpoint, values) -> None:
+        if values and SLUG_ARG in values:
+            g.congress_slug = values.pop(SLUG_ARG)
+
+    @app.before_request
+    def refuse_unknown_slug() -> None:
+        if SLUG_ARG in g and congress_service.get_congress() is None:
+            abort(404)
+
+    @app.url_defaults
+    def add_slug(endpoint, values) -> None:
+        if endpoint in SCOPED_ENDPOINTS and SLUG_ARG not in values and is_multi():
+            congress = congress_service.get_congress()
+            if congress is not None:
+                values[SLUG_ARG] = congress.slug
