@@ -3,14 +3,17 @@ Accept-Language, else Vietnamese."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
 from .extensions import babel
+from .services.errors import InputRefused
 
 
 def _escaped_html(self: LazyString) -> Markup:
@@ -23,6 +26,12 @@ def _escaped_html(self: LazyString) -> Markup:
 LazyString.__html__ = _escaped_html
 
 COOKIE = "lang"
+# What selects the language when the address does not (?lang=): caches must keep apart
+# responses that differ by them.
+LANGUAGE_HEADERS = ("Accept-Language", "Cookie")
+# The print centre's "language of the printout" option. Not ?lang=, which would also switch
+# (and remember) the organiser's own interface language.
+PRINT_LANGUAGE = "language"
 # How a day is written in running text: Vietnamese official style is 22/7/2025.
 DAY_PATTERNS = {"vi": "d/M/yyyy", "en": "d MMM yyyy"}
 MOMENT_PATTERNS = {"vi": "HH:mm, d/M/yyyy", "en": "d MMM yyyy, HH:mm"}
@@ -69,8 +78,31 @@ def _remember_language(response):
             response.set_cookie(COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     elif response.mimetype == "text/html":
         # Same URL, a language chosen by the cookie or the browser: caches must keep them apart.
-        response.vary.update(("Accept-Language", "Cookie"))
+        vary_by_language(response)
     return response
+
+
+def vary_by_language(response: Response) -> Response:
+    """Mark a response whose body follows the visitor's language (a translated PDF, say)."""
+    response.vary.update(LANGUAGE_HEADERS)
+    return response
+
+
+def print_language(args: Mapping[str, str]) -> str:
+    """The language a printout is asked for (`language`), else the organiser's own.
+
+    A value we do not have is refused (400), as the print centre's other options are.
+    """
+    value = (args.get(PRINT_LANGUAGE) or "").strip().lower()
+    if not value:
+        return str(get_locale())
+    if value not in current_app.config["LANGUAGES"]:
+        raise InputRefused(
+            _l("Unknown language of the printout “%(value)s”: choose vi (Vietnamese) or "
+               "en (English).", value=value[:40]),
+            field=PRINT_LANGUAGE,
+        )
+    return value
 
 
 def format_day(value) -> str:

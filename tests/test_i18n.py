@@ -1,6 +1,9 @@
-"""Every string a user sees is in the catalog, with a Vietnamese translation."""
+"""Every string a user sees is in both catalogs, with its Vietnamese and its English text;
+no source text (msgid) is Vietnamese, so an English page never shows Vietnamese wording."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -14,6 +17,14 @@ from congress_app.extensions import db
 TRANSLATIONS = ROOT / "congress_app" / "translations"
 # Babel's own keywords (gettext, ngettext, pgettext …) plus the lazy ones this app uses.
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
+LANGUAGES = ("vi", "en")
+# Letters that only Vietnamese uses among the languages of the app: ă â đ ê ô ơ ư, and the
+# tone marks, precomposed (à á ả ã ạ …) or combining (U+0300, U+0301, U+0303, U+0309, U+0323).
+VIETNAMESE_ONLY = re.compile(
+    "[ăâđêôơư\u0300\u0301\u0303\u0309\u0323"
+    "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]",
+    re.IGNORECASE,
+)
 
 
 def extracted_messages() -> set[tuple[str, str | None]]:
@@ -27,17 +38,46 @@ def extracted_messages() -> set[tuple[str, str | None]]:
     return found
 
 
-def test_every_ui_string_has_a_vietnamese_translation():
-    with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        catalog = read_po(fh, locale="vi")
-    missing = []
-    for msgid, context in sorted(extracted_messages(), key=str):
-        message = catalog.get(msgid, context=context)
-        if message is None or message.fuzzy or not (
-            all(message.string) if isinstance(message.string, tuple) else message.string
-        ):
-            missing.append(msgid)
-    assert not missing, f"{len(missing)} strings lack a Vietnamese translation: {missing}"
+def source_catalog(language: str):
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return read_po(fh, locale=language)
+
+
+def _complete(message) -> bool:
+    """Translated, every plural form included, and not marked fuzzy."""
+    if message is None or message.fuzzy:
+        return False
+    return all(message.string) if isinstance(message.string, tuple) else bool(message.string)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_ui_string_has_a_translation(language):
+    """English is the source language, yet it has a catalog: an entry left out or left empty
+    there fails here exactly as a missing Vietnamese one does (msgstr repeats the msgid)."""
+    catalog = source_catalog(language)
+    missing = [msgid for msgid, context in sorted(extracted_messages(), key=str)
+               if not _complete(catalog.get(msgid, context=context))]
+    assert not missing, (
+        f"{len(missing)} strings lack a translation in {language}/LC_MESSAGES/messages.po "
+        f"(for en, msgstr is the msgid): {missing}"
+    )
+
+
+def _texts(value) -> list[str]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def test_no_source_string_is_vietnamese():
+    """Vietnamese examples or names inside an English sentence go in as %(…)s arguments."""
+    found = [msgid for msgid, _context in sorted(extracted_messages(), key=str)
+             if VIETNAMESE_ONLY.search(msgid)]
+    assert not found, f"{len(found)} msgids hold Vietnamese letters: {found}"
+
+
+def test_the_english_catalog_holds_no_vietnamese_text():
+    found = [m.id for m in source_catalog("en") if m.id
+             if any(VIETNAMESE_ONLY.search(t) for t in _texts(m.string) if t)]
+    assert not found, f"English messages with Vietnamese letters: {found}"
 
 
 def _hashable(value):
@@ -49,11 +89,11 @@ def _text(value):
     return value.decode() if isinstance(value, bytes) else value
 
 
-def test_the_compiled_catalog_matches_the_source():
-    with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        source = {(m.context, _hashable(m.id)): _hashable(m.string)
-                  for m in read_po(fh, locale="vi") if m.id and not m.fuzzy}
-    with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.mo").open("rb") as fh:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_compiled_catalog_matches_the_source(language):
+    source = {(m.context, _hashable(m.id)): _hashable(m.string)
+              for m in source_catalog(language) if m.id and not m.fuzzy}
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").open("rb") as fh:
         # read_mo gives the context as bytes, read_po as text.
         compiled = {(_text(m.context), _hashable(m.id)): _hashable(m.string)
                     for m in read_mo(fh) if m.id}
@@ -109,6 +149,17 @@ def test_the_browsers_language_is_the_first_guess(client, congress, accept_langu
 def test_an_english_browser_reads_the_home_page_in_english(client, congress):
     html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Programme" in html and "Chương trình" not in html
+
+
+def test_english_pages_are_translated_with_the_english_catalog(app):
+    """The compiled English catalog is found and loaded, as the Vietnamese one is."""
+    from babel.support import Translations
+    from flask_babel import force_locale, get_translations
+
+    with app.test_request_context("/"), force_locale("en"):
+        translations = get_translations()
+        assert isinstance(translations, Translations)
+        assert translations.ngettext("%(num)d page", "%(num)d pages", 2) == "%(num)d pages"
 
 
 def test_the_remembered_language_beats_the_browsers(client, congress):

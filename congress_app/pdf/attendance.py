@@ -8,7 +8,7 @@ request and never cached.
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import format_datetime, format_percent, get_locale, pgettext
+from flask_babel import force_locale, format_datetime, format_percent, get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -115,8 +115,12 @@ def attendance_context(congress: Congress, delegates: list[Delegate]) -> dict:
     }
 
 
-def render_attendance_sheet_pdf(congress: Congress, delegates: list[Delegate]) -> bytes:
-    """The attendance sheet of these delegates (inactive ones are left out) as PDF bytes."""
-    context = attendance_context(congress, delegates)
-    html = current_app.jinja_env.get_template(TEMPLATE).render(**context)
+def render_attendance_sheet_pdf(
+    congress: Congress, delegates: list[Delegate], *, language: str | None = None
+) -> bytes:
+    """The attendance sheet of these delegates (inactive ones are left out) as PDF bytes,
+    in `language` (None: the current one)."""
+    with force_locale(language or str(get_locale())):
+        context = attendance_context(congress, delegates)
+        html = current_app.jinja_env.get_template(TEMPLATE).render(**context)
     return render_pdf(html)

@@ -1,7 +1,8 @@
 """Printables cached on disk, keyed by a hash of exactly what they print.
 
 Every handout of the print centre is a pure function of a JSON-able context (what the
-template is given), the template sources, the print CSS and the QR render version. The
+template is given), the locale it is rendered in, the template sources, the print CSS and
+the QR render version. The
 sha256 of those names the file, so a PDF is rendered again only when one of them changes,
 and "is the cached copy current?" is answered without rendering anything.
 """
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import get_locale
 
 from .. import qr
 from ..storage import write_atomically
@@ -38,10 +40,15 @@ def source_digest(templates: Sequence[str]) -> str:
 
 
 def cache_key(kind: str, context: dict, templates: Sequence[str], version: str = "1") -> str:
-    """sha256 of the rendered inputs plus the versions of the templates and the QR images."""
+    """sha256 of the rendered inputs plus the versions of the templates and the QR images.
+
+    The locale is part of it whatever the context holds: a Vietnamese and an English print
+    of the same data never share a file.
+    """
     blob = json.dumps(
         {
             "kind": kind,
+            "locale": str(get_locale()),
             "version": version,
             "sources": source_digest(templates),
             "qr": qr.RENDER_VERSION,

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import qrcode
 from flask import current_app
-from flask_babel import get_locale, pgettext
+from flask_babel import force_locale, get_locale, pgettext
 from flask_babel import gettext as _
 from PIL import Image
 from sqlalchemy import select
@@ -288,9 +288,14 @@ def cards_context(congress: Congress, delegates: list[Delegate], layout: str, pi
 
 
 def render_cards_pdf(
-    congress: Congress, delegates: list[Delegate], *, layout: str = "a4", pin: str = "back"
+    congress: Congress, delegates: list[Delegate], *, layout: str = "a4", pin: str = "back",
+    language: str | None = None,
 ) -> bytes:
-    """The cards of these delegates as PDF bytes, rendered in memory (they hold secrets)."""
-    context = cards_context(congress, delegates, layout, pin)
-    html = current_app.jinja_env.get_template(TEMPLATE).render(**context)
+    """The cards of these delegates as PDF bytes, rendered in memory (they hold secrets).
+
+    `language` is the language of the printout (None: the current one).
+    """
+    with force_locale(language or str(get_locale())):
+        context = cards_context(congress, delegates, layout, pin)
+        html = current_app.jinja_env.get_template(TEMPLATE).render(**context)
     return render_pdf(html)

@@ -2,8 +2,11 @@
 
 Each printable is a module with the same small contract — `KIND`, `parse_options(args)`
 and `render(congress, edition, options) -> Path` (a cached PDF) — so the print centre lists,
-previews and serves them all the same way. Delegate cards and the attendance sheet are not
-here: they carry secrets or personal data and are never cached (web/cards.py).
+previews and serves them all the same way. The language of the printout is an option of
+every printable: a module renders in the current locale, which `Printable.render` forces
+to the language asked for, and the cache key holds that locale (pdf/cache.py). Delegate
+cards and the attendance sheet are not here: they carry secrets or personal data and are
+never cached (web/cards.py).
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import print_language
 from ..models import Congress
 from ..services.errors import InputRefused
 from . import cache
@@ -40,7 +45,10 @@ class Printable:
         return self.module.KIND
 
     def options(self, args: Mapping[str, str]) -> tuple[Edition, dict]:
-        """The edition and options a query string asks for, or InputRefused naming the bad one."""
+        """The edition and options a query string asks for, or InputRefused naming the bad one.
+
+        The options always hold `language`, the language of the printout.
+        """
         edition = parse_edition(args.get("edition"), self.default_edition)
         if edition is None:
             raise InputRefused(
@@ -48,11 +56,14 @@ class Printable:
                    value=str(args.get("edition", ""))[:40]),
                 field="edition",
             )
-        return edition, self.module.parse_options(args)
+        language = print_language(args)
+        return edition, {**self.module.parse_options(args), "language": language}
 
     def render(self, congress: Congress, args: Mapping[str, str]) -> Path:
+        """The cached PDF for a query string, its labels, dates and numbers in its language."""
         edition, options = self.options(args)
-        return self.module.render(congress, edition, options)
+        with force_locale(options["language"]):
+            return self.module.render(congress, edition, options)
 
     def last_rendered(self):
         return cache.last_rendered(self.kind)

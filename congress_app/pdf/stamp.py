@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.annotations import Link
 from pypdf.errors import PyPdfError
@@ -76,8 +77,9 @@ def render(congress: Congress, edition: Edition, options: dict) -> Path:
         or not document_service.can_view(document, viewer)
     ):
         # The same answer for "no such code" and "not in this edition": a print-out must not
-        # reveal that a restricted document exists.
-        raise InputRefused(_("No document with this code in this edition."), status=404,
+        # reveal that a restricted document exists. Messages raised while rendering are lazy:
+        # the error page reads them in the organiser's language, not the printout's.
+        raise InputRefused(_l("No document with this code in this edition."), status=404,
                            field="code")
     return render_stamped(
         document, document.current_version, pages=options["pages"], corner=options["corner"],
@@ -96,7 +98,7 @@ def render_stamped(
         raise ValueError(f"unknown stamp options {pages!r}, {corner!r}")
     if version.mime_type != document_service.PDF_MIME:
         raise InputRefused(
-            _("Only PDF documents can be stamped; this document is an image."), status=422
+            _l("Only PDF documents can be stamped; this document is an image."), status=422
         )
     context = {
         "code": document.code,
@@ -141,7 +143,7 @@ def stamp_pages(pdf: bytes, overlay: bytes, *, pages: str, corner: str) -> bytes
         reader = PdfReader(io.BytesIO(pdf))
         if reader.is_encrypted:
             raise InputRefused(
-                _("This PDF is password-protected, so it cannot be stamped."), status=422
+                _l("This PDF is password-protected, so it cannot be stamped."), status=422
             )
         stamp = PdfReader(io.BytesIO(overlay)).pages[0]
         writer = PdfWriter(clone_from=reader)
@@ -164,7 +166,7 @@ def stamp_pages(pdf: bytes, overlay: bytes, *, pages: str, corner: str) -> bytes
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             AssertionError, RecursionError, ZeroDivisionError):
         raise InputRefused(
-            _("This PDF cannot be stamped: it is damaged or uses features the stamp "
+            _l("This PDF cannot be stamped: it is damaged or uses features the stamp "
               "cannot handle."),
             status=422,
         ) from None

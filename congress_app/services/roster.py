@@ -235,9 +235,10 @@ def _header_columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
     missing = [FIELD_LABELS[name] for name in REQUIRED if name not in columns]
     if missing:
         raise InputRefused(
-            _("The header row must name the columns “STT” (number) and “Họ và tên” (full "
-              "name); this file lacks: %(missing)s. The first row of the file must be the "
-              "header row.", missing=", ".join(str(m) for m in missing)),
+            _("The header row must name the columns “%(number)s” (number) and “%(name)s” "
+              "(full name); this file lacks: %(missing)s. The first row of the file must be "
+              "the header row.", number="STT", name="Họ và tên",
+              missing=", ".join(str(m) for m in missing)),
             field="file",
         )
     return columns, ignored
@@ -348,9 +349,10 @@ def _row(line: int, cells: list[str], columns: dict[str, int], width: int) -> Ro
         kind = parse_kind(raw["kind"])
         if kind is None:
             row.problems.append(_(
-                "Unknown kind “%(value)s”: write “Chính thức”, “Dự khuyết” or “Khách mời” "
-                "(or leave it empty for an official delegate).",
-                value=clean_cell(raw["kind"])[:40]))
+                "Unknown kind “%(value)s”: write “%(official)s”, “%(alternate)s” or "
+                "“%(guest)s” (or leave it empty for an official delegate).",
+                value=clean_cell(raw["kind"])[:40], official="Chính thức",
+                alternate="Dự khuyết", guest="Khách mời"))
         else:
             row.values["kind"] = kind.value
     return row
@@ -669,7 +671,7 @@ def search_query(congress: Congress, query: str = ""):
         order.insert(0, case(
             (or_(Delegate.search_name.like(f"{phrase}%", escape="\\"),
                  Delegate.search_name.like(f"% {phrase}%", escape="\\")), 0), else_=1))
-        if text.isdigit():
+        if text.isascii() and text.isdigit() and len(text) <= 9:  # not "²", fits INTEGER
             condition = or_(Delegate.number == int(text), condition)
             order.insert(0, case((Delegate.number == int(text), 0), else_=1))
         statement = statement.where(condition)

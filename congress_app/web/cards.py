@@ -22,6 +22,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..i18n import PRINT_LANGUAGE, print_language
 from ..models import CheckIn, Congress, Delegate
 from ..pdf import attendance, cards
 from ..services import audit
@@ -109,6 +110,7 @@ def cards_pdf():
     checked in; ordered by number."""
     congress = congress_or_404()
     layout, pin = _card_options()
+    language = print_language(request.args)
     group = request.args.get("group", "").strip()
     if group and group not in cards.discussion_groups(congress):
         raise InputRefused(
@@ -123,7 +125,7 @@ def cards_pdf():
     if not delegates:
         raise InputRefused(_("No active delegate matches this choice, so there are no cards "
                              "to print."), status=404)
-    pdf = cards.render_cards_pdf(congress, delegates, layout=layout, pin=pin)
+    pdf = cards.render_cards_pdf(congress, delegates, layout=layout, pin=pin, language=language)
     audit.record(current_user._get_current_object(), "cards.print", congress,
                  count=len(delegates), layout=layout, pin=pin, group=group,
                  without_checkin=without_checkin == "1")
@@ -137,15 +139,16 @@ def card_by_number():
     """The reprint form asks for a delegate number; send it on to that delegate's card."""
     congress = congress_or_404()
     raw = request.args.get("number", "").strip()
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # "²"; past the INTEGER range
         raise InputRefused(_("Enter the delegate's number, for example 12."), field="number")
     delegate = delegate_service.delegate_by_number(congress, int(raw))
     if delegate is None:
         raise InputRefused(_("There is no delegate number %(number)s.", number=raw[:9]),
                            status=404, field="number")
     layout, pin = _card_options()
+    language = print_language(request.args)
     return redirect(url_for(".delegate_card_pdf", delegate_id=delegate.id, layout=layout,
-                            pin=pin))
+                            pin=pin, **{PRINT_LANGUAGE: language}))
 
 
 @bp.get("/delegates/<int:delegate_id>/card.pdf")
@@ -161,7 +164,8 @@ def delegate_card_pdf(delegate_id: int):
             _("%(name)s has been deactivated, so no card can be printed. Reactivate the "
               "delegate in the roster first.", name=delegate.full_name), status=410)
     layout, pin = _card_options()
-    pdf = cards.render_cards_pdf(congress, [delegate], layout=layout, pin=pin)
+    language = print_language(request.args)
+    pdf = cards.render_cards_pdf(congress, [delegate], layout=layout, pin=pin, language=language)
     audit.record(current_user._get_current_object(), "cards.print_one", delegate,
                  number=delegate.number, version=delegate.credential_version,
                  layout=layout, pin=pin)
@@ -175,7 +179,8 @@ def delegate_card_pdf(delegate_id: int):
 def attendance_sheet_pdf():
     """The attendance sheet for the credentials committee, as of now."""
     congress = congress_or_404()
+    language = print_language(request.args)
     delegates = attendance.attendance_delegates(congress)
-    pdf = attendance.render_attendance_sheet_pdf(congress, delegates)
+    pdf = attendance.render_attendance_sheet_pdf(congress, delegates, language=language)
     return send_private_pdf(
         pdf, download_filename("Danh sách đại biểu dự Đại hội", congress.organisation))

@@ -76,7 +76,7 @@ class CongressForm(FlaskForm):
     title = StringField(_l("Full title of the congress"))
     organisation = StringField(_l("Organisation holding the congress"))
     parent_organisation = StringField(_l("Parent organisation"))
-    ordinal = StringField(_l("Ordinal (for example “lần thứ I”)"))
+    ordinal = StringField(_l("Ordinal (for example “%(example)s”)", example="lần thứ I"))
     term = StringField(_l("Term (for example “2025–2030”)"))
     venue = StringField(_l("Venue"))
     starts_on = DayField(_l("First day"), validators=[Optional()])

@@ -3,7 +3,8 @@
 Handouts made from public data (programme, QR sheets, posters, table tents, labels, stamped
 documents) are cached PDFs (pdf/cache.py) served with validators; delegate cards and the
 attendance sheet carry secrets or personal data, so their previews are made in memory and
-never stored (web/cards.py serves the PDFs).
+never stored (web/cards.py serves the PDFs). Every printable is printed in the language the
+organiser picks (`language`, by default their own), whatever the interface shows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import io
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from werkzeug.datastructures import MultiDict
 
+from ..i18n import print_language, vary_by_language
 from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..models import DocumentCategory
 from ..pages import preview_webp
@@ -76,7 +78,8 @@ def printable_pdf(slug: str):
     )
     # Organisers' editions list restricted titles: no shared cache may keep a copy.
     response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    # Without `language`, the organiser's own language chose the file.
+    return vary_by_language(response)
 
 
 @bp.get("/<slug>/preview.webp")
@@ -91,7 +94,7 @@ def printable_preview(slug: str):
         write_atomically(preview, preview_webp(path))
     response = send_file(preview, mimetype="image/webp", conditional=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return vary_by_language(response)
 
 
 def _private_preview(pdf: bytes):
@@ -109,10 +112,12 @@ def cards_preview():
     args = MultiDict(request.args)
     layout = args.get("layout") if args.get("layout") in cards.LAYOUTS else cards.LAYOUTS[0]
     pin = args.get("pin") if args.get("pin") in cards.PIN_MODES else cards.PIN_MODES[0]
+    language = print_language(args)
     delegates = cards.card_delegates(congress)[:1]
     if not delegates:
         abort(404)
-    return _private_preview(cards.render_cards_pdf(congress, delegates, layout=layout, pin=pin))
+    return _private_preview(cards.render_cards_pdf(congress, delegates, layout=layout, pin=pin,
+                                                   language=language))
 
 
 @bp.get("/attendance-sheet/preview.webp")
@@ -120,6 +125,8 @@ def cards_preview():
 def attendance_preview():
     """The attendance sheet's first page as of now; personal data, so never stored."""
     congress = congress_or_404()
+    language = print_language(request.args)
     delegates = attendance.attendance_delegates(congress)
-    return _private_preview(attendance.render_attendance_sheet_pdf(congress, delegates))
+    return _private_preview(attendance.render_attendance_sheet_pdf(congress, delegates,
+                                                                   language=language))
 

@@ -1,4 +1,5 @@
-// Print centre: when an option changes, show the first page of the PDF those options make.
+// Print centre: when an option changes (the language of the printout included), show the
+// first page of the PDF those options make.
 // Without JavaScript the thumbnails show the default options and the forms work the same.
 (function () {
   "use strict";
