@@ -5,11 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .config import DEFAULTS, check_secret_key, engine_options, settings_from_environment
 from .web.request import CongressRequest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class RowIdConverter(IntegerConverter):
+    """<int:…> in URLs: a row id fits an INTEGER column (32 bits on PostgreSQL), so a longer
+    number is a plain 404 instead of an overflow in the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -55,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
+    app.url_map.converters["int"] = RowIdConverter  # before the blueprints add their rules
     web.init_app(app)
     page_cache.init_app(app)
     cli.init_app(app)

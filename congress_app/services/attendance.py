@@ -59,7 +59,8 @@ def parse_number(value) -> int | None:
         return None
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
+    elif (isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
+          and len(value.strip()) <= 6):  # "²".isdigit() is True, yet int() refuses it
         number = int(value.strip())
     else:
         return None

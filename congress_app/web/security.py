@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, abort, g, request
 
 SITE_POLICY = {
     "default-src": "'self'",
@@ -65,6 +65,17 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_characters() -> None:
+    """No keyboard types U+0000 and PostgreSQL cannot store it in text (DataError, a 500):
+    a query or form field holding one is refused before any view reads it."""
+    fields = [*request.args.items(multi=True)]
+    if request.method == "POST":
+        fields += request.form.items(multi=True)
+    if any("\x00" in f"{k}{v}" for k, v in fields):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
     app.context_processor(lambda: {"csp_nonce": csp_nonce})
