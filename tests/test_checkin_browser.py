@@ -114,7 +114,8 @@ def test_a_card_shown_to_the_door_phone_checks_the_delegate_in_and_the_count_goe
         page.on("pageerror", lambda error: script_errors.append(error))
     scan.goto(f"{live_server}/checkin/")
     result = scan.locator("#scan-result")
-    result.get_by_text("Nguyễn Thị Thanh Hương").wait_for(timeout=15_000)
+    # An upper bound only: on a busy CI machine the page decodes the camera's frames slowly.
+    result.get_by_text("Nguyễn Thị Thanh Hương").wait_for(timeout=45_000)
     assert "Checked in at" in result.inner_text()
     assert "No. 27" in result.inner_text()
     assert scan.locator("#present-count").inner_text() == "1"
