@@ -40,14 +40,13 @@ run: install
 	$(BIN)/flask seed-demo
 	$(BIN)/flask serve --host $(HOST) --port $(PORT)
 
-# The suite runs twice: on SQLite, then on a throw-away PostgreSQL cluster (.ci/with-postgres
-# starts it, fails loudly if it cannot, and removes it afterwards); the browser tests, which
-# test pages rather than the database, run on SQLite only.
+# The suite runs twice, side by side (.ci/both-databases): on SQLite, and on a throw-away
+# PostgreSQL cluster (.ci/with-postgres starts it, fails loudly if it cannot, and removes it
+# afterwards); the browser tests, which test pages rather than the database, run on SQLite only.
 test: install-dev test-system-deps
 	$(BIN)/ruff check congress_app tests migrations bench
 	@grep -qs '"version": "4.10.3"' .cache/axe/node_modules/axe-core/package.json || npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4.10.3
-	$(BIN)/pytest
-	.ci/with-postgres $(BIN)/pytest -m "not browser"
+	.ci/both-databases $(BIN)/pytest
 
 lint: install-dev
 	$(BIN)/ruff check congress_app tests migrations bench
@@ -65,7 +64,8 @@ npm-deb:
 	$(call ensure_debs,npm)
 
 # Benchmarks, apart from the tests: prints a table, writes bench/results/<time>.json.
-# BENCH_QUICK=1 for a short smoke run.
+# The 1,600-phone burst runs against gunicorn alone, then behind nginx with X-Accel-Redirect
+# (bench/nginx-proxy.conf.template). BENCH_QUICK=1 for a short smoke run.
 bench: install bench-system-deps
 	@grep -qs '"version": "12.8.2"' .cache/lighthouse/node_modules/lighthouse/package.json || npm install --no-save --no-audit --no-fund --prefix .cache/lighthouse lighthouse@12.8.2
 	$(BIN)/python -m bench.run

@@ -4,11 +4,15 @@ serving the same bytes as static files, with each worker's peak memory sampled t
 Figures: /stage.json polled by 1,000 connections (with the current ETag, so mostly 304,
 and without it), the QR landing page /d/<CODE> and the file download /d/<CODE>/file at 200
 connections against nginx's rate for the same bytes, search over real HTTP, and a burst:
-1,600 phones opening the same landing page, then the same 2 MB PDF, within 10 seconds.
+1,600 phones opening the same landing page, then the same 2 MB PDF, within 10 seconds —
+first against gunicorn alone, then behind nginx as production runs it (reverse proxy, the
+app started with CONGRESS_ACCEL_REDIRECT and CONGRESS_TRUSTED_PROXIES, nginx sending the
+file from the store), so the two sets of figures come from the same run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -33,6 +37,9 @@ from .searching import QUERIES
 BENCH_DIR = ROOT / "bench"
 WRK_SCRIPT = BENCH_DIR / "wrk" / "status.lua"
 NGINX_TEMPLATE = BENCH_DIR / "nginx.conf.template"
+NGINX_PROXY_TEMPLATE = BENCH_DIR / "nginx-proxy.conf.template"
+# The internal location of the proxy template, as in the README's nginx section.
+ACCEL_PREFIX = "/_congress_files/"
 GUNICORN_CONF = ROOT / "congress_app" / "gunicorn_conf.py"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 PHONES = 1000
@@ -111,13 +118,18 @@ def _wait_until_up(process: subprocess.Popen, port: int, log: Path, limit: float
 
 
 @contextmanager
-def nginx(port: int, root: Path, workdir: Path):
-    """A throw-away nginx (own prefix and config) serving `root` on `port`."""
-    prefix = workdir / "nginx"
+def nginx(port: int, root: Path, workdir: Path, template: Path = NGINX_TEMPLATE,
+          name: str = "nginx", **fill: str):
+    """A throw-away nginx (own prefix and config) on `port`: `template` with @PREFIX@,
+    @PORT@, @ROOT@ and any @KEY@ of `fill` filled in; yields the process."""
+    prefix = workdir / name
     (prefix / "tmp").mkdir(parents=True)
     conf = prefix / "nginx.conf"
-    conf.write_text(NGINX_TEMPLATE.read_text().replace("@PREFIX@", str(prefix))
-                    .replace("@PORT@", str(port)).replace("@ROOT@", str(root)))
+    text = (template.read_text().replace("@PREFIX@", str(prefix))
+            .replace("@PORT@", str(port)).replace("@ROOT@", str(root)))
+    for key, value in fill.items():
+        text = text.replace(f"@{key}@", value)
+    conf.write_text(text)
     log = prefix / "error.log"
     process = subprocess.Popen(
         ["nginx", "-p", str(prefix), "-c", str(conf), "-e", str(log)],
@@ -138,6 +150,45 @@ def nginx(port: int, root: Path, workdir: Path):
         yield process
     finally:
         _stop(process, signal.SIGQUIT, grace=10)
+
+
+class RssPeak(threading.Thread):
+    """The largest resident memory (VmRSS) each worker of a gunicorn master reaches while
+    it runs: VmHWM would also count what earlier figures left behind."""
+
+    def __init__(self, master_pid: int, every: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.workers = MemorySampler(master_pid).workers
+        self.every = every
+        self.peak_kb: dict[int, int] = {}
+        self.peak_sum_kb = 0
+        self.first_kb: dict[int, int] = {}  # at the start: the peak minus this is the growth
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            now = {}
+            for pid in self.workers():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmRSS:"):
+                        now[pid] = int(line.split()[1])
+            for pid, kb in now.items():
+                self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), kb)
+                self.first_kb.setdefault(pid, kb)
+            self.peak_sum_kb = max(self.peak_sum_kb, sum(now.values()))
+            self._stop_event.wait(self.every)
+
+    def __enter__(self) -> RssPeak:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop_event.set()
+        self.join(5)
 
 
 class MemorySampler(threading.Thread):
@@ -187,6 +238,7 @@ class WrkRun:
 
     requests: int
     seconds: float
+    bytes: int
     p50_ms: float
     p99_ms: float
     ok: int
@@ -223,7 +275,7 @@ def wrk(url: str, connections: int, seconds: float, etag: str | None = None,
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     data = json.loads(lines[-1].removeprefix("BENCH_JSON "))
     return WrkRun(
-        requests=data["requests"], seconds=data["duration_us"] / 1e6,
+        requests=data["requests"], seconds=data["duration_us"] / 1e6, bytes=data["bytes"],
         p50_ms=data["p50_us"] / 1000, p99_ms=data["p99_us"] / 1000,
         ok=data["n2xx"], not_modified=data["n304"], redirects=data["n3xx"],
         other=data["nother"],
@@ -309,24 +361,127 @@ def _against_nginx(report: Report, name: str, label: str, app_url: str, nginx_ur
                target=Target(">=", 25) if p99_target else None)
 
 
-def _burst(report: Report, port: int, code: str, big_code: str, seconds: float) -> None:
+def _burst(report: Report, port: int, code: str, big_code: str, seconds: float,
+           master_pid: int, prefix: str = "burst", via: str = "app alone") -> None:
     """1,600 phones scan the same code within the window: each connection waits a random
     0–5 s before asking, and again after its answer (5 s stays under gunicorn's keep-alive, so
     the server does not close a phone's connection while it waits), so every phone has asked
-    by 5 s. A phone gives up after 10 s, not wrk's usual 2 s: a 2 MB PDF takes a while."""
+    by 5 s. A phone gives up after 10 s, not wrk's usual 2 s: a 2 MB PDF takes a while.
+
+    `port` is gunicorn's (app alone) or nginx's in front of it; `master_pid` is gunicorn's,
+    whose workers' resident memory is sampled during each of the two runs."""
     pause = int(seconds * 500)
     for name, label, path in (
-        ("burst.landing", "burst: 1,600 phones open /d/CODE", f"/d/{code}"),
-        ("burst.pdf", "burst: 1,600 phones download a 2 MB PDF", f"/d/{big_code}/file"),
+        (f"{prefix}.landing", f"burst ({via}): 1,600 phones open /d/CODE", f"/d/{code}"),
+        (f"{prefix}.pdf", f"burst ({via}): 1,600 phones download a 2 MB PDF",
+         f"/d/{big_code}/file"),
     ):
-        run = wrk(f"http://{HOST}:{port}{path}", BURST_PHONES, seconds, pause_ms=pause,
-                  uniform=True, timeout=10)
+        with RssPeak(master_pid) as memory:
+            run = wrk(f"http://{HOST}:{port}{path}", BURST_PHONES, seconds, pause_ms=pause,
+                      uniform=True, timeout=10)
+        # wrk may overrun its -d when starved of CPU: the rates below divide by what it ran.
         report.add(f"{name}.requests", f"{label}: answered", "count", [run.ok],
-                   note=f"{BURST_PHONES} connections, {seconds:g} s")
+                   note=f"{BURST_PHONES} connections, {seconds:g} s asked, wrk ran "
+                        f"{run.seconds:.1f} s")
+        report.add(f"{name}.rate", f"{label}: req/s", "req/s", [run.rate])
+        report.add(f"{name}.bytes", f"{label}: bytes/s", "MB/s", [run.bytes / run.seconds / 1e6],
+                   note="response bytes wrk read, headers included")
+        report.add(f"{name}.p50", f"{label}: p50", "ms", [run.p50_ms])
         report.add(f"{name}.p99", f"{label}: p99", "ms", [run.p99_ms])
         report.add(f"{name}.errors", f"{label}: errors", "count",
                    [run.non_2xx + run.socket_errors], target=Target("<=", 0),
-                   note="non-2xx answers or socket errors (timeouts at 2 s included)")
+                   note="non-2xx answers or socket errors (phones giving up at 10 s included)")
+        if memory.peak_kb:
+            growth = max(memory.peak_kb[pid] - memory.first_kb[pid] for pid in memory.peak_kb)
+            report.add(f"{name}.worker_rss", f"{label}: peak RSS of one gunicorn worker", "MB",
+                       [max(memory.peak_kb.values()) / 1024],
+                       note=f"all {len(memory.peak_kb)} workers together at most "
+                            f"{memory.peak_sum_kb / 1024:.0f} MB; a worker grew by at most "
+                            f"{growth / 1024:.1f} MB during this run")
+
+
+def _check_accel(report: Report, app_port: int, nginx_port: int, big_code: str,
+                 store: Path) -> None:
+    """Before the burst: the app answers the PDF with X-Accel-Redirect and no body, and nginx
+    turns that into the whole file, byte for byte (the store names a file by its sha256)."""
+    path = f"/d/{big_code}/file"
+    status, app_headers, app_body = _get(app_port, path)
+    target = app_headers.get("X-Accel-Redirect", "")
+    if status != 200 or not target.startswith(ACCEL_PREFIX) or app_body:
+        raise RuntimeError(f"the app did not hand {path} to nginx: {status}, "
+                           f"X-Accel-Redirect {target!r}, {len(app_body)} body bytes")
+    stored = store / target.removeprefix(ACCEL_PREFIX)
+    sha256 = stored.parent.name + stored.name
+    expected = stored.read_bytes()
+    if hashlib.sha256(expected).hexdigest() != sha256:
+        raise RuntimeError(f"{stored} does not hold the bytes its name says")
+    status, headers, body = _get(nginx_port, path, timeout=30)
+    if status != 200 or body != expected or "X-Accel-Redirect" in headers:
+        raise RuntimeError(f"nginx answered {path} with {status}, {len(body)} bytes "
+                           f"(expected {len(expected)}), headers {headers}")
+    # nginx keeps only some of the app's headers across an X-Accel-Redirect.
+    kept = ("Content-Type", "Content-Disposition", "Cache-Control", "ETag", "Last-Modified",
+            "Content-Security-Policy", "X-Content-Type-Options")
+    lost = [name for name in kept if name in app_headers and name not in headers]
+    report.details["burst_nginx.accel_check"] = {
+        "path": path, "x_accel_redirect": target, "app_body_bytes": len(app_body),
+        "nginx_body_bytes": len(body), "sha256": sha256, "sha256_matches": True,
+        "app_headers": {k: v for k, v in app_headers.items() if k in kept},
+        "nginx_headers": {k: v for k, v in headers.items() if k in kept},
+        "app_headers_lost_through_nginx": lost,
+    }
+    report.add("burst_nginx.accel_body", "X-Accel-Redirect: PDF bytes from nginx", "bytes",
+               [len(body)], note=f"app sent {len(app_body)} body bytes; sha256 matches"
+               + (f"; lost on the way: {', '.join(lost)}" if lost else ""))
+
+
+def _access_log_totals(log: Path, path: str) -> tuple[int, int, int]:
+    """(requests, bytes gunicorn sent nginx, bytes nginx sent phones) for `path` in the
+    proxy's access log (format `bench` in nginx-proxy.conf.template)."""
+    count = upstream = sent = 0
+    for line in log.read_text(errors="replace").splitlines():
+        fields = line.split()
+        if len(fields) != 4 or fields[3] != path or fields[0] != "200":
+            continue
+        count += 1
+        sent += int(fields[1])
+        # "0" for one upstream, "0, 0" style lists when nginx tried several; "-" if none.
+        upstream += sum(int(x) for x in fields[2].strip('"').replace(",", " ").split()
+                        if x.isdigit())
+    return count, upstream, sent
+
+
+def _burst_behind_nginx(report: Report, env: dict[str, str], code: str, big_code: str,
+                        seconds: float, workdir: Path) -> None:
+    """The burst again, through nginx as in production: a fresh gunicorn started with
+    CONGRESS_ACCEL_REDIRECT and CONGRESS_TRUSTED_PROXIES=1, nginx proxying to it and sending
+    the PDF itself; checks that it really does before measuring."""
+    store = Path(env["CONGRESS_FILE_STORE"])
+    # nginx's workers run as nobody when started by root: let them through the throw-away
+    # instance's directories to the store (and no further: the database stays 0600).
+    store.parent.chmod(store.parent.stat().st_mode | 0o111)
+    for entry in (store, *store.rglob("*")):
+        entry.chmod(0o755 if entry.is_dir() else 0o644)
+    accel_env = {**env, "CONGRESS_ACCEL_REDIRECT": ACCEL_PREFIX, "CONGRESS_TRUSTED_PROXIES": "1"}
+    app_port, nginx_port = free_port(), free_port()
+    accel_dir = workdir / "accel"
+    accel_dir.mkdir()
+    with gunicorn(accel_env, app_port, accel_dir) as server, \
+            nginx(nginx_port, store, accel_dir, template=NGINX_PROXY_TEMPLATE,
+                  name="nginx-proxy", APP_PORT=str(app_port), STORE=str(store)):
+        _check_accel(report, app_port, nginx_port, big_code, store)
+        # Warm-up, as gunicorn alone was warmed by the figures before its burst.
+        wrk(f"http://{HOST}:{nginx_port}/d/{code}", CONNECTIONS, 1)
+        wrk(f"http://{HOST}:{nginx_port}/d/{big_code}/file", CONNECTIONS, 1, timeout=10)
+        _burst(report, nginx_port, code, big_code, seconds, server.pid,
+               prefix="burst_nginx", via="nginx → app, X-Accel-Redirect")
+    # nginx has stopped, so its buffered access log is all on disk.
+    count, upstream, sent = _access_log_totals(accel_dir / "nginx-proxy" / "access.log",
+                                               f"/d/{big_code}/file")
+    report.add("burst_nginx.pdf.app_bytes", "X-Accel-Redirect: body bytes gunicorn sent per PDF",
+               "bytes", [upstream / max(count, 1)],
+               note=f"{count} PDF answers in nginx's access log (warm-up included), "
+                    f"nginx sent {sent / max(count, 1):,.0f} bytes each")
 
 
 def _search_http(report: Report, port: int, rounds: int) -> None:
@@ -381,8 +536,9 @@ def measure(report: Report, env: dict[str, str], code: str, big_code: str, *, se
                 _stage(report, app_port, seconds, runs)
                 print("  search over HTTP", flush=True)
                 _search_http(report, app_port, search_rounds)
-                print(f"  burst: {BURST_PHONES:,} phones within {BURST_SECONDS} s", flush=True)
-                _burst(report, app_port, code, big_code, BURST_SECONDS)
+                print(f"  burst: {BURST_PHONES:,} phones within {BURST_SECONDS} s, app alone",
+                      flush=True)
+                _burst(report, app_port, code, big_code, BURST_SECONDS, server.pid)
             finally:
                 sampler.stop()
             peaks = sampler.peak_kb
@@ -390,6 +546,9 @@ def measure(report: Report, env: dict[str, str], code: str, big_code: str, *, se
                        [max(peaks.values()) / 1024] if peaks else [],
                        target=Target("<=", 150),
                        note=f"max over {len(peaks)} worker process(es) seen during the load")
+        print(f"  burst: {BURST_PHONES:,} phones within {BURST_SECONDS} s, nginx → app "
+              "(X-Accel-Redirect)", flush=True)
+        _burst_behind_nginx(report, env, code, big_code, BURST_SECONDS, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(static, ignore_errors=True)

@@ -87,6 +87,9 @@ class Report:
         self.quick = quick
         self.started = datetime.now()
         self.figures: dict[str, Figure] = {}
+        # Raw series behind some figures (the soak's memory samples), kept in the JSON so a
+        # reader can see the trend, not only its two ends.
+        self.details: dict[str, object] = {}
         self.machine = machine_facts()
 
     def add(self, key: str, label: str, unit: str, samples: list[float], *,
@@ -109,6 +112,7 @@ class Report:
             "quick": self.quick,
             "machine": {**self.machine, "load_average_at_end": _load_average()},
             "figures": {key: figure.as_json() for key, figure in self.figures.items()},
+            **({"details": self.details} if self.details else {}),
         }
 
     def write(self, directory: Path = RESULTS_DIR) -> Path:

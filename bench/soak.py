@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -25,16 +26,24 @@ from .report import RESULTS_DIR, Report, Target
 SAMPLE_EVERY = 5.0
 
 
-def _rss_mb(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
+def _rss_mb(pid: int) -> float | None:
+    """Resident memory of one process now (VmRSS), or None once it has gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _window(samples: list[tuple[float, dict[int, float]]], begin: float, end: float,
+            pid: int | None = None) -> float | None:
+    """Median memory over [begin, end) s: of one worker, or of all workers together."""
+    values = [by_pid.get(pid) if pid is not None else sum(by_pid.values())
+              for t, by_pid in samples if begin <= t < end]
+    values = [v for v in values if v]
+    return statistics.median(values) if values else None
 
 
 def soak(report: Report, env: dict[str, str], paths: list[str], minutes: float) -> None:
@@ -42,53 +51,96 @@ def soak(report: Report, env: dict[str, str], paths: list[str], minutes: float) 
     workdir = Path(tempfile.mkdtemp(prefix="bench-soak-"))
     port = load.free_port()
     env = {**env, "GUNICORN_MAX_REQUESTS": "0"}
-    with load.gunicorn(env, port, workdir) as server:
-        sampler = load.MemorySampler(server.pid)
-        samples: list[tuple[float, float]] = []
-        stop = threading.Event()
+    try:
+        with load.gunicorn(env, port, workdir) as server:
+            sampler = load.MemorySampler(server.pid)
+            samples: list[tuple[float, dict[int, float]]] = []
+            stop = threading.Event()
 
-        def sample() -> None:
-            began = time.monotonic()
-            while not stop.wait(SAMPLE_EVERY):
-                samples.append((time.monotonic() - began, _rss_mb(sampler.workers())))
+            def sample() -> None:
+                began = time.monotonic()
+                while not stop.wait(SAMPLE_EVERY):
+                    by_pid = {pid: mb for pid in sampler.workers()
+                              if (mb := _rss_mb(pid)) is not None}
+                    samples.append((time.monotonic() - began, by_pid))
 
-        thread = threading.Thread(target=sample, daemon=True)
-        thread.start()
-        seconds = minutes * 60
-        done = subprocess.run(
-            ["wrk", "-t", str(os.cpu_count() or 1), "-c", str(load.CONNECTIONS),
-             "-d", f"{seconds:g}s", "--latency", "-s", str(load.BENCH_DIR / "wrk" / "mix.lua"),
-             f"http://{load.HOST}:{port}/"],
-            env={**os.environ, "WRK_PATHS": ",".join(paths),
-                 "WRK_STATUS_SCRIPT": str(load.WRK_SCRIPT)},
-            capture_output=True, text=True, timeout=seconds + 120,
-        )
-        stop.set()
-        thread.join(5)
+            thread = threading.Thread(target=sample, daemon=True)
+            thread.start()
+            seconds = minutes * 60
+            done = subprocess.run(
+                ["wrk", "-t", str(os.cpu_count() or 1), "-c", str(load.CONNECTIONS),
+                 "-d", f"{seconds:g}s", "--latency", "-s", str(load.BENCH_DIR / "wrk" / "mix.lua"),
+                 f"http://{load.HOST}:{port}/"],
+                env={**os.environ, "WRK_PATHS": ",".join(paths),
+                     "WRK_STATUS_SCRIPT": str(load.WRK_SCRIPT)},
+                capture_output=True, text=True, timeout=seconds + 120,
+            )
+            stop.set()
+            thread.join(5)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)  # gunicorn's log
     lines = [x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
     data = json.loads(lines[-1].removeprefix("BENCH_JSON "))
-    first = [mb for t, mb in samples if 60 <= t < 120] or [samples[0][1]]
-    last = [mb for t, mb in samples if t >= seconds - 60] or [samples[-1][1]]
-    start, end = statistics.median(first), statistics.median(last)
+    # Start: the 2nd minute (the 1st warms caches and connection pools up); middle: the
+    # minute around half-time; end: the last minute. Short runs fall back to thirds.
+    if seconds >= 180:
+        windows = {"start": (60, 120), "middle": (seconds / 2 - 30, seconds / 2 + 30),
+                   "end": (seconds - 60, seconds + 60)}
+    else:
+        windows = {"start": (0, seconds / 3), "middle": (seconds / 3, 2 * seconds / 3),
+                   "end": (2 * seconds / 3, seconds + 60)}
+    pids = sorted({pid for _, by_pid in samples for pid in by_pid})
+    per_worker = {str(pid): {name: _window(samples, *span, pid=pid)
+                             for name, span in windows.items()} for pid in pids}
+    total = {name: _window(samples, *span) for name, span in windows.items()}
+    start, middle, end = total["start"], total["middle"], total["end"]
+    if not (start and middle and end):
+        raise RuntimeError(f"too few memory samples ({len(samples)}) for {minutes:g} min")
+    rate = data["requests"] / (data["duration_us"] / 1e6)
     report.add("soak.requests", f"soak {minutes:g} min, {load.CONNECTIONS} connections: req/s",
-               "req/s", [data["requests"] / (data["duration_us"] / 1e6)],
-               note=", ".join(paths))
+               "req/s", [rate], note=", ".join(paths))
+    report.add("soak.total", "soak: requests answered", "count", [data["requests"]])
     report.add("soak.errors", "soak: non-2xx + socket errors", "count",
                [data["n3xx"] + data["nother"] + data["connect"] + data["read"] + data["write"]
-                + data["timeout"]], target=Target("<=", 0))
+                + data["timeout"]], target=Target("<=", 0),
+               note=", ".join(f"{key} {data[key]}" for key in
+                              ("n3xx", "nother", "connect", "read", "write", "timeout")))
+    report.add("soak.p50", "soak: p50", "ms", [data["p50_us"] / 1000])
     report.add("soak.p99", "soak: p99", "ms", [data["p99_us"] / 1000])
-    report.add("soak.rss_start", "soak: workers' memory, 2nd minute", "MB", [start])
-    report.add("soak.rss_end", "soak: workers' memory, last minute", "MB", [end])
-    report.add("soak.rss_change", "soak: memory change", "%", [100 * (end - start) / start],
-               target=Target("<=", 10))
+    report.add("soak.workers", "soak: worker processes seen", "count", [len(pids)],
+               note="more than WEB_CONCURRENCY means a worker died and was replaced")
+    report.add("soak.rss_start", "soak: workers' memory (RSS, sum), 2nd minute", "MB", [start])
+    report.add("soak.rss_middle", "soak: workers' memory (RSS, sum), middle minute", "MB",
+               [middle])
+    report.add("soak.rss_end", "soak: workers' memory (RSS, sum), last minute", "MB", [end])
+    report.add("soak.rss_change", "soak: memory change, 2nd minute to last", "%",
+               [100 * (end - start) / start], target=Target("<=", 10))
+    for pid, figures in per_worker.items():
+        if figures["start"] and figures["end"]:
+            report.add(f"soak.worker_{pid}.rss_change",
+                       f"soak: worker {pid} memory change", "%",
+                       [100 * (figures["end"] - figures["start"]) / figures["start"]],
+                       target=Target("<=", 10),
+                       note=", ".join(f"{k} {v:.1f} MB" for k, v in figures.items() if v))
+    report.details["soak.memory"] = {
+        "unit": "MB (VmRSS)",
+        "every_s": SAMPLE_EVERY,
+        "windows_s": windows,
+        "per_worker": per_worker,
+        "samples": [{"t": round(t, 1), **{str(pid): round(mb, 2) for pid, mb in by_pid.items()}}
+                    for t, by_pid in samples],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
     parser.add_argument("--minutes", type=float,
                         default=float(os.environ.get("BENCH_SOAK_MINUTES", 10)))
+    parser.add_argument("--results", type=Path,
+                        default=Path(os.environ.get("BENCH_RESULTS_DIR", RESULTS_DIR)),
+                        help="where the JSON file goes (default bench/results)")
     args = parser.parse_args(argv)
     from .instance import bench_app, throwaway_instance
     from .run import _interrupt_on_sigterm, _landing_code
@@ -105,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     print(report.table())
-    print(f"\nwritten to {report.write(RESULTS_DIR)}")
+    print(f"\nwritten to {report.write(args.results)}")
     return 0
 
 
