@@ -152,6 +152,18 @@ def nginx(port: int, root: Path, workdir: Path, template: Path = NGINX_TEMPLATE,
         _stop(process, signal.SIGQUIT, grace=10)
 
 
+def proc_status_kb(pid: int, field: str) -> int | None:
+    """A memory figure (kB) from /proc/<pid>/status; None once the process has gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return None
+
+
 class RssPeak(threading.Thread):
     """The largest resident memory (VmRSS) each worker of a gunicorn master reaches while
     it runs: VmHWM would also count what earlier figures left behind."""
@@ -167,15 +179,8 @@ class RssPeak(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            now = {}
-            for pid in self.workers():
-                try:
-                    status = Path(f"/proc/{pid}/status").read_text()
-                except OSError:
-                    continue
-                for line in status.splitlines():
-                    if line.startswith("VmRSS:"):
-                        now[pid] = int(line.split()[1])
+            now = {pid: kb for pid in self.workers()
+                   if (kb := proc_status_kb(pid, "VmRSS")) is not None}
             for pid, kb in now.items():
                 self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), kb)
                 self.first_kb.setdefault(pid, kb)
@@ -217,14 +222,9 @@ class MemorySampler(threading.Thread):
     def run(self) -> None:
         while not self._stop_event.is_set():
             for pid in self.workers():
-                try:
-                    status = Path(f"/proc/{pid}/status").read_text()
-                except OSError:
-                    continue
-                for line in status.splitlines():
-                    if line.startswith("VmHWM:"):
-                        kb = int(line.split()[1])
-                        self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), kb)
+                kb = proc_status_kb(pid, "VmHWM")
+                if kb is not None:
+                    self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), kb)
             self._stop_event.wait(self.every)
 
     def stop(self) -> None:

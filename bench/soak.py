@@ -28,13 +28,8 @@ SAMPLE_EVERY = 5.0
 
 def _rss_mb(pid: int) -> float | None:
     """Resident memory of one process now (VmRSS), or None once it has gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+    kb = load.proc_status_kb(pid, "VmRSS")
+    return None if kb is None else kb / 1024
 
 
 def _window(samples: list[tuple[float, dict[int, float]]], begin: float, end: float,
