@@ -177,12 +177,19 @@ def test_a_very_long_query_is_shortened_and_said_so(client, resolution):
     '"', '""', '"nghi', "nghi*", "*", "NEAR(nghi quyet)", "NEAR(", "-nghi", "nghi -quyet",
     "title:nghi", ":", "(", ")", "(nghi OR", "^nghi", "nghi AND", "OR", "NOT quyet",
     "nghi NOT quyet", "{title body}: nghi", "'; DROP TABLE documents; --", "%", "_", "\\",
-    "\x00", "🙂", "\u0301",
+    "🙂", "\u0301",
 ])
 def test_search_syntax_is_taken_as_plain_words(client, resolution, query):
     html = search_page(client, query)
     assert 'id="search-page-q"' in html
     assert result_codes(html) in ([], [resolution.code])
+
+
+def test_a_nul_character_in_a_search_is_a_clean_400(client, resolution):
+    """No keyboard types U+0000 (PostgreSQL cannot store or compare it): refused, not a 500."""
+    response = client.get("/search", query_string={"q": "nghi\x00quyet"})
+    assert response.status_code == 400
+    assert "<!doctype html>" in response.get_data(as_text=True)
 
 
 def test_operators_are_searched_as_words(client, make_document, pdf_bytes):
