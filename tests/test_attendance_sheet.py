@@ -41,7 +41,7 @@ def test_the_sheet_marks_who_is_present_and_adds_them_up(client, signed_in, cong
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
-    assert quote("Danh sách đại biểu dự Đại hội - Đảng bộ phường Thanh Xuân.pdf") in (
+    assert quote("Attendance list of the congress - Đảng bộ phường Thanh Xuân.pdf") in (
         response.headers["Content-Disposition"])
     pdf = response.get_data()
     text = pdf_text(pdf)

@@ -208,7 +208,7 @@ def test_168_cards_print_on_21_sheets_each_followed_by_its_back(roster):
     assert response.headers["Cache-Control"] == "no-store"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("inline;")
-    assert quote("Thẻ đại biểu - Đảng bộ phường Thanh Xuân.pdf") in disposition
+    assert quote("Delegate cards - Đảng bộ phường Thanh Xuân.pdf")  # English UI in disposition
 
 
 def test_every_qr_code_signs_in_the_delegate_whose_card_it_is_on(roster, front_codes):
@@ -312,7 +312,7 @@ def test_a_reissued_card_is_reprinted_with_the_new_token(client, signed_in, cong
     response = client.get(f"/organiser/print/delegates/{delegate.id}/card.pdf")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    assert quote(f"Thẻ đại biểu 002 - {delegate.full_name}.pdf") in (
+    assert quote(f"Delegate card 002 - {delegate.full_name}.pdf") in (
         response.headers["Content-Disposition"])
     pdf = response.get_data()
     assert page_sizes_mm(pdf) == [A4_MM] * 2

@@ -190,3 +190,31 @@ def test_the_public_programme_follows_the_visitors_language_and_varies_by_it(
     client.set_cookie("lang", "en")
     again = client.get("/programme.pdf", headers={"Accept-Language": "vi"})
     assert again.get_data() == printed["en"].get_data()
+
+
+@pytest.mark.parametrize(("path", "english", "vietnamese"), [
+    ("/organiser/print/qr-sheet.pdf", "Document QR codes", "Mã QR tài liệu"),
+    ("/organiser/print/programme.pdf", "Congress programme", "Chương trình Đại hội"),
+    ("/organiser/print/cards.pdf", "Delegate cards", "Thẻ đại biểu"),
+    ("/organiser/print/attendance-sheet.pdf", "Attendance list of the congress",
+     "Danh sách đại biểu dự Đại hội"),
+])
+def test_the_download_name_is_in_the_printouts_language(client, signed_in, congress, documents,
+                                                        path, english, vietnamese):
+    from urllib.parse import quote
+
+    make_delegates(congress, 2)
+    for language, title in (("en", english), ("vi", vietnamese)):
+        response = client.get(path, query_string={"language": language})
+        assert response.status_code == 200
+        assert f"filename*=UTF-8''{quote(title)}%20-%20" in response.headers[
+            "Content-Disposition"], (language, response.headers["Content-Disposition"])
+
+
+def test_the_public_programme_is_named_in_the_visitors_language(client, congress, documents):
+    client.set_cookie("lang", "en")
+    assert "filename*=UTF-8''Programme%20-%20" in client.get(
+        "/programme.pdf").headers["Content-Disposition"]
+    client.set_cookie("lang", "vi")
+    assert "filename*=UTF-8''Ch%C6%B0%C6%A1ng%20tr%C3%ACnh%20-%20" in client.get(
+        "/programme.pdf").headers["Content-Disposition"]

@@ -32,8 +32,8 @@ class Printable:
     slug: str  # in the URL: /organiser/print/<slug>.pdf
     module_name: str
     title: object  # lazy string
-    # The download name starts with this fixed Vietnamese word, whatever the UI language.
-    file_title: str
+    # The download name starts with this (lazy) title, in the printout's language.
+    file_title: object
     default_edition: Edition = Edition.PUBLIC
 
     @property
@@ -72,12 +72,12 @@ class Printable:
 PRINTABLES: dict[str, Printable] = {
     p.slug: p
     for p in (
-        Printable("programme", "programme", _l("Programme"), "Chương trình Đại hội"),
-        Printable("qr-sheet", "qr_sheet", _l("QR sheet"), "Mã QR tài liệu"),
-        Printable("poster", "poster", _l("Poster"), "Áp phích"),
-        Printable("table-tent", "table_tent", _l("Table tent"), "Biển để bàn"),
-        Printable("labels", "label_sheet", _l("Label sheet"), "Nhãn dán mã QR"),
-        Printable("stamped", "stamp", _l("QR-stamped document"), "Tài liệu có mã QR",
+        Printable("programme", "programme", _l("Programme"), _l("Congress programme")),
+        Printable("qr-sheet", "qr_sheet", _l("QR sheet"), _l("Document QR codes")),
+        Printable("poster", "poster", _l("Poster"), _l("Poster")),
+        Printable("table-tent", "table_tent", _l("Table tent"), _l("Table tent")),
+        Printable("labels", "label_sheet", _l("Label sheet"), _l("Sticker labels with QR codes")),
+        Printable("stamped", "stamp", _l("QR-stamped document"), _l("Documents with QR codes"),
                   Edition.ORGANISERS),
     )
 }

@@ -17,7 +17,9 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -65,9 +67,12 @@ def _card_options() -> tuple[str, str]:
     return layout, pin
 
 
-def download_filename(*parts: str) -> str:
-    """A Vietnamese download name such as "Thẻ đại biểu - Đảng bộ phường X.pdf"."""
-    name = " - ".join(p.strip() for p in parts if p and p.strip())
+def download_filename(*parts, language: str | None = None) -> str:
+    """A download name such as "Thẻ đại biểu - Đảng bộ phường X.pdf", its words in the
+    printout's language (lazy strings among `parts` are translated into it)."""
+    with force_locale(language or str(get_locale())):
+        texts = [str(p) for p in parts if p]
+    name = " - ".join(t.strip() for t in texts if t.strip())
     return _UNSAFE_FILENAME.sub(" ", name)[:150].strip() + ".pdf"
 
 
@@ -130,7 +135,8 @@ def cards_pdf():
                  count=len(delegates), layout=layout, pin=pin, group=group,
                  without_checkin=without_checkin == "1")
     db.session.commit()
-    return send_private_pdf(pdf, download_filename("Thẻ đại biểu", group, congress.organisation))
+    return send_private_pdf(pdf, download_filename(_l("Delegate cards"), group,
+                                                   congress.organisation, language=language))
 
 
 @bp.get("/card")
@@ -171,7 +177,8 @@ def delegate_card_pdf(delegate_id: int):
                  layout=layout, pin=pin)
     db.session.commit()
     return send_private_pdf(pdf, download_filename(
-        f"Thẻ đại biểu {cards.number_text(delegate.number)}", delegate.full_name))
+        _l("Delegate card %(number)s", number=cards.number_text(delegate.number)),
+        delegate.full_name, language=language))
 
 
 @bp.get("/attendance-sheet.pdf")
@@ -183,4 +190,5 @@ def attendance_sheet_pdf():
     delegates = attendance.attendance_delegates(congress)
     pdf = attendance.render_attendance_sheet_pdf(congress, delegates, language=language)
     return send_private_pdf(
-        pdf, download_filename("Danh sách đại biểu dự Đại hội", congress.organisation))
+        pdf, download_filename(_l("Attendance list of the congress"), congress.organisation,
+                               language=language))

@@ -72,7 +72,8 @@ def printable_pdf(slug: str):
     response = send_file(
         path,
         mimetype="application/pdf",
-        download_name=download_filename(printable.file_title, congress.organisation),
+        download_name=download_filename(printable.file_title, congress.organisation,
+                                        language=print_language(request.args)),
         conditional=True,
         max_age=0,
     )

@@ -15,6 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user
 
 from .. import pages as page_images
@@ -111,11 +112,11 @@ def programme_pdf():
         abort(403)
     viewer = current_user if internal else AnonymousUserMixin()
     path = render_programme_pdf(congress, viewer)
-    suffix = " (Ban Tổ chức)" if internal else ""
+    suffix = f" ({_('Organising committee')})" if internal else ""
     response = send_file(
         path,
         mimetype="application/pdf",
-        download_name=f"Chương trình - {congress.organisation}{suffix}.pdf",
+        download_name=f"{_('Programme')} - {congress.organisation}{suffix}.pdf",
         conditional=True,
         max_age=0,
     )
