@@ -12,7 +12,6 @@ from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
@@ -25,7 +24,7 @@ from ..models import (
 )
 from . import audit
 from . import documents as document_service
-from .errors import EditConflict, InputRefused, claim_edit
+from .errors import InputRefused, claim_edit
 
 UP, DOWN = "up", "down"
 DIRECTIONS = (UP, DOWN)
@@ -59,23 +58,6 @@ def _hm(t: time) -> str:
     return t.strftime("%H:%M")
 
 
-def _commit(user: User | None, action: str, obj, **detail) -> None:
-    """Flush the change, record it in the audit trail, commit; undo everything on failure.
-
-    A row another organiser saved since it was read (StaleDataError) is an EditConflict.
-    """
-    try:
-        db.session.flush()
-        audit.record(user, action, obj, **detail)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise EditConflict() from None
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
 def _move(siblings: list, obj, direction: str) -> bool:
     """Swap obj with its neighbour in `siblings` (already in order); False at either end."""
     if direction not in DIRECTIONS:
@@ -93,7 +75,7 @@ def _move(siblings: list, obj, direction: str) -> bool:
 def _commit_move(moved: bool, user: User | None, action: str, obj, **detail) -> bool:
     """Keep a move that happened; a move past either end changes (and records) nothing."""
     if moved:
-        _commit(user, action, obj, **detail)
+        audit.commit(user, action, obj, **detail)
     else:
         db.session.rollback()
     return moved
@@ -167,7 +149,7 @@ def create_congress(*, user: User | None = None, **details) -> Congress:
                         **values)
     db.session.add(congress)
     db.session.flush()
-    _commit(user, "congress.create", congress, slug=congress.slug)
+    audit.commit(user, "congress.create", congress, slug=congress.slug)
     return congress
 
 
@@ -185,7 +167,7 @@ def update_congress(congress: Congress, *, user: User | None = None, **details) 
     changed = {k: v for k, v in values.items() if getattr(congress, k) != v}
     for key, value in values.items():
         setattr(congress, key, value)
-    _commit(user, "congress.update", congress, changed=sorted(changed))
+    audit.commit(user, "congress.update", congress, changed=sorted(changed))
 
 
 # Sessions ----------------------------------------------------------------------------
@@ -245,7 +227,7 @@ def create_session(
         **values,
     )
     db.session.add(session)
-    _commit(user, "session.create", session, name=session.name)
+    audit.commit(user, "session.create", session, name=session.name)
     return session
 
 
@@ -267,7 +249,7 @@ def update_session(
     values = _clean_session(session.congress, name, date, starts_at, ends_at, session.items)
     for key, value in values.items():
         setattr(session, key, value)
-    _commit(user, "session.update", session, name=session.name)
+    audit.commit(user, "session.update", session, name=session.name)
 
 
 def move_session(session: CongressSession, direction: str, *, user: User | None = None) -> bool:
@@ -279,17 +261,10 @@ def move_session(session: CongressSession, direction: str, *, user: User | None 
 
 def delete_session(session: CongressSession, *, user: User | None = None) -> None:
     """Delete a session with its items; the documents they linked to stay."""
-    audit.record(user, "session.delete", session, name=session.name,
-                 items=[item.title for item in session.items])
-    db.session.delete(session)
-    try:
-        db.session.commit()
-    except StaleDataError:  # saved by someone else since it was read: ask for a reload
-        db.session.rollback()
-        raise EditConflict() from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    with audit.edit_transaction():
+        audit.record(user, "session.delete", session, name=session.name,
+                     items=[item.title for item in session.items])
+        db.session.delete(session)
 
 
 # Agenda items ------------------------------------------------------------------------
@@ -344,7 +319,7 @@ def create_item(
         **values,
     )
     db.session.add(item)
-    _commit(user, "item.create", item, title=item.title)
+    audit.commit(user, "item.create", item, title=item.title)
     return item
 
 
@@ -374,7 +349,7 @@ def update_item(
         item.session = session
     for key, value in values.items():
         setattr(item, key, value)
-    _commit(user, "item.update", item, title=item.title)
+    audit.commit(user, "item.update", item, title=item.title)
 
 
 def move_item(item: AgendaItem, direction: str, *, user: User | None = None) -> bool:
@@ -386,16 +361,9 @@ def move_item(item: AgendaItem, direction: str, *, user: User | None = None) -> 
 
 def delete_item(item: AgendaItem, *, user: User | None = None) -> None:
     """Delete an agenda item; the documents it linked to stay."""
-    audit.record(user, "item.delete", item, title=item.title)
-    item.session.items.remove(item)
-    try:
-        db.session.commit()
-    except StaleDataError:  # saved by someone else since it was read: ask for a reload
-        db.session.rollback()
-        raise EditConflict() from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    with audit.edit_transaction():
+        audit.record(user, "item.delete", item, title=item.title)
+        item.session.items.remove(item)
 
 
 # Documents linked to an item ---------------------------------------------------------
@@ -429,7 +397,7 @@ def link_document(
         position=max((link.position for link in item.document_links), default=0) + 1,
     )
     item.document_links.append(link)
-    _commit(user, "item.link_document", item, document=document.code)
+    audit.commit(user, "item.link_document", item, document=document.code)
     return link
 
 
@@ -445,7 +413,7 @@ def unlink_document(item: AgendaItem, document: Document, *, user: User | None =
     """Remove a document from the item; the document itself stays."""
     link = _link_for(item, document)
     item.document_links.remove(link)
-    _commit(user, "item.unlink_document", item, document=document.code)
+    audit.commit(user, "item.unlink_document", item, document=document.code)
 
 
 def move_document(

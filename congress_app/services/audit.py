@@ -7,14 +7,18 @@ CSV) filters by action, account, a day range in the congress's time zone and the
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import AuditEvent, User
+from .errors import EditConflict
 
 # The account filter's value for events recorded without an account (CLI, failed logins).
 SYSTEM = "system"
@@ -51,6 +55,31 @@ def _congress_of(user: User | None, obj) -> int | None:
     if isinstance(obj, User) and obj.congress_id is not None:
         return obj.congress_id
     return user.congress_id if user is not None else None
+
+
+@contextmanager
+def edit_transaction() -> Iterator[None]:
+    """Commit what the block changed, or nothing at all.
+
+    A row another organiser saved since it was read (StaleDataError) is an EditConflict, so
+    the page can ask for a reload; any other failure undoes the block and goes on up.
+    """
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict() from None
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def commit(user: User | None, action: str, obj=None, **detail) -> None:
+    """Flush the change, record it in the audit trail, commit (edit_transaction)."""
+    with edit_transaction():
+        db.session.flush()
+        record(user, action, obj, **detail)
 
 
 @dataclass(frozen=True)

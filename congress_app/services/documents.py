@@ -16,7 +16,6 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import pages as page_images
 from ..extensions import db
@@ -24,7 +23,7 @@ from ..models import Congress, Document, DocumentCategory, DocumentVersion, User
 from ..models.base import utcnow
 from ..storage import FileStore, FileTooLarge, StagedFile, StoredFile, file_store
 from . import audit
-from .errors import EditConflict, InputRefused, claim_edit
+from .errors import InputRefused, claim_edit
 
 # No 0/O, 1/I/L: a delegate typing a code from paper cannot confuse them.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -365,17 +364,8 @@ def update_document(
     document.category = DocumentCategory(category)
     document.visibility = Visibility(visibility)
     document.published = published
-    try:
-        db.session.flush()
-        audit.record(user, "document.update", document, title=document.title,
-                     visibility=str(document.visibility), published=published)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise EditConflict() from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    audit.commit(user, "document.update", document, title=document.title,
+                 visibility=str(document.visibility), published=published)
 
 
 def delete_document(document: Document, *, user: User | None = None) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import AgendaItem, Congress, CongressSession, Document, User
-from .agenda import _commit
+from . import audit
 from .documents import can_view
 from .errors import InputRefused
 
@@ -75,9 +75,9 @@ def set_on_stage(congress: Congress, item: AgendaItem | None, user: User | None)
             update(AgendaItem).where(AgendaItem.id == item.id).values(on_stage=True),
             execution_options={"synchronize_session": False},
         )
-        _commit(user, "stage.set", item, title=item.title)
+        audit.commit(user, "stage.set", item, title=item.title)
     else:
-        _commit(user, "stage.clear", congress)
+        audit.commit(user, "stage.clear", congress)
 
 
 def step(

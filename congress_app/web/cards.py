@@ -28,22 +28,15 @@ from ..i18n import PRINT_LANGUAGE, print_language
 from ..models import CheckIn, Congress, Delegate
 from ..pdf import attendance, cards
 from ..services import audit
-from ..services import congress as congress_service
 from ..services import delegates as delegate_service
 from ..services.errors import InputRefused
 from .organiser import organiser_required
+from .tenancy import congress_or_404
 
 bp = Blueprint("cards", __name__, url_prefix="/organiser/print")
 
 # Characters that file systems or Content-Disposition fallbacks handle badly.
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-def congress_or_404() -> Congress:
-    congress = congress_service.get_congress()
-    if congress is None:
-        abort(404)
-    return congress
 
 
 def _option(name: str, allowed: tuple[str, ...]) -> str | None:

@@ -19,8 +19,8 @@ from ..labels import DELEGATE_KIND_LABELS as KIND_LABELS
 from ..models import Role
 from ..models.base import utcnow
 from ..services import attendance as attendance_service
-from ..services import congress as congress_service
 from ..services.attendance import ScanOutcome, ScanStatus
+from .tenancy import congress_or_404
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
@@ -61,14 +61,6 @@ def checkin_context() -> dict:
     return {"kind_labels": KIND_LABELS}
 
 
-def _congress_or_404():
-    """The congress this instance serves; 404 until one is set up."""
-    congress = congress_service.get_congress()
-    if congress is None:
-        abort(404)
-    return congress
-
-
 def _user():
     """The signed-in account itself (not the proxy), for the check-in row and the audit."""
     return current_user._get_current_object()
@@ -107,7 +99,7 @@ def _malformed(message):
 @checkin_required
 def scan():
     """The door phone: camera viewfinder, result, and the number form."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     present, expected = attendance_service.head_count(congress)
     return render_template("checkin/scan.html", congress=congress, present=present,
                            expected=expected, outcome=None,
@@ -118,7 +110,7 @@ def scan():
 @checkin_required
 def scan_token():
     """Check in the holder of the card whose token the camera read (JSON in, JSON out)."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     payload = request.get_json(silent=True)
     token = attendance_service.parse_token(
         payload.get("token") if isinstance(payload, dict) else None
@@ -134,7 +126,7 @@ def scan_token():
 def check_in_number():
     """Check in by the number printed on the card: JSON from the page's script, or a plain
     form post when the phone runs no JavaScript."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     if request.is_json:
         payload = request.get_json(silent=True)
         number = attendance_service.parse_number(
@@ -166,7 +158,7 @@ def check_in_number():
 @checkin_required
 def attendance():
     """The head count, per unit and group, and who is still missing; it updates itself."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     version = attendance_service.attendance_version(congress)
     return render_template("checkin/attendance.html", congress=congress,
                            attendance=attendance_service.attendance(congress),
@@ -177,7 +169,7 @@ def attendance():
 @checkin_required
 def attendance_json():
     """The attendance as data; 304 while nothing has changed since the caller's ETag."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     version = attendance_service.attendance_version(congress)
     if request.if_none_match.contains(version):
         response = current_app.response_class(status=304)

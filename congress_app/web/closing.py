@@ -34,6 +34,7 @@ from ..services import congress as congress_service
 from ..services.errors import InputRefused
 from .audit import admin_required
 from .organiser_forms import ConfirmForm
+from .tenancy import congress_or_404
 
 bp = Blueprint("closing", __name__, url_prefix="/organiser/closing")
 
@@ -101,14 +102,6 @@ def _purge_summary(congress) -> dict | None:
             **audit_service.details(event)}
 
 
-def _congress_or_404():
-    """The congress this instance serves; 404 until one is set up."""
-    congress = congress_service.get_congress()
-    if congress is None:
-        abort(404)
-    return congress
-
-
 def _closed_by(congress):
     """The audit event of the latest closure, for "closed by … at …"."""
     return audit_service.latest_event(congress, "congress.close")
@@ -118,7 +111,7 @@ def _closed_by(congress):
 @admin_required
 def index():
     """Whether the congress is closed, and the buttons to close, reopen or purge it."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     return render_template(
         "organiser/closing.html", congress=congress, closed_by=_closed_by(congress),
         purge=_purge_summary(congress), form=ConfirmForm(),
@@ -129,7 +122,7 @@ def index():
 @admin_required
 def close():
     """Ask first (GET), then close (POST): every organiser change is refused until reopened."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     form = ConfirmForm()
     if form.validate_on_submit():
         closing_service.close(congress, user=current_user._get_current_object())
@@ -144,7 +137,7 @@ def close():
 @admin_required
 def reopen():
     """Allow changes again."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     closing_service.reopen(congress, user=current_user._get_current_object())
@@ -156,7 +149,7 @@ def reopen():
 @admin_required
 def purge():
     """Ask for the typed congress code (GET), then purge personal data (POST)."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     if not closing_service.is_closed(congress):
         raise InputRefused(_l("Close the congress before purging personal data."), 409)
     form = PurgeForm()

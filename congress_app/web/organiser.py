@@ -44,6 +44,7 @@ from .organiser_forms import (
     ReplaceFileForm,
     SessionForm,
 )
+from .tenancy import congress_or_404
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
@@ -73,13 +74,6 @@ def organiser_context() -> dict:
 def _user():
     """The signed-in account itself (not the proxy), for services and the audit trail."""
     return current_user._get_current_object()
-
-
-def _congress_or_404():
-    congress = congress_service.get_congress()
-    if congress is None:
-        abort(404)
-    return congress
 
 
 def _of_this_congress(congress_id: int) -> None:
@@ -209,7 +203,7 @@ def congress_details():
 @organiser_required
 def agenda():
     """Sessions and their items in programme order, with move, edit and delete buttons."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     return render_template(
         "organiser/agenda.html",
         congress=congress,
@@ -221,7 +215,7 @@ def agenda():
 @organiser_required
 def session_new():
     """Add a session at the end of the programme."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     form = SessionForm()
     if request.method == "GET" and congress.starts_on:
         form.date.data = congress.starts_on
@@ -476,7 +470,7 @@ def item_document_unlink(item_id: int, document_id: int):
 @organiser_required
 def documents():
     """Every document, unpublished and private ones included, then the deleted ones."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     every = document_service.congress_documents(congress, include_deleted=True)
     return render_template(
         "organiser/documents.html",
@@ -490,7 +484,7 @@ def documents():
 @organiser_required
 def document_new():
     """Upload a new document; it gets its code and QR code at once."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     form = DocumentUploadForm()
     status = _invalid_status()
     if form.validate_on_submit():

@@ -25,8 +25,9 @@ from ..pdf.printables import PRINTABLES, Printable
 from ..qr import is_local_base_url
 from ..services import documents as document_service
 from ..storage import write_atomically
-from .cards import congress_or_404, download_filename, print_counts
+from .cards import download_filename, print_counts
 from .organiser import organiser_required
+from .tenancy import congress_or_404
 
 bp = Blueprint("print_centre", __name__, url_prefix="/organiser/print")
 

@@ -26,19 +26,13 @@ from ..services import congress as congress_service
 from ..services import documents as document_service
 from ..storage import file_store
 from .files import send_version
+from .tenancy import congress_or_404
 
 bp = Blueprint("public", __name__)
 
 # Pages per reader page: a phone holds 20 page images and their text well, not 2,000. The
 # service worker (sw.js) maps ?page=N to its window with the same number.
 READER_WINDOW = 20
-
-
-def _congress_or_404():
-    congress = congress_service.get_congress()
-    if congress is None:
-        abort(404)
-    return congress
 
 
 def _document_or_error(code: str) -> Document:
@@ -87,7 +81,7 @@ def home():
 
 @bp.get("/programme")
 def programme():
-    congress = _congress_or_404()
+    congress = congress_or_404()
     stage = congress_service.on_stage(
         congress, utcnow(), current_app.config["CONGRESS_TIMEZONE"]
     )
@@ -104,7 +98,7 @@ def programme_pdf():
     from ..i18n import vary_by_language
     from ..pdf.programme import render_programme_pdf
 
-    congress = _congress_or_404()
+    congress = congress_or_404()
     # What gets printed is what delegates may see, even when an organiser clicks the link;
     # the organisers' edition (restricted documents marked) is asked for explicitly.
     internal = request.args.get("edition") == "organisers"
@@ -127,7 +121,7 @@ def programme_pdf():
 
 @bp.get("/documents")
 def documents():
-    congress = _congress_or_404()
+    congress = congress_or_404()
     visible = document_service.list_documents(congress, current_user)
     return render_template(
         "public/documents.html",

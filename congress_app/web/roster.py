@@ -24,7 +24,6 @@ from ..services import roster as roster_service
 from ..services.errors import InputRefused
 from .organiser import (
     _confirmed_or_400,
-    _congress_or_404,
     _invalid_status,
     _user,
     organiser_required,
@@ -32,6 +31,7 @@ from .organiser import (
 )
 from .organiser_forms import ConfirmForm
 from .roster_forms import KIND_LABELS, DelegateForm, RosterConfirmForm, RosterUploadForm
+from .tenancy import congress_or_404
 
 bp = Blueprint("roster", __name__, url_prefix="/organiser/delegates")
 
@@ -50,7 +50,7 @@ def roster_context() -> dict:
 
 def _delegate_or_404(delegate_id: int) -> Delegate:
     """A delegate of this instance's congress."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     delegate = db.get_or_404(Delegate, delegate_id)
     if delegate.congress_id != congress.id:
         abort(404)
@@ -75,7 +75,7 @@ def _details(form: DelegateForm) -> dict:
 @organiser_required
 def index():
     """Every delegate, searchable by name, unit or number, with counts per kind."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     query = request.args.get("q", "").strip()[:100]
     page = db.paginate(
         roster_service.search_query(congress, query),
@@ -96,7 +96,7 @@ def index():
 @organiser_required
 def new():
     """Add one delegate by hand; the card can be printed at once."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     form = DelegateForm()
     status = _invalid_status()
     if form.validate_on_submit():
@@ -201,7 +201,7 @@ def _render_preview(congress, preview, filename: str, token: str | None, notice=
 @organiser_required
 def import_roster():
     """Upload a roster file (POST) and see what importing it would do; nothing is saved."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     form = RosterUploadForm()
     status = _invalid_status()
     if form.validate_on_submit():
@@ -224,7 +224,7 @@ def import_roster():
 @organiser_required
 def import_confirm():
     """Apply the previewed file in one transaction, then show the roster."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     form = RosterConfirmForm()
     if not form.validate_on_submit():
         abort(400)

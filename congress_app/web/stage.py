@@ -30,18 +30,11 @@ from ..services import congress as congress_service
 from ..services import stage as stage_service
 from ..services.congress import StageState
 from .organiser import organiser_required
+from .tenancy import congress_or_404
 
 bp = Blueprint("stage", __name__)
 
 POLL_INTERVAL_MS = 5000
-
-
-def _congress_or_404():
-    """The congress this instance serves; 404 until one is set up."""
-    congress = congress_service.get_congress()
-    if congress is None:
-        abort(404)
-    return congress
 
 
 def _stage(congress) -> StageState:
@@ -101,7 +94,7 @@ def stage_json(stage: StageState) -> dict:
 @bp.get("/stage.json")
 def state():
     """On stage now and next; 304 while nothing has moved since the caller's ETag."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     version = _version(congress)
     if request.if_none_match.contains(version):
         response = current_app.response_class(status=304)
@@ -119,7 +112,7 @@ def state():
 @bp.get("/screen")
 def screen():
     """The hall's projector: the item on stage and big QR codes of its public documents."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     stage = _stage(congress)
     documents = stage_service.public_documents(stage.current) if stage.current else []
     return render_template(
@@ -134,7 +127,7 @@ def screen():
 @organiser_required
 def control():
     """The programme with big buttons to say what is on stage; made for a phone."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     return render_template(
         "stage/control.html", congress=congress, stage=_stage(congress),
         items=stage_service.programme_order(congress),
@@ -156,7 +149,7 @@ def move(direction: str):
     """One tap: the next (or previous) item in the programme goes on stage."""
     if direction not in (stage_service.NEXT, stage_service.PREVIOUS):
         abort(404)
-    congress = _congress_or_404()
+    congress = congress_or_404()
     item = stage_service.step(congress, direction, current_user._get_current_object(),
                               _stage(congress).current)
     if item is None:
@@ -171,7 +164,7 @@ def move(direction: str):
 @organiser_required
 def put_on_stage(item_id: int):
     """Put one chosen item on stage."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     item = db.session.get(AgendaItem, item_id)
     if item is None or item.session.congress_id != congress.id:
         abort(404)
@@ -184,7 +177,7 @@ def put_on_stage(item_id: int):
 @organiser_required
 def clear():
     """Nobody chooses any more: the clock and the agenda's times decide what is on stage."""
-    congress = _congress_or_404()
+    congress = congress_or_404()
     stage_service.set_on_stage(congress, None, current_user._get_current_object())
     flash(_("The stage now follows the clock."), "success")
     return _back()

@@ -73,6 +73,15 @@ def resolve_congress():
     return congress_service.first_congress()
 
 
+def congress_or_404():
+    """The congress of this request; 404 while there is none (a fresh instance, or an
+    unknown slug)."""
+    congress = congress_service.get_congress()
+    if congress is None:
+        abort(404)
+    return congress
+
+
 def choose(congress) -> None:
     """Remember which congress an all-congress account works on."""
     session[CHOSEN] = congress.id
