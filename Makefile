@@ -33,7 +33,7 @@ define ensure_debs
 endef
 
 .PHONY: run test install install-dev system-deps test-system-deps translations lint clean \
-	bench bench-system-deps bench-soak npm-deb
+	bench bench-system-deps bench-soak npm-deb audit lock
 
 run: install
 	$(BIN)/flask db upgrade
@@ -43,7 +43,7 @@ run: install
 # The suite runs twice, side by side (.ci/both-databases): on SQLite, and on a throw-away
 # PostgreSQL cluster (.ci/with-postgres starts it, fails loudly if it cannot, and removes it
 # afterwards); the browser tests, which test pages rather than the database, run on SQLite only.
-test: install-dev test-system-deps
+test: install-dev test-system-deps audit
 	$(BIN)/ruff check congress_app tests migrations bench
 	@grep -qs '"version": "4.10.3"' .cache/axe/node_modules/axe-core/package.json || npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4.10.3
 	.ci/both-databases $(BIN)/pytest
@@ -66,7 +66,7 @@ npm-deb:
 # Benchmarks, apart from the tests: prints a table, writes bench/results/<time>.json.
 # The 1,600-phone burst runs against gunicorn alone, then behind nginx with X-Accel-Redirect
 # (bench/nginx-proxy.conf.template). BENCH_QUICK=1 for a short smoke run.
-bench: install bench-system-deps
+bench: install-dev bench-system-deps
 	@grep -qs '"version": "12.8.2"' .cache/lighthouse/node_modules/lighthouse/package.json || npm install --no-save --no-audit --no-fund --prefix .cache/lighthouse lighthouse@12.8.2
 	$(BIN)/python -m bench.run
 
@@ -75,20 +75,46 @@ bench-system-deps: system-deps
 	@command -v npm >/dev/null || $(MAKE) --no-print-directory npm-deb
 
 # Ten minutes at 200 connections with the workers' memory sampled (BENCH_SOAK_MINUTES).
-bench-soak: install bench-system-deps
+bench-soak: install-dev bench-system-deps
 	$(BIN)/python -m bench.soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# Every library comes from a lock file with hashes (requirements/*.lock, made by `make lock`
+# from pyproject.toml); the app itself is then installed without resolving anything again.
+$(VENV)/.installed: pyproject.toml requirements/run.lock | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/run.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+# The tests' lock also holds the production server (gunicorn) and PostgreSQL's driver.
+$(VENV)/.installed-dev: pyproject.toml requirements/dev.lock | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+# pip-audit in a venv of its own, so its dependencies never mix with the app's.
+AUDIT_VENV := .cache/pip-audit
+$(AUDIT_VENV)/.installed: requirements/audit.lock
+	$(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install -q --require-hashes -r requirements/audit.lock
+	touch $@
+
+# Known vulnerabilities in the locked libraries: fails on any finding (.ci/audit says when the
+# advisory service cannot be reached, rather than passing quietly).
+audit: $(AUDIT_VENV)/.installed
+	.ci/audit $(AUDIT_VENV)/bin/pip-audit requirements/dev.lock
+
+# Re-resolve the lock files after a change of pins in pyproject.toml.
+LOCK := $(BIN)/uv pip compile --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu -q
+lock: | $(BIN)/python
+	$(BIN)/pip install -q uv==0.13.9
+	$(LOCK) pyproject.toml -o requirements/run.lock
+	$(LOCK) pyproject.toml --extra dev --extra production --extra postgres -o requirements/dev.lock
+	$(LOCK) requirements/audit.in -o requirements/audit.lock
 
 install: system-deps $(VENV)/.installed translations
 install-dev: system-deps $(VENV)/.installed-dev translations
