@@ -93,11 +93,25 @@ class Report:
         self.machine = machine_facts()
 
     def add(self, key: str, label: str, unit: str, samples: list[float], *,
-            target: Target | None = None, note: str = "", show_p95: bool = False) -> Figure:
+            target: Target | None = None, note: str = "", show_p95: bool = False,
+            answered: list[int] | None = None) -> Figure:
+        """`answered`: how many answers each load run behind the samples got. A run that got
+        none measured nothing, so its figures fail rather than read 0 (an error count of 0
+        would otherwise pass its target)."""
+        if answered is not None and (not answered or min(answered) == 0):
+            return self.unavailable(
+                key, label, unit, status=FAILED, target=target,
+                reason=f"nothing measured: a load run got no answer (answers per run: "
+                       f"{', '.join(str(a) for a in answered) or 'no run'})")
         figure = Figure(key, label, unit, [float(s) for s in samples], target,
                         note=note, show_p95=show_p95)
         self.figures[key] = figure
         return figure
+
+    @property
+    def failed(self) -> list[Figure]:
+        """Figures that could not be measured although they should have been."""
+        return [f for f in self.figures.values() if f.status == FAILED]
 
     def unavailable(self, key: str, label: str, unit: str, reason: str, *,
                     status: str = NOT_AVAILABLE, target: Target | None = None) -> Figure:

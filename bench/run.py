@@ -96,7 +96,18 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table())
     path = report.write(args.results)
     print(f"\nwritten to {path}")
-    return 0
+    return exit_status(report)
+
+
+def exit_status(report: Report) -> int:
+    """1 when a figure that should have been measured was not: such a run proves nothing."""
+    if not report.failed:
+        return 0
+    print(f"\n{len(report.failed)} figures could not be measured, so this run fails:",
+          file=sys.stderr)
+    for figure in report.failed:
+        print(f"  {figure.label}: {figure.note}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -97,16 +97,18 @@ def soak(report: Report, env: dict[str, str], paths: list[str], minutes: float) 
     if not (start and middle and end):
         raise RuntimeError(f"too few memory samples ({len(samples)}) for {minutes:g} min")
     rate = data["requests"] / (data["duration_us"] / 1e6)
+    answered = [data["requests"]]
     report.add("soak.requests", f"soak {minutes:g} min, {load.CONNECTIONS} connections: req/s",
-               "req/s", [rate], note=", ".join(paths))
+               "req/s", [rate], note=", ".join(paths), answered=answered)
     report.add("soak.total", "soak: requests answered", "count", [data["requests"]])
     report.add("soak.errors", "soak: non-2xx + socket errors", "count",
                [data["n3xx"] + data["nother"] + data["connect"] + data["read"] + data["write"]
                 + data["timeout"]], target=Target("<=", 0),
                note=", ".join(f"{key} {data[key]}" for key in
-                              ("n3xx", "nother", "connect", "read", "write", "timeout")))
-    report.add("soak.p50", "soak: p50", "ms", [data["p50_us"] / 1000])
-    report.add("soak.p99", "soak: p99", "ms", [data["p99_us"] / 1000])
+                              ("n3xx", "nother", "connect", "read", "write", "timeout")),
+               answered=answered)
+    report.add("soak.p50", "soak: p50", "ms", [data["p50_us"] / 1000], answered=answered)
+    report.add("soak.p99", "soak: p99", "ms", [data["p99_us"] / 1000], answered=answered)
     report.add("soak.workers", "soak: worker processes seen", "count", [len(pids)],
                note="more than WEB_CONCURRENCY means a worker died and was replaced")
     report.add("soak.rss_start", "soak: workers' memory (RSS, sum), 2nd minute", "MB", [start])
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the JSON file goes (default bench/results)")
     args = parser.parse_args(argv)
     from .instance import bench_app, throwaway_instance
-    from .run import _interrupt_on_sigterm, _landing_code
+    from .run import _interrupt_on_sigterm, _landing_code, exit_status
 
     _interrupt_on_sigterm()
     report = Report(quick=False)
@@ -156,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     print(report.table())
     print(f"\nwritten to {report.write(args.results)}")
-    return 0
+    return exit_status(report)
 
 
 if __name__ == "__main__":
