@@ -66,6 +66,7 @@ def _item_json(item: AgendaItem | None, same_day_as: AgendaItem | None = None) -
         "id": item.id,
         "title": item.title,
         "presenter": item.presenter,
+        "notes": item.notes,
         "starts_at": starts_at,
         "day": format_day(item.session.date) if other_day else "",
     }
