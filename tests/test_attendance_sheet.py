@@ -93,3 +93,34 @@ def test_every_page_repeats_the_column_headings_and_is_numbered(client, signed_i
 def test_an_empty_roster_prints_a_sheet_that_says_so(client, signed_in):
     text = pdf_text(client.get("/organiser/print/attendance-sheet.pdf").get_data())
     assert "There are no active delegates yet." in text
+
+
+def test_the_sheet_and_the_screens_count_against_the_same_number(client, signed_in, congress,
+                                                                 hall):
+    """One rule: 30 present of the 168 convened on the sheet, the attendance page and the
+    door phone, and all of them say that the roster lists 45 instead."""
+    text = re.sub(r"\s+", " ", pdf_text(client.get("/organiser/print/attendance-sheet.pdf")
+                                        .get_data()))
+    assert "Official delegates present: 30 of 168" in text
+    assert "The roster lists 45 official delegates; the congress convened 168." in text
+
+    page = client.get("/checkin/attendance").get_data(as_text=True)
+    assert re.search(r'data-field="base">168<', page)
+    assert "The roster and the number of delegates the congress convened differ" in page
+    data = client.get("/checkin/attendance.json").get_json()
+    assert (data["present"], data["base"], data["expected"], data["roster_differs"]) == (
+        30, 168, 45, True)
+    door = client.get("/checkin/").get_data(as_text=True)
+    assert re.search(r'id="present-count">30</strong> / <span id="expected-count">168<', door)
+
+
+def test_a_roster_that_matches_the_congress_raises_no_warning(client, signed_in, congress,
+                                                              hall):
+    congress.delegates_expected = 45
+    db.session.commit()
+    text = re.sub(r"\s+", " ", pdf_text(client.get("/organiser/print/attendance-sheet.pdf")
+                                        .get_data()))
+    assert "Official delegates present: 30 of 45" in text and "The roster lists" not in text
+    page = client.get("/checkin/attendance").get_data(as_text=True)
+    warning = page[page.index("The roster and the number") - 80:page.index("The roster and")]
+    assert "hidden" in warning

@@ -322,7 +322,8 @@ def test_the_scan_page_has_the_camera_the_count_and_the_number_form(
     make_delegate(1)
     make_delegate(2, unit="Chi bộ 2")
     html = client.get("/checkin/").get_data(as_text=True)
-    assert re.search(r'id="present-count">0</strong> / <span id="expected-count">2<', html)
+    # Counted against the 168 the congress convened, as on the attendance page and sheet.
+    assert re.search(r'id="present-count">0</strong> / <span id="expected-count">168<', html)
     assert 'name="csrf-token"' in html
     assert "vendor/qr-scanner/qr-scanner.umd.min.js" in html and "js/checkin.js" in html
     assert 'aria-live="polite"' in html and 'inputmode="numeric"' in html

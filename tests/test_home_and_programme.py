@@ -129,3 +129,60 @@ def test_the_document_page_says_when_it_was_updated_in_hanoi_time(client, make_d
     document.current_version.uploaded_at = datetime(2025, 7, 23, 7, 5, tzinfo=UTC)
     db.session.commit()
     assert "14:05, 23/7/2025" in client.get(f"/d/{document.code}").get_data(as_text=True)
+
+
+def _on_stage_with_documents(congress, make_document):
+    """The political report on stage, with a public document, a delegates-only one and a note."""
+    item = congress.sessions[0].items[1]
+    item.notes = "Biểu quyết bằng giơ thẻ đại biểu"
+    public = make_document(title="Báo cáo chính trị khóa I")
+    private = make_document(title="Danh sách nhân sự", visibility="delegates")
+    db.session.add_all([
+        AgendaItemDocument(item=item, document=public, position=1),
+        AgendaItemDocument(item=item, document=private, position=2),
+    ])
+    db.session.commit()
+    return item, public, private
+
+
+def test_the_phone_home_shows_the_stage_first_with_its_documents(
+        client, congress, make_document, monkeypatch):
+    monkeypatch.setattr("congress_app.web.public.utcnow", lambda: hanoi(23, 8, 5))
+    _item, public, private = _on_stage_with_documents(congress, make_document)
+    html = client.get("/").get_data(as_text=True)
+    assert html.index("data-stage-box") < html.index('class="hero"')
+    box = html[html.index("data-stage-box"):html.index("</section>", html.index("data-stage-box"))]
+    assert f'href="/d/{public.code}"' in box
+    assert private.code not in box  # the box is the same for everyone, as /stage.json
+    assert 'href="/programme#now"' in box
+    assert "Biểu quyết bằng giơ thẻ đại biểu" in box
+
+
+def test_the_programme_shows_item_notes_and_jumps_to_the_item_on_stage(
+        client, congress, make_document, monkeypatch):
+    monkeypatch.setattr("congress_app.web.public.utcnow", lambda: hanoi(23, 8, 5))
+    item, _public, _private = _on_stage_with_documents(congress, make_document)
+    html = client.get("/programme").get_data(as_text=True)
+    assert "Biểu quyết bằng giơ thẻ đại biểu" in html
+    assert '<p class="jump-now" data-jump-now>' in html and 'href="#now"' in html
+    now_item = html[html.index(f'id="item-{item.id}"'):]
+    assert now_item.index('id="now"') < now_item.index("</li>")
+    assert "📄" not in html  # no emoji: older phones lack the font
+
+
+def test_with_nothing_on_stage_the_jump_link_is_hidden(client, congress, monkeypatch):
+    monkeypatch.setattr("congress_app.web.public.utcnow", lambda: hanoi(24, 9))
+    html = client.get("/programme").get_data(as_text=True)
+    assert "data-jump-now hidden" in html and 'id="now"' not in html
+
+
+def test_stage_json_carries_the_notes_for_the_live_box(client, congress, make_document,
+                                                       monkeypatch):
+    monkeypatch.setattr("congress_app.web.stage.utcnow", lambda: hanoi(23, 8, 5),
+                        raising=False)
+    item, public, _private = _on_stage_with_documents(congress, make_document)
+    item.on_stage = True
+    db.session.commit()
+    data = client.get("/stage.json").get_json()
+    assert data["current"]["notes"] == "Biểu quyết bằng giơ thẻ đại biểu"
+    assert [d["code"] for d in data["current"]["documents"]] == [public.code]

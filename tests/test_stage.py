@@ -277,3 +277,44 @@ def test_stage_js_never_writes_html():
     script = (ROOT / "static" / "js" / "stage.js").read_text()
     assert "innerHTML" not in script and "insertAdjacentHTML" not in script
     assert "outerHTML" not in script and "document.write" not in script
+
+
+def _press_as_seen(client, direction: str):
+    """Press Next/Previous with the form exactly as the control page rendered it (its CSRF
+    token and the item it showed on stage), without posting it yet."""
+    html = client.get("/organiser/stage").get_data(as_text=True)
+    form = html[html.index(f'action="/organiser/stage/{direction}"'):]
+    seen = re.search(r'name="seen" value="([^"]*)"', form).group(1)
+    return {"csrf_token": csrf_token_from(html), "seen": seen}
+
+
+def test_two_controllers_pressing_next_on_the_same_page_move_one_item(client, signed_in,
+                                                                      items):
+    first, second, third = items
+    tap(client, f"/organiser/stage/item/{first.id}")
+    mine = _press_as_seen(client, "next")
+    theirs = _press_as_seen(client, "next")  # a second phone showing the same stage
+
+    assert client.post("/organiser/stage/next", data=theirs).status_code == 302
+    assert flagged() == [second.title]
+    stale = client.post("/organiser/stage/next", data=mine)
+    assert stale.status_code == 409
+    assert "already moved on to “Báo cáo chính trị”" in stale.get_data(as_text=True)
+    assert flagged() == [second.title]  # not skipped to the third item
+
+
+def test_a_stale_press_when_nothing_was_on_stage_says_so(client, signed_in, items):
+    first, _second, _third = items
+    mine = _press_as_seen(client, "next")
+    assert mine["seen"] == ""
+    tap(client, f"/organiser/stage/item/{first.id}")
+    stale = client.post("/organiser/stage/next", data=mine)
+    assert stale.status_code == 409
+    assert flagged() == [first.title]
+
+
+@pytest.mark.parametrize("seen", ["abc", "²", "9" * 40])
+def test_a_malformed_seen_item_is_refused(client, signed_in, items, seen):
+    data = _press_as_seen(client, "next")
+    assert client.post("/organiser/stage/next", data={**data, "seen": seen}).status_code == 400
+    assert flagged() == []

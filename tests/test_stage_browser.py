@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from congress_app.extensions import db
+from congress_app.models import AgendaItem
 from congress_app.services import agenda as agenda_service
 from congress_app.services import congress as congress_service
 from congress_app.services import stage as stage_service
@@ -42,12 +43,16 @@ def test_the_screen_and_the_programme_follow_the_organisers_next_tap(
     expect(phone.locator(f"#item-{first_id}")).to_have_class("item is-now")
     phone.evaluate("window.notReloaded = true")
 
-    control = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+    control = browser.new_context(viewport={"width": 360, "height": 740},
+                                  locale="vi-VN").new_page()
     control.goto(f"{live_server}/login?next=/organiser/stage")
     control.fill("#username", "organiser")
     control.fill("#password", "correct horse battery")
     control.press("#password", "Enter")
     control.wait_for_url("**/organiser/stage")
+    # On the phone by the podium, Next is on the first screen, without scrolling.
+    button = control.locator("button.stage-next").bounding_box()
+    assert button is not None and button["y"] + button["height"] <= 740, button
     control.click("button.stage-next")
     expect(control.locator(".stage-control-now .now-title")).to_have_text("Báo cáo chính trị")
 
@@ -63,3 +68,27 @@ def test_the_screen_and_the_programme_follow_the_organisers_next_tap(
     expect(phone.locator(f"#item-{first_id}")).to_have_class("item")
     expect(phone.locator(".badge")).to_have_count(1)
     assert phone.evaluate("window.notReloaded") is True
+
+
+def test_the_phone_home_shows_the_stage_in_the_first_screen_and_follows_it(
+    live_server, phone, hall
+):
+    """At 360×740 the stage box is on the first screen; when the stage moves, the box shows
+    the new item's public document and its link opens it."""
+    first_id, second_id, public_code, private_code = hall
+    phone.goto(f"{live_server}/")
+    box = phone.locator("[data-stage-box]")
+    expect(box.locator(".now-title")).to_have_text("Chào cờ")
+    top = box.bounding_box()
+    assert top is not None and top["y"] + 120 < 740, top  # title visible without scrolling
+
+    stage_service.set_on_stage(congress_service.get_congress(),
+                               db.session.get(AgendaItem, second_id), None)
+    db.session.remove()
+    link = box.locator(f'a[href="/d/{public_code}"]')
+    expect(link).to_be_visible(timeout=5000)
+    assert box.locator(f'a[href*="{private_code}"]').count() == 0
+    box.locator('a[href="/programme#now"]').click()
+    phone.wait_for_url("**/programme#now")
+    expect(phone.locator("#now")).to_be_in_viewport()
+    expect(phone.locator(f"#item-{second_id}")).to_have_class("item is-now")

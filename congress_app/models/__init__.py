@@ -4,6 +4,7 @@ from .base import utcnow
 from .congress import AgendaItem, AgendaItemDocument, Congress, CongressSession
 from .delegate import CheckIn, Delegate, DelegateKind
 from .document import Document, DocumentCategory, DocumentVersion, Visibility
+from .submission import FormSubmission
 from .user import AuditEvent, Role, User
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Document",
     "DocumentCategory",
     "DocumentVersion",
+    "FormSubmission",
     "Role",
     "User",
     "Visibility",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..i18n import format_moment
 from ..models import Congress, Delegate, DelegateKind, utcnow
+from ..services import attendance as attendance_service
 from .cards import number_text
 from .programme import PARTY_NAME
 from .render import nfc, page_counter_content, render_pdf
@@ -75,7 +76,8 @@ def attendance_context(congress: Congress, delegates: list[Delegate]) -> dict:
                              "absent": len(rows) - present})
     officials = next((s for s in sections if s["kind"] == DelegateKind.OFFICIAL.value), None)
     official_present = officials["present"] if officials else 0
-    expected = congress.delegates_expected or (officials["listed"] if officials else 0)
+    listed = officials["listed"] if officials else 0
+    expected = attendance_service.convened(congress, listed)
     organisation = nfc(congress.organisation)
     return {
         "locale": str(get_locale()),
@@ -94,6 +96,12 @@ def attendance_context(congress: Congress, delegates: list[Delegate]) -> dict:
             present=official_present, expected=expected,
             share=format_percent(official_present / expected if expected else 0, "#,##0.0%"),
         ),
+        # The sheet counts against the delegates convened; a roster that lists another
+        # number is said, so the committee sees the two before it signs.
+        "roster_note": _(
+            "The roster lists %(listed)d official delegates; the congress convened "
+            "%(convened)d.", listed=listed, convened=expected,
+        ) if congress.delegates_expected and listed != expected else "",
         "printed_at": _("Printed at %(moment)s. Check-ins after this time are not shown.",
                         moment=format_moment(utcnow())),
         "labels": {

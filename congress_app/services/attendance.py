@@ -107,9 +107,16 @@ class Absentee:
     discussion_group: str
 
 
+def convened(congress: Congress, listed: int) -> int:
+    """What "present" is counted against, on every screen and sheet: the delegates the
+    congress convened (its details), or while that is unset the official delegates listed."""
+    return congress.delegates_expected or listed
+
+
 @dataclass(frozen=True)
 class Attendance:
-    """The head count against the roster; expected counts active official delegates."""
+    """The head count: `expected` counts the roster's active official delegates, `base` is
+    what the count is against (convened()); a roster that differs is warned about."""
 
     present: int
     expected: int
@@ -119,12 +126,22 @@ class Attendance:
     absent: list[Absentee]
     others_present: dict[DelegateKind, int]
 
+    @property
+    def base(self) -> int:
+        return self.congress_expected or self.expected
+
+    @property
+    def roster_differs(self) -> bool:
+        return bool(self.congress_expected) and self.congress_expected != self.expected
+
     def as_json(self) -> dict:
         """Plain data for attendance.json; names stay as stored (an empty one is '')."""
         return {
             "present": self.present,
             "expected": self.expected,
             "congress_expected": self.congress_expected,
+            "base": self.base,
+            "roster_differs": self.roster_differs,
             "by_unit": [asdict(t) for t in self.by_unit],
             "by_group": [asdict(t) for t in self.by_group],
             "absent": [asdict(a) for a in self.absent],
@@ -144,7 +161,8 @@ def _present():
 
 
 def head_count(congress: Congress) -> tuple[int, int]:
-    """(present, expected) official delegates, in one query: the scan page's counter."""
+    """(present, listed) official delegates, in one query: the scan page's counter, shown
+    against convened() like the attendance page and sheet."""
     row = db.session.execute(
         select(_present(), func.count(Delegate.id))
         .select_from(Delegate)

@@ -24,6 +24,22 @@ from .errors import InputRefused
 NEXT, PREVIOUS = "next", "previous"
 
 
+class StageMovedOn(InputRefused):
+    """A Next or Previous pressed on a page that showed an item no longer on stage: another
+    controller moved first, and stepping again would skip an item."""
+
+    def __init__(self, current: AgendaItem | None) -> None:
+        if current is None:
+            message = _l("Someone else has already changed the stage: nothing is on stage "
+                         "now. Nothing was moved; check the stage and press again if needed.")
+        else:
+            message = _l("Someone else has already moved on to “%(title)s”. Nothing was "
+                         "moved; check the stage and press again if needed.",
+                         title=current.title)
+        super().__init__(message, 409)
+        self.current = current
+
+
 def programme_order(congress: Congress) -> list[AgendaItem]:
     """Every item of the congress in the order the programme prints them."""
     return list(
@@ -81,12 +97,18 @@ def set_on_stage(congress: Congress, item: AgendaItem | None, user: User | None)
 
 
 def step(
-    congress: Congress, direction: str, user: User | None, current: AgendaItem | None
+    congress: Congress, direction: str, user: User | None, current: AgendaItem | None,
+    seen_id: int | None | str = "",
 ) -> AgendaItem | None:
     """Move to the next or previous item from `current` (what is on stage now, by the flag
-    or the clock); None, and nothing changes, past either end of the programme."""
+    or the clock); None, and nothing changes, past either end of the programme.
+
+    `seen_id` is the item the controller's page showed on stage (None: nothing); when it is
+    no longer `current`, StageMovedOn is raised and nothing moves. "" skips the check."""
     if direction not in (NEXT, PREVIOUS):
         raise InputRefused(_l("Choose the next or the previous item."))
+    if seen_id != "" and seen_id != (current.id if current else None):
+        raise StageMovedOn(current)
     items = programme_order(congress)
     if not items:
         return None

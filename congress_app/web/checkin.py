@@ -75,6 +75,7 @@ def _outcome_json(congress, outcome: ScanOutcome, number: int | None = None):
         "html": render_template("checkin/_result.html", outcome=outcome, number=number),
         "present": present,
         "expected": expected,
+        "base": attendance_service.convened(congress, expected),
     }
     if outcome.delegate is not None:
         delegate, record = outcome.delegate, outcome.checkin
@@ -102,7 +103,8 @@ def scan():
     congress = congress_or_404()
     present, expected = attendance_service.head_count(congress)
     return render_template("checkin/scan.html", congress=congress, present=present,
-                           expected=expected, outcome=None,
+                           expected=attendance_service.convened(congress, expected),
+                           outcome=None,
                            token_length=attendance_service.TOKEN_LENGTH)
 
 
@@ -148,7 +150,8 @@ def check_in_number():
     typed = "" if status == 200 else request.form.get("number", "")[:20]
     present, expected = attendance_service.head_count(congress)
     return render_template(
-        "checkin/scan.html", congress=congress, present=present, expected=expected,
+        "checkin/scan.html", congress=congress, present=present,
+        expected=attendance_service.convened(congress, expected),
         outcome=outcome, number=number, number_error=error, typed=typed, after_post=True,
         token_length=attendance_service.TOKEN_LENGTH,
     ), status

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -31,7 +32,9 @@ from ..qr import is_local_base_url, qr_payload
 from ..services import agenda as agenda_service
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..services import submissions as submission_service
 from ..services.errors import InputRefused
+from . import render_error
 from .files import send_version
 from .organiser_forms import (
     AgendaItemForm,
@@ -133,6 +136,17 @@ def _loaded_version(form) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
+def _sent_again(seen: submission_service.AlreadySubmitted, where: str):
+    """The same "new …" form sent a second time (Back, then Save): show what the first one
+    made instead of making it twice."""
+    if seen.object_id is None:
+        return render_error(409, _l("This form is being saved already. Wait a moment, then "
+                                    "open the list to see what was made."))
+    flash(_("This form had already been sent, so nothing was added twice: here is what it "
+            "made."), "info")
+    return redirect(where)
+
+
 def _invalid_status() -> int:
     """A form that came back with errors is a 400; a page opened with GET is a 200."""
     return 400 if request.method == "POST" else 200
@@ -222,6 +236,10 @@ def session_new():
     status = _invalid_status()
     if form.validate_on_submit():
         try:
+            once = submission_service.claim(form.once.data, "session")
+        except submission_service.AlreadySubmitted as seen:
+            return _sent_again(seen, url_for(".agenda", _anchor=f"session-{seen.object_id}"))
+        try:
             session = agenda_service.create_session(
                 congress,
                 name=form.name.data,
@@ -231,8 +249,12 @@ def session_new():
                 user=_user(),
             )
         except InputRefused as refused:
+            if once:
+                submission_service.release(form.once.data)
             status = refused_on_form(form, refused)
         else:
+            if once:
+                submission_service.made(form.once.data, session)
             flash(_("The session “%(name)s” has been added.", name=session.name), "success")
             return redirect(url_for(".agenda", _anchor=f"session-{session.id}"))
     return render_template(
@@ -326,6 +348,10 @@ def item_new(session_id: int):
     status = _invalid_status()
     if form.validate_on_submit():
         try:
+            once = submission_service.claim(form.once.data, "item")
+        except submission_service.AlreadySubmitted as seen:
+            return _sent_again(seen, url_for(".agenda", _anchor=f"item-{seen.object_id}"))
+        try:
             item = agenda_service.create_item(
                 db.session.get(CongressSession, form.session.data),
                 title=form.title.data,
@@ -335,8 +361,12 @@ def item_new(session_id: int):
                 user=_user(),
             )
         except InputRefused as refused:
+            if once:
+                submission_service.release(form.once.data)
             status = refused_on_form(form, refused)
         else:
+            if once:
+                submission_service.made(form.once.data, item)
             flash(_("The agenda item “%(title)s” has been added.", title=item.title), "success")
             return redirect(url_for(".agenda", _anchor=f"item-{item.id}"))
     return _render_item_page(congress, None, form, status=status)
@@ -489,6 +519,10 @@ def document_new():
     status = _invalid_status()
     if form.validate_on_submit():
         try:
+            once = submission_service.claim(form.once.data, "document")
+        except submission_service.AlreadySubmitted as seen:
+            return _sent_again(seen, url_for(".document", document_id=seen.object_id))
+        try:
             document = document_service.create_document(
                 congress,
                 title=form.title.data,
@@ -499,8 +533,12 @@ def document_new():
                 user=_user(),
             )
         except InputRefused as refused:
+            if once:
+                submission_service.release(form.once.data)
             status = refused_on_form(form, refused)
         else:
+            if once:
+                submission_service.made(form.once.data, document)
             flash(
                 _("“%(title)s” has been uploaded. Its code is %(code)s.",
                   title=document.title, code=document.code),

@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, Length, Optional, ValidationError
 
 from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
+from ..services.submissions import new_token
 
 
 class _OwnMessage:
@@ -86,7 +87,13 @@ class CongressForm(FlaskForm):
     members_represented = CountField(_l("Party members represented"), validators=[Optional()])
 
 
-class SessionForm(FlaskForm):
+class OnceForm(FlaskForm):
+    """A form that makes something: it carries a one-time token (services/submissions)."""
+
+    once = HiddenField(default=new_token)
+
+
+class SessionForm(OnceForm):
     """A session of the congress."""
 
     name = StringField(_l("Name of the session"))
@@ -97,7 +104,7 @@ class SessionForm(FlaskForm):
     edit_version = HiddenField()
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(OnceForm):
     """An agenda item; the session is chosen from the congress's sessions."""
 
     session = ChoiceField(_l("Session"), coerce=int)
@@ -160,7 +167,9 @@ class DocumentDetailsForm(FlaskForm):
 
 
 class DocumentUploadForm(DocumentDetailsForm):
-    """A new document: its details and its PDF file."""
+    """A new document: its details and its PDF file (with a one-time token, as OnceForm)."""
+
+    once = HiddenField(default=new_token)
 
     file = FileField(
         _l("File"), validators=[FileRequired(_l("Choose the file to upload."))]

@@ -24,6 +24,7 @@ from ..models import Document, Visibility, utcnow
 from ..qr import QR_FORMATS, document_url, qr_image, qr_payload
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..services import stage as stage_service
 from ..storage import file_store
 from .files import send_version
 from .tenancy import congress_or_404
@@ -74,8 +75,11 @@ def home():
         congress, utcnow(), current_app.config["CONGRESS_TIMEZONE"]
     )
     documents = document_service.list_documents(congress, current_user)
+    # The documents anyone may open, as /stage.json lists them when the box is redrawn.
+    stage_documents = stage_service.public_documents(stage.current) if stage.current else []
     return render_template(
-        "public/home.html", congress=congress, stage=stage, document_count=len(documents)
+        "public/home.html", congress=congress, stage=stage, document_count=len(documents),
+        stage_documents=stage_documents,
     )
 
 

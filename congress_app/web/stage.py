@@ -66,6 +66,7 @@ def _item_json(item: AgendaItem | None, same_day_as: AgendaItem | None = None) -
         "id": item.id,
         "title": item.title,
         "presenter": item.presenter,
+        "notes": item.notes,
         "starts_at": starts_at,
         "day": format_day(item.session.date) if other_day else "",
     }
@@ -135,6 +136,19 @@ def control():
     )
 
 
+def _seen_item(form) -> int | None | str:
+    """The item the controller's page showed on stage: an id, None for nothing, or "" when
+    the form did not say (an older page), which moves without the check."""
+    seen = form.get("seen")
+    if seen is None:
+        return ""
+    if seen == "":
+        return None
+    if not (seen.isascii() and seen.isdigit()) or len(seen) > 10:
+        abort(400)
+    return int(seen)
+
+
 def _back():
     return redirect(url_for("stage.control"))
 
@@ -150,8 +164,12 @@ def move(direction: str):
     if direction not in (stage_service.NEXT, stage_service.PREVIOUS):
         abort(404)
     congress = congress_or_404()
-    item = stage_service.step(congress, direction, current_user._get_current_object(),
-                              _stage(congress).current)
+    try:
+        item = stage_service.step(congress, direction, current_user._get_current_object(),
+                                  _stage(congress).current, _seen_item(request.form))
+    except stage_service.StageMovedOn as moved:
+        flash(moved.message, "error")
+        return control(), 409
     if item is None:
         flash(_("This is the last item of the programme.") if direction == stage_service.NEXT
               else _("This is the first item of the programme."), "info")

@@ -41,11 +41,13 @@
 
   function render(data) {
     field("present").textContent = data.present;
+    field("base").textContent = data.base;
     field("expected").textContent = data.expected;
-    field("meter").style.width = (data.expected ? 100 * data.present / data.expected : 0) + "%";
+    field("meter").style.width = (data.base ? 100 * data.present / data.base : 0) + "%";
     field("congress_expected").textContent = data.congress_expected;
-    root.querySelector('[data-show="congress-expected"]').hidden =
-      !data.congress_expected || data.congress_expected === data.expected;
+    root.querySelectorAll('[data-show="roster-differs"]').forEach(function (node) {
+      node.hidden = !data.roster_differs;
+    });
     field("alternate").textContent = data.others_present.alternate;
     field("guest").textContent = data.others_present.guest;
     fillTallies("by_unit", data.by_unit);

@@ -89,7 +89,7 @@
         if (!data.html) return showProblem(data.message || strings.error);
         showResultHtml(data.html);
         presentCount.textContent = data.present;
-        expectedCount.textContent = data.expected;
+        expectedCount.textContent = data.base;
         buzz(data.status === "created" ? [80] : data.already ? [80, 80, 80] : [300]);
         return data;
       });
@@ -146,7 +146,7 @@
       countTag = response.headers.get("ETag") || "";
       return response.json().then(function (data) {
         presentCount.textContent = data.present;
-        expectedCount.textContent = data.expected;
+        expectedCount.textContent = data.base;
       });
     }).catch(function () { /* the next scan or refresh will tell */ });
   }

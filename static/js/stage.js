@@ -27,6 +27,26 @@
     if (data.current) {
       nodes.push(el("p", "now-title", data.current.title));
       if (data.current.presenter) nodes.push(el("p", "muted", data.current.presenter));
+      if (data.current.notes) nodes.push(el("p", "notes", data.current.notes));
+      if (data.current.documents.length) {
+        var list = el("ul", "doc-links");
+        data.current.documents.forEach(function (d) {
+          var link = el("a");
+          link.href = d.url;
+          var icon = el("span", "doc-icon");
+          icon.setAttribute("aria-hidden", "true");
+          link.append(icon, d.title);
+          var item = el("li");
+          item.appendChild(link);
+          list.appendChild(item);
+        });
+        nodes.push(list);
+      }
+      var more = el("p", "in-programme");
+      var toProgramme = el("a", null, labels.in_programme);
+      toProgramme.href = config.programme_now;
+      more.appendChild(toProgramme);
+      nodes.push(more);
     } else {
       nodes.push(el("p", "now-title", labels.nothing));
     }
@@ -43,8 +63,11 @@
     box.replaceChildren.apply(box, nodes);
   }
 
-  /* Programme: move the highlight and the "Now" badge to the item on stage. */
+  /* Programme: move the highlight, the "Now" badge (the #now anchor) and the jump link to
+     the item on stage. */
   function drawProgramme(data) {
+    var jump = document.querySelector("[data-jump-now]");
+    if (jump) jump.hidden = !data.current;
     var currentId = data.current ? "item-" + data.current.id : null;
     document.querySelectorAll("li.item").forEach(function (item) {
       var isNow = item.id === currentId;
@@ -52,7 +75,9 @@
       item.classList.toggle("is-now", isNow);
       if (isNow && !badge) {
         var body = item.querySelector("div") || item;
-        body.insertBefore(el("span", "badge", labels.now), body.firstChild);
+        var newBadge = el("span", "badge", labels.now);
+        newBadge.id = "now";
+        body.insertBefore(newBadge, body.firstChild);
       } else if (!isNow && badge) {
         badge.remove();
       }
