@@ -53,6 +53,7 @@ from typing import IO, Any
 from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.types import TypeDecorator
 
 from .. import pages as page_images
@@ -298,7 +299,8 @@ def build_manifest(congress: Congress, *, full: bool = False) -> dict:
     ):
         if event.object_type == "User" and event.object_id is not None:
             account(event.object_id)
-        events.append(_dump(event, full, user=account(event.user_id)))
+        events.append(_dump(event, full, user=account(event.user_id),
+                            object_id=event.object_id))
 
     accounts = list(db.session.scalars(
         select(User).where(User.congress_id == congress.id).order_by(User.id)))
@@ -554,13 +556,19 @@ def _restore_accounts(manifest: dict, congress: Congress, full: bool,
 def _restore_credentials(delegates: list[tuple[Delegate, dict]], full: bool, kept_ids: bool,
                          restored: _Restored) -> None:
     """Card hashes that follow this instance's secret key, counting what must be reprinted."""
+
+    def issue(delegate: Delegate) -> None:
+        delegate_service.issue_credentials(delegate)
+        # New hashes are the import's doing, not an edit: the row keeps the archive's time.
+        flag_modified(delegate, "updated_at")
+
     for delegate, record in delegates:
         if not full:
             if record["has_card"] is True:
                 # Made from this key, id and version: with the same ids they match the printed
                 # card if this instance has the exporting one's SECRET_KEY, which nothing in
                 # an archive without hashes can show; with new ids they cannot match.
-                delegate_service.issue_credentials(delegate)
+                issue(delegate)
                 if kept_ids:
                     restored.cards_unchecked += 1
                 else:
@@ -575,7 +583,7 @@ def _restore_credentials(delegates: list[tuple[Delegate, dict]], full: bool, kep
         if not (token_ok and pin_ok):
             # Another secret key or another id: the printed card cannot match, so the
             # stored hashes follow this instance and the cards are printed again.
-            delegate_service.issue_credentials(delegate)
+            issue(delegate)
             restored.cards_reissued += 1
 
 
@@ -651,7 +659,7 @@ def _restore_rows(manifest: dict) -> _Restored:
     _restore_credentials(delegates, full, keep_ids, restored)
 
     for record in manifest["audit_events"]:
-        event = _load(AuditEvent, record, full, links=["user"])
+        event = _load(AuditEvent, record, full, links=["user", "object_id"])
         event.user_id = user_id(record["user"])
         event.congress_id = congress.id
         target = new_ids.get((record["object_type"], record["object_id"]))
