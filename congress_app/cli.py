@@ -141,7 +141,7 @@ def import_congress(archive: Path) -> None:
                f"in {time.perf_counter() - started:.1f} s.")
     if not summary.get("full") and summary.get("accounts"):
         click.echo("The congress's accounts are deactivated, without a password (an archive "
-                   "without secrets): set-password or the Accounts page gives them one.")
+                   "without secrets): an admin gives each one a password to bring it back.")
     missing = summary.get("missing_accounts") or []
     if missing:
         click.secho(

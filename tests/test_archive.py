@@ -228,10 +228,14 @@ def _natural_key(model, row_id: int | None):
 
 
 def _row(row) -> dict:
-    """Every column of the row: the surrogate id left out (but a delegate's, which cards
-    derive from, kept), foreign keys and an audit event's object as natural keys."""
+    """Every column of the row but those FIELDS excludes on purpose: the surrogate id left
+    out (but a delegate's, which cards derive from, kept), foreign keys and an audit event's
+    object as natural keys."""
+    excluded = archive_service.FIELDS[type(row)].excluded
     values = {}
     for column in row.__table__.columns:
+        if column.key in excluded:
+            continue
         value = getattr(row, column.key)
         if column.primary_key:
             if isinstance(row, Delegate):
