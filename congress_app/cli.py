@@ -95,9 +95,10 @@ def serve(host: str, port: int) -> None:
 @click.command("export-congress")
 @click.argument("output", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--slug", help="The congress to export (default: the one this instance serves).")
-@click.option("--with-accounts", is_flag=True,
-              help="Include organiser password hashes (left out by default).")
-def export_congress(output: Path, slug: str | None, with_accounts: bool) -> None:
+@click.option("--full", "--with-accounts", "full", is_flag=True,
+              help="A full backup: include password, card token and PIN hashes (left out by "
+                   "default).")
+def export_congress(output: Path, slug: str | None, full: bool) -> None:
     """Write the congress, its documents' files and its records to one ZIP archive."""
     if slug is None:
         congress = congress_service.get_congress()
@@ -106,19 +107,22 @@ def export_congress(output: Path, slug: str | None, with_accounts: bool) -> None
     if congress is None:
         raise click.ClickException(f"No congress{f' with the slug “{slug}”' if slug else ''} "
                                    "on this instance.")
-    audit.record(None, "congress.export", congress, with_accounts=with_accounts, via="cli")
+    audit.record(None, "congress.export", congress, full=full, via="cli")
     db.session.commit()
     started = time.perf_counter()
     try:
-        archive_service.export_congress(congress, output, with_accounts=with_accounts)
+        archive_service.export_congress(congress, output, full=full)
     except archive_service.ArchiveRefused as refused:
         raise click.ClickException(str(refused)) from None
     size = output.stat().st_size / 1_000_000
     click.echo(f"Exported “{congress.title}” ({congress.slug}) to {output}: {size:.1f} MB "
                f"in {time.perf_counter() - started:.1f} s.")
-    click.echo("Password hashes included: keep this file as safe as the database."
-               if with_accounts else
-               "Accounts are listed without password hashes (--with-accounts includes them).")
+    if full:
+        click.secho("Full backup: this file contains secrets (password, card token and PIN "
+                    "hashes): keep it as safe as the database.", fg="yellow")
+    else:
+        click.echo("No secrets included: accounts without password hashes, delegates without "
+                   "card hashes (--full includes them).")
 
 
 @click.command("import-congress")
@@ -133,13 +137,30 @@ def import_congress(archive: Path) -> None:
     summary = archive_service.last_import(congress)
     click.echo(f"Imported “{congress.title}” ({congress.slug}): "
                f"{summary.get('documents', 0)} documents, {summary.get('delegates', 0)} "
-               f"delegates, in {time.perf_counter() - started:.1f} s.")
+               f"delegates, {summary.get('accounts', 0)} accounts, "
+               f"in {time.perf_counter() - started:.1f} s.")
+    if not summary.get("full") and summary.get("accounts"):
+        click.echo("The congress's accounts are deactivated, without a password (an archive "
+                   "without secrets): an admin gives each one a password to bring it back.")
+    missing = summary.get("missing_accounts") or []
+    if missing:
+        click.secho(
+            f"WARNING: records name accounts serving every congress that this instance lacks "
+            f"({', '.join(missing)}): they were imported without their author. Create those "
+            "accounts first (create-organiser) and import again to keep the links.",
+            fg="yellow")
     reissued = summary.get("cards_reissued", 0)
     if reissued:
         click.secho(
             f"WARNING: {reissued} delegate cards do not match this instance: card tokens and "
             "PINs derive from SECRET_KEY\n(and the delegate's id), which differ here. New "
             "credentials were made; reprint those cards.", fg="yellow")
+    elif summary.get("cards_unchecked"):
+        click.secho(
+            f"NOTE: the archive holds no card hashes (not a full backup): the "
+            f"{summary['cards_unchecked']} delegate cards were given hashes from this "
+            "instance's SECRET_KEY.\nPrinted cards keep working only if it is the exporting "
+            "instance's SECRET_KEY; otherwise reprint them.", fg="yellow")
     else:
         click.echo("Delegate cards keep working: card tokens and PINs derive from SECRET_KEY, "
                    "which matches the exporting instance. Importing into an instance with "

@@ -44,10 +44,11 @@ ORGANISER_BLUEPRINTS = frozenset({
     "organiser", "roster", "checkin", "stage", "cards", "print_centre", "archive", "audit",
     "closing", "congresses",
 })
-# The only writes a closed congress accepts: undoing the closure, the purge, and moving on to
-# another congress of the instance (choosing one, setting one up) without touching this one.
+# The only writes a closed congress accepts: undoing the closure, the purge, moving on to
+# another congress of the instance (choosing one, setting one up) without touching this one,
+# and the full backup (a POST for its confirmation; it changes nothing).
 ALLOWED_WHEN_CLOSED = frozenset({"closing.reopen", "closing.purge", "congresses.choose",
-                                 "congresses.new"})
+                                 "congresses.new", "archive.export_full"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 CLOSED_MESSAGE = _l("The congress is closed; reopen it to make changes. Nothing was changed.")
