@@ -68,6 +68,7 @@ from ..models import (
     Delegate,
     Document,
     DocumentVersion,
+    FormSubmission,
     User,
 )
 from ..models.base import utcnow
@@ -167,6 +168,12 @@ FIELDS: dict[type, Fields] = {
                "congress_id": "the archive's congress: only its own events are exported",
                "object_id": "the archive id of the record the event names; empty on import "
                             "when that record is not in the archive (deleted since)"}),
+}
+
+
+# Tables that belong to no congress's record, left out of every archive, with the reason.
+NOT_ARCHIVED: dict[type, str] = {
+    FormSubmission: "one-time tokens of forms being sent; worthless once the form is sent",
 }
 
 
