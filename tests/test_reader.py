@@ -222,21 +222,48 @@ def test_the_page_in_the_link_is_where_the_reader_opens(client, make_document, q
         assert "data-start-page" not in html
 
 
-def test_a_link_to_an_older_version_says_a_newer_one_is_available(client, make_document,
-                                                                  pdf_bytes):
+def test_a_link_to_an_older_version_says_this_is_the_newest_one(client, make_document,
+                                                                 pdf_bytes):
+    """The page shows the newest version: it says the document was updated, not that a
+    newer one exists somewhere else."""
     document = make_document()
     client.set_cookie("lang", "en")
-    notice = "A newer version of this document is available"
+    notice = "This document has been updated since you last opened it."
     current = client.get(f"/d/{document.code}?v=1").get_data(as_text=True)
-    assert re.search(r'id="newer-notice" role="status" hidden', current)
+    assert re.search(r'id="updated-notice" role="status" hidden', current)
     document_service.replace_file(document, _upload(pdf_bytes("Bản mới", 1), "moi.pdf"))
     older = client.get(f"/d/{document.code}?v=1").get_data(as_text=True)
     assert notice in older
-    assert not re.search(r'id="newer-notice" role="status" hidden', older)
-    assert "This page now shows version 2." in older
+    assert not re.search(r'id="updated-notice" role="status" hidden', older)
+    assert "You are reading the newest version, version 2." in older
+    assert "A newer version of this document is available" not in older
     for query in ("", "?v=2", "?v=abc", "?v=0"):
         html = client.get(f"/d/{document.code}{query}").get_data(as_text=True)
+        assert re.search(r'id="updated-notice" role="status" hidden', html), query
+        # The notice for a version published while the page is open waits for reader.js.
         assert re.search(r'id="newer-notice" role="status" hidden', html), query
+
+
+def test_an_open_page_asks_for_the_version_and_gets_304_until_it_changes(
+        client, make_document, pdf_bytes):
+    document = make_document()
+    first = client.get(f"/d/{document.code}/version.json")
+    assert first.status_code == 200 and first.get_json() == {"version": 1}
+    assert first.headers["Cache-Control"] == "no-cache"
+    tag = first.headers["ETag"]
+    assert client.get(f"/d/{document.code}/version.json",
+                      headers={"If-None-Match": tag}).status_code == 304
+    document_service.replace_file(document, _upload(pdf_bytes("Bản mới", 1), "moi.pdf"))
+    changed = client.get(f"/d/{document.code}/version.json", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.get_json() == {"version": 2}
+
+
+def test_the_version_of_a_hidden_document_is_as_hidden_as_the_document(client, make_document):
+    draft = make_document(published=False)
+    delegates_only = make_document(visibility="delegates")
+    assert client.get(f"/d/{draft.code}/version.json").status_code == 404
+    assert client.get(f"/d/{delegates_only.code}/version.json").status_code == 302
+    assert client.get("/d/ZZZZZZ/version.json").status_code == 404
 
 
 # Images as documents ------------------------------------------------------------------

@@ -91,7 +91,7 @@ def test_a_phone_that_saw_an_older_version_is_told_about_the_new_one(
     document = make_document(pdf=pdf_bytes(TEXT, 1))
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
     phone.goto(f"{live_server}/d/{document.code}")
-    notice = phone.get_by_text("A newer version of this document is available")
+    notice = phone.get_by_text("This document has been updated since you last opened it.")
     assert notice.is_hidden()
     document_service.replace_file(
         document, document_service.Upload(io.BytesIO(pdf_bytes("Bản mới", 1)), "moi.pdf"))
@@ -99,6 +99,28 @@ def test_a_phone_that_saw_an_older_version_is_told_about_the_new_one(
     assert notice.is_visible()
     phone.reload()
     assert notice.is_hidden()  # told once
+
+
+def test_an_open_page_is_told_when_a_new_version_is_published(
+    live_server, app, phone, make_document, pdf_bytes
+):
+    import io
+
+    from playwright.sync_api import expect
+
+    from congress_app.services import documents as document_service
+
+    app.config["VERSION_POLL_MS"] = 300  # phones ask every 30 s in the hall
+    document = make_document(pdf=pdf_bytes(TEXT, 1))
+    phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
+    phone.goto(f"{live_server}/d/{document.code}")
+    notice = phone.get_by_text("A newer version of this document has been published.")
+    assert notice.is_hidden()
+    document_service.replace_file(
+        document, document_service.Upload(io.BytesIO(pdf_bytes("Bản mới", 1)), "moi.pdf"))
+    expect(notice).to_be_visible(timeout=5000)
+    phone.get_by_role("link", name="Open the newest version").click()
+    expect(phone.locator("#reader")).to_have_attribute("data-version", "2")
 
 
 def test_a_long_document_is_read_twenty_pages_at_a_time(live_server, phone, app, make_document,

@@ -176,7 +176,7 @@ def url_values(name: str, converter: str | None, samples: list[Sample]) -> list:
         "version_id": lambda: _ids(DocumentVersion),
         "number": lambda: [1],
         "fmt": lambda: ["svg", "png", "pdf"],
-        "rest": lambda: ["file", "qr.svg"],
+        "rest": lambda: ["file", "qr.svg", "version.json"],
         # A card token signs the visitor in as someone else: walk with a wrong one.
         "token": lambda: ["NOTACARDTOKEN"],
     }
@@ -238,7 +238,7 @@ def test_direct_document_urls_answer_by_the_matrix(viewers, samples, viewer, con
         want = expected(viewer, sample.visibility, sample.state)
         code = sample.code
         for path in (f"/d/{code}", f"/d/{code}/file", f"/d/{code}/qr.svg", f"/d/{code}/qr.png",
-                     f"/d/{code.lower()}"):
+                     f"/d/{code}/version.json", f"/d/{code.lower()}"):
             response = client.get(path)
             where = f"{viewer} {sample.visibility}/{sample.state} {path}"
             if want == SIGN_IN:

@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -34,6 +35,9 @@ bp = Blueprint("public", __name__)
 # Pages per reader page: a phone holds 20 page images and their text well, not 2,000. The
 # service worker (sw.js) maps ?page=N to its window with the same number.
 READER_WINDOW = 20
+# How often an open document page asks whether a new version was published, in ms: a
+# replacement is rare and 168 phones reading should cost little.
+VERSION_POLL_MS = 30_000
 
 
 def _document_or_error(code: str) -> Document:
@@ -174,7 +178,24 @@ def document(code: str):
         # An old link (?v=2) or an old tab: tell the reader the document has changed since.
         outdated=_is_older(request.args.get("v"), version),
         text_mode=request.args.get("mode") == "text",
+        version_poll_ms=current_app.config.get("VERSION_POLL_MS", VERSION_POLL_MS),
     )
+
+
+@bp.get("/d/<code>/version.json")
+def document_version(code: str):
+    """The current version's number, for an open reader to notice a replacement; 304 while
+    it has not changed since the caller's ETag."""
+    document = _document_or_error(code)
+    version = document.current_version
+    tag = f"v{version.number}" if version else "v0"
+    if request.if_none_match.contains(tag):
+        response = current_app.response_class(status=304)
+    else:
+        response = jsonify({"version": version.number if version else 0})
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @dataclass(frozen=True)

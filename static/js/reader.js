@@ -33,10 +33,35 @@
     try { window.localStorage.setItem(key, String(value)); } catch (e) { /* private mode */ }
   }
 
-  // Newer version: this phone saw an older one the last time it opened this code.
+  // Updated: this phone saw an older version the last time it opened this code.
   var seen = parseInt(load("reader.version." + code), 10);
-  if (seen && seen < version) document.getElementById("newer-notice").hidden = false;
+  if (seen && seen < version) document.getElementById("updated-notice").hidden = false;
   save("reader.version." + code, version);
+
+  // Published while this page is open: ask now and then (a 304 while nothing changed).
+  var versionUrl = reader.dataset.versionUrl;
+  var versionPoll = parseInt(reader.dataset.versionPoll, 10) || 30000;
+  var versionTag = null;
+  function checkVersion() {
+    if (document.hidden || !versionUrl) return;
+    var headers = { "Accept": "application/json" };
+    if (versionTag) headers["If-None-Match"] = versionTag;
+    fetch(versionUrl, { credentials: "same-origin", cache: "no-store", headers: headers })
+      .then(function (response) {
+        if (response.status !== 200) return null;
+        versionTag = response.headers.get("ETag");
+        return response.json();
+      })
+      .then(function (data) {
+        if (data && data.version > version) {
+          document.getElementById("updated-notice").hidden = true;
+          document.getElementById("newer-notice").hidden = false;
+        }
+      })
+      .catch(function () { /* offline: the saved copy is what there is */ });
+  }
+  window.setInterval(checkVersion, versionPoll);
+  document.addEventListener("visibilitychange", checkVersion);
 
   // Pages or text: the query string wins, then what this phone chose last time.
   function anchors() {
