@@ -363,3 +363,20 @@ def test_a_stream_that_breaks_off_while_storing_leaves_no_partial_file(
         )
     assert _state(app) == before
     assert [v.number for v in _document(document.id).versions] == [1]
+
+
+def test_the_upload_form_asks_for_a_category_instead_of_choosing_one(client, signed_in,
+                                                                      pdf_bytes):
+    html = client.get("/organiser/documents/new").get_data(as_text=True)
+    select_html = html[html.index('name="category"'):html.index("</select>",
+                                                                 html.index('name="category"'))]
+    first = re.search(r"<option[^>]*>([^<]*)</option>", select_html)
+    assert first.group(1) == "Choose…" and 'value=""' in first.group(0)
+    assert "selected" not in select_html  # so the browser shows "Choose…"
+    response = client.post("/organiser/documents/new", content_type="multipart/form-data",
+                           data={"csrf_token": signed_in.csrf_token(), "title": "Báo cáo",
+                                 "category": "", "visibility": "public",
+                                 "file": (io.BytesIO(pdf_bytes("x")), "x.pdf")})
+    assert response.status_code == 400
+    assert "Choose the category of the document." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Document.id))) == 0

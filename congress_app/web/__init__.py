@@ -20,11 +20,29 @@ ERROR_MESSAGES = {
 }
 
 
+# What an error page says first, in words: the code itself comes last, for the helpdesk.
+ERROR_TITLES = {
+    400: _l("This could not be done"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Not allowed here"),
+    409: _l("Changed in the meantime"),
+    410: _l("Withdrawn"),
+    413: _l("The file is too large"),
+    423: _l("The congress is closed"),
+    429: _l("Please wait a moment"),
+    500: _l("Something went wrong"),
+}
+
+
 def render_error(status: int, message=None):
-    """One friendly page for every error, in the visitor's language."""
+    """One friendly page for every error, in the visitor's language: a heading in words,
+    what happened and what to do, then the code."""
     return (
         render_template(
-            "errors/error.html", status=status, message=message or ERROR_MESSAGES.get(status)
+            "errors/error.html", status=status,
+            title=ERROR_TITLES.get(status, ERROR_TITLES[400 if status < 500 else 500]),
+            message=message or ERROR_MESSAGES.get(status),
         ),
         status,
     )

@@ -175,6 +175,16 @@ class DocumentUploadForm(DocumentDetailsForm):
         _l("File"), validators=[FileRequired(_l("Choose the file to upload."))]
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No category is chosen for the organiser: a forgotten choice would file a report
+        # under "Programme" without anyone noticing.
+        self.category.choices = [("", _l("Choose…")), *self.category.choices]
+
+    def validate_category(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose the category of the document."))
+
 
 class ReplaceFileForm(FlaskForm):
     """A new version of a document's file."""
