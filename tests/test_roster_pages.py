@@ -83,7 +83,7 @@ def _upload(auth, data: bytes, filename: str = "Danh sách đại biểu.csv"):
     ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
     return auth._client.post("/organiser/delegates/import", input_stream=io.BytesIO(body),
                              content_type=f"multipart/form-data; boundary={boundary}",
-                             content_length=len(body))
+                             content_length=len(body), follow_redirects=True)
 
 
 def _confirm_fields(html: str) -> dict[str, str]:
@@ -100,8 +100,9 @@ def _text(response) -> str:
 
 
 @pytest.fixture
-def sample_ids(roster) -> dict[str, int]:
-    return {"delegate_id": _number(roster, 1).id}
+def sample_ids(roster) -> dict[str, int | str]:
+    return {"delegate_id": _number(roster, 1).id,
+            "token": roster_service.stash_upload(make_csv(), roster)}
 
 
 
@@ -260,15 +261,16 @@ def test_the_upload_form_needs_a_file(client, signed_in, congress):
     ("fields", "status"),
     [
         ({"token": "../../../etc/passwd", "plan": "0" * 64}, 400),
-        ({"token": "A" * 32, "plan": "0" * 64}, 400),
-        ({"token": "0" * 32, "plan": "x"}, 400),
-        ({"token": "0" * 32, "plan": "0" * 64}, 410),
+        ({"token": "cCID-" + "A" * 32, "plan": "0" * 64}, 400),
+        ({"token": "cCID-" + "0" * 32, "plan": "x"}, 400),
+        ({"token": "cCID-" + "0" * 32, "plan": "0" * 64}, 410),
     ],
     ids=["path", "upper-case", "bad-plan", "unknown"],
 )
 def test_confirm_refuses_tokens_it_did_not_hand_out(client, signed_in, congress, fields,
                                                     status):
     before = _state()
+    fields = {key: value.replace("CID", str(congress.id)) for key, value in fields.items()}
     response = signed_in.post("/organiser/delegates/import/confirm", fields)
     assert response.status_code == status
     assert _state() == before
@@ -304,7 +306,8 @@ def test_confirming_after_the_roster_changed_shows_the_new_preview(client, signe
 def test_kept_uploads_older_than_a_day_are_removed(app, client, signed_in, congress):
     folder = _imports_dir(app)
     folder.mkdir(parents=True)
-    old, recent = folder / f"{'a' * 32}.csv", folder / f"{'b' * 32}.csv"
+    mine = f"c{congress.id}-"
+    old, recent = folder / f"{mine}{'a' * 32}.csv", folder / f"{mine}{'b' * 32}.csv"
     for path in (old, recent):
         path.write_bytes(make_csv())
     two_days_ago = time.time() - 2 * 24 * 3600
@@ -312,7 +315,7 @@ def test_kept_uploads_older_than_a_day_are_removed(app, client, signed_in, congr
     _upload(signed_in, make_csv())
     assert not old.exists() and recent.exists()
     response = signed_in.post("/organiser/delegates/import/confirm",
-                              {"token": "a" * 32, "plan": "0" * 64})
+                              {"token": f"{mine}{'a' * 32}", "plan": "0" * 64})
     assert response.status_code == 410
 
 
@@ -510,3 +513,35 @@ def test_text_from_the_file_is_shown_as_text_never_as_html(client, signed_in, co
     assert response.status_code == 409
     assert script not in _text(response)
     assert "already taken by Nguyễn &lt;script&gt;" in _text(response)
+
+
+def test_back_after_confirming_an_import_reloads_a_page_instead_of_resending_the_form(
+        app, client, signed_in, congress):
+    """The upload answers with a redirect to the preview (post/redirect/get): Back from the
+    roster after confirming comes to a GET page, which now says the file was imported."""
+    html_client = signed_in._client
+    data = make_csv()
+    boundary = uuid.uuid4().hex
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        f"{signed_in.csrf_token()}\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="ds.csv"'
+        f"\r\nContent-Type: text/csv\r\n\r\n"
+    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    upload = html_client.post("/organiser/delegates/import", input_stream=io.BytesIO(body),
+                              content_type=f"multipart/form-data; boundary={boundary}",
+                              content_length=len(body))
+    assert upload.status_code == 303
+    preview_url = upload.headers["Location"]
+    assert urlsplit(preview_url).path.startswith("/organiser/delegates/import/")
+    preview = client.get(preview_url)
+    assert preview.status_code == 200 and "ds.csv" in _text(preview)
+    assert "3 delegates to add" in _text(preview)
+    assert signed_in.post("/organiser/delegates/import/confirm",
+                          _confirm_fields(_text(preview))).status_code == 302
+    back = client.get(preview_url)  # the browser's Back: a plain reload of a GET page
+    assert back.status_code == 410 and "already confirmed" in _text(back)
+    assert client.get("/organiser/delegates/import/not-a-token").status_code == 400
+    other = f"c{congress.id + 1}-{urlsplit(preview_url).path.rsplit('-', 1)[1]}"
+    assert client.get(f"/organiser/delegates/import/{other}").status_code == 404
+

@@ -198,12 +198,16 @@ def test_a_delegates_card_never_opens_another_congress_s_delegates_only_document
 
 def _b_ids(city) -> dict:
     """URL values that name B's rows (and harmless values for the other placeholders)."""
+    from congress_app.services import roster as roster_service
+
     return {"session_id": city["b_session"].id, "item_id": city["b_item"].id,
             "document_id": city["public"].id, "delegate_id": city["b_delegate"].id,
-            "number": 1, "direction": "up", "slug": "programme", "congress_id": city["b"].id}
+            "number": 1, "direction": "up", "slug": "programme", "congress_id": city["b"].id,
+            "token": roster_service.stash_upload(b"STT,Ho va ten\n1,Nguyen Van A\n", city["b"])}
 
 
-B_ROW_PARAMS = ("<int:session_id>", "<int:item_id>", "<int:document_id>", "<int:delegate_id>")
+B_ROW_PARAMS = ("<int:session_id>", "<int:item_id>", "<int:document_id>", "<int:delegate_id>",
+                "<token>")
 
 
 def test_an_organiser_of_one_congress_cannot_reach_anything_of_another(app, city):

@@ -85,7 +85,8 @@ KIND_WORDS = {
 # exported and opened again (CSV injection), so such text is never stored.
 FORMULA_STARTS = ("=", "+", "-", "@")
 
-IMPORT_TOKEN = re.compile(r"[0-9a-f]{32}")
+# "c<congress id>-<random>": a kept file belongs to the congress it was uploaded for.
+IMPORT_TOKEN = re.compile(r"c[0-9]{1,10}-[0-9a-f]{32}")
 IMPORT_MAX_AGE = 24 * 3600
 
 
@@ -501,7 +502,7 @@ def _imports_dir() -> Path:
     return folder
 
 
-def stash_upload(data: bytes) -> str:
+def stash_upload(data: bytes, congress: Congress) -> str:
     """Keep the uploaded file until the organiser confirms; returns its random token.
 
     Files older than a day, confirmed or not, are removed here.
@@ -514,7 +515,7 @@ def stash_upload(data: bytes) -> str:
                 old.unlink()
         except FileNotFoundError:
             pass
-    token = secrets.token_hex(16)
+    token = f"c{congress.id}-{secrets.token_hex(16)}"
     partial = folder / f"{token}.part"
     partial.write_bytes(data)
     partial.replace(folder / f"{token}.csv")
@@ -527,9 +528,12 @@ def _stash_path(token: str) -> Path:
     return _imports_dir() / f"{token}.csv"
 
 
-def stashed_upload(token: str) -> bytes:
-    """The bytes kept under this token, or InputRefused if it is unknown or expired."""
+def stashed_upload(token: str, congress: Congress) -> bytes:
+    """The bytes kept under this token for this congress, or InputRefused if it is unknown,
+    another congress's or expired."""
     path = _stash_path(token)
+    if not token.startswith(f"c{congress.id}-"):
+        raise InputRefused(_("This import is not known. Upload the file again."), 404, "file")
     try:
         if path.stat().st_mtime < time.time() - IMPORT_MAX_AGE:
             path.unlink(missing_ok=True)

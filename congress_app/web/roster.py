@@ -212,12 +212,37 @@ def import_roster():
         except InputRefused as refused:
             status = refused_on_form(form, refused)
         else:
-            token = roster_service.stash_upload(data) if preview.can_apply else None
-            return _render_preview(congress, preview, (upload.filename or "")[:255], token)
+            name = (upload.filename or "")[:255]
+            if not preview.can_apply:
+                return _render_preview(congress, preview, name, None)
+            # Post/redirect/get: Back from the roster, after confirming, comes to a page the
+            # browser can simply reload, not to "Confirm form resubmission".
+            token = roster_service.stash_upload(data, congress)
+            return redirect(url_for(".import_preview", token=token, name=name), 303)
+    return _import_page(congress, form, status)
+
+
+def _import_page(congress, form, status: int):
     return render_template(
         "organiser/delegates/import.html", congress=congress, form=form,
         max_rows=roster_service.MAX_ROWS,
     ), status
+
+
+@bp.get("/import/<token>")
+@organiser_required
+def import_preview(token: str):
+    """What importing the kept file would do, as a page of its own; once the file has been
+    confirmed (or has expired) it says so and offers to upload again."""
+    congress = congress_or_404()
+    try:
+        data = roster_service.stashed_upload(token, congress)
+    except InputRefused as refused:
+        upload_form = RosterUploadForm(formdata=None)
+        return _import_page(congress, upload_form, refused_on_form(upload_form, refused))
+    preview = roster_service.preview_roster(congress, data)
+    return _render_preview(congress, preview, request.args.get("name", "")[:255],
+                           token if preview.can_apply else None)
 
 
 @bp.post("/import/confirm")
@@ -231,7 +256,7 @@ def import_confirm():
     token = form.token.data
     upload_form = RosterUploadForm(formdata=None)
     try:
-        data = roster_service.stashed_upload(token)
+        data = roster_service.stashed_upload(token, congress)
     except InputRefused as refused:
         status = refused_on_form(upload_form, refused)
         return render_template(

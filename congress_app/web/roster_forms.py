@@ -45,5 +45,5 @@ class RosterUploadForm(FlaskForm):
 class RosterConfirmForm(FlaskForm):
     """Confirm a previewed import: which kept upload, and the plan the organiser saw."""
 
-    token = HiddenField(validators=[Regexp(r"^[0-9a-f]{32}$")])
+    token = HiddenField(validators=[Regexp(r"^c[0-9]{1,10}-[0-9a-f]{32}$")])
     plan = HiddenField(validators=[Regexp(r"^[0-9a-f]{64}$")])
