@@ -380,3 +380,33 @@ def test_the_upload_form_asks_for_a_category_instead_of_choosing_one(client, sig
     assert response.status_code == 400
     assert "Choose the category of the document." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Document.id))) == 0
+
+
+def test_the_413_page_names_the_limit(app, signed_in):
+    app.config["MAX_CONTENT_LENGTH"] = 209716  # 0.2 MB; a small body keeps the test light
+    html = _upload(signed_in, data=b"%PDF-1.4\n" + b"0" * 250_000).get_data(as_text=True)
+    assert "upload limit of 0.2 MB" in html and "Go back to the form" in html
+
+
+@pytest.mark.browser
+def test_a_file_over_the_limit_is_caught_before_it_is_sent(app, live_server, phone, organiser,
+                                                          congress):
+    """The form keeps what was typed, says the file's size and the limit, and sends nothing."""
+    app.config["MAX_CONTENT_LENGTH"] = 1048576
+    phone.goto(f"{live_server}/login?next=/organiser/documents/new")
+    phone.fill("#username", "organiser")
+    phone.fill("#password", "correct horse battery")
+    phone.press("#password", "Enter")
+    phone.wait_for_url("**/organiser/documents/new")
+    phone.fill("#title", "Báo cáo chính trị")
+    phone.set_input_files("#file", files=[{"name": "lon.pdf", "mimeType": "application/pdf",
+                                          "buffer": b"%PDF-1.4\n" + b"0" * 2_200_000}])
+    note = phone.locator("#file-too-large")
+    assert note.is_visible()
+    # The phone's language writes the sizes: "2,1 MB" in Vietnamese.
+    assert "2,1 MB" in note.inner_text() and "là 1 MB" in note.inner_text()
+    phone.click("form.stack button[type=submit]")
+    assert phone.url.endswith("/organiser/documents/new")
+    assert phone.input_value("#title") == "Báo cáo chính trị"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Document.id))) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import ClientDisconnected
@@ -78,6 +79,15 @@ def init_app(app: Flask) -> None:
 
     for status in ERROR_MESSAGES:
         app.register_error_handler(status, lambda e, status=status: render_error(status))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        """Name the limit: the organiser has to know what "smaller" means."""
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return render_error(413, _l(
+            "The file is larger than the upload limit of %(size)s MB, so nothing was saved. "
+            "Go back to the form, choose a smaller file (or split the document) and send it "
+            "again.", size=format_decimal(limit / 1048576, "#,##0.#")))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
