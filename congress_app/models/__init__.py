@@ -4,6 +4,7 @@ from .base import utcnow
 from .congress import AgendaItem, AgendaItemDocument, Congress, CongressSession
 from .delegate import CheckIn, Delegate, DelegateKind
 from .document import Document, DocumentCategory, DocumentVersion, Visibility
+from .setup import SetupToken
 from .user import AuditEvent, Role, User
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "DocumentCategory",
     "DocumentVersion",
     "Role",
+    "SetupToken",
     "User",
     "Visibility",
     "utcnow",

@@ -634,6 +634,32 @@ def set_active(delegate: Delegate, active: bool, *, user: User | None = None) ->
     _commit(user, "delegate.reactivate" if active else "delegate.deactivate", delegate)
 
 
+def checked_in_message(delegate: Delegate):
+    return _l("%(name)s has been checked in, so the delegate cannot be deleted: the arrival "
+              "is part of the attendance record. Deactivate the delegate instead.",
+              name=delegate.full_name)
+
+
+def delete_delegate(delegate: Delegate, *, user: User | None = None) -> None:
+    """Remove a delegate entered by mistake. One who has been checked in stays: the arrival
+    is part of the congress's attendance record (deactivate such a delegate instead)."""
+    refused = InputRefused(checked_in_message(delegate), 409)
+    if delegate.checkin is not None:
+        raise refused
+    try:
+        audit.record(user, "delegate.delete", delegate, number=delegate.number,
+                     name=delegate.full_name)
+        db.session.delete(delegate)
+        db.session.commit()
+    except IntegrityError:
+        # Checked in at the door between the test above and the delete.
+        db.session.rollback()
+        raise refused from None
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
 def reissue_card(delegate: Delegate, *, user: User | None = None) -> None:
     """New card credentials; the old card and its PIN stop working at once."""
     try:

@@ -46,8 +46,10 @@ ORGANISER_BLUEPRINTS = frozenset({
 })
 # The only writes a closed congress accepts: undoing the closure, the purge, and moving on to
 # another congress of the instance (choosing one, setting one up) without touching this one.
+# Deleting a congress or resetting the demo names its congress, which the service checks.
 ALLOWED_WHEN_CLOSED = frozenset({"closing.reopen", "closing.purge", "congresses.choose",
-                                 "congresses.new"})
+                                 "congresses.new", "congresses.delete",
+                                 "congresses.reset_demo"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 CLOSED_MESSAGE = _l("The congress is closed; reopen it to make changes. Nothing was changed.")

@@ -24,6 +24,7 @@ from ..models import Document, Visibility, utcnow
 from ..qr import QR_FORMATS, document_url, qr_image, qr_payload
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..services import setup as setup_service
 from ..storage import file_store
 from .files import send_version
 from .tenancy import congress_or_404
@@ -69,7 +70,7 @@ def home():
         )
     congress = congress_service.get_congress()
     if congress is None:
-        return render_template("public/not_set_up.html")
+        return render_template("public/not_set_up.html", needs_setup=setup_service.needs_setup())
     stage = congress_service.on_stage(
         congress, utcnow(), current_app.config["CONGRESS_TIMEZONE"]
     )
