@@ -124,7 +124,9 @@ def test_the_confirmation_page_offers_the_archive_first(app, wards):
     assert page.status_code == 200
     assert 'href="/organiser/export.zip"' in html  # A is the congress being worked on
     assert "thu-ky-a" in html and "thu-ky-b" not in html  # the accounts that go
-    assert "2 documents with 2 file versions" in html
+    assert "Documents: 2, with 2 file versions" in html
+    assert "Sessions: 1; agenda items: 2." in html
+    assert "Delegates: 2; check-ins: 1." in html
     other = admin.get(f"/organiser/congresses/{wards['b'].id}/delete").get_data(as_text=True)
     assert "Work on this congress to download its archive" in other
     assert f'action="/organiser/congresses/{wards["b"].id}/choose"' in other

@@ -87,7 +87,7 @@ def contents(congress: Congress) -> dict[str, int]:
     documents = select(Document.id).where(Document.congress_id == congress.id)
     return {
         "sessions": _count(CongressSession, CongressSession.congress_id == congress.id),
-        "items": _count(AgendaItem, AgendaItem.session_id.in_(sessions)),
+        "agenda_items": _count(AgendaItem, AgendaItem.session_id.in_(sessions)),
         "documents": _count(Document, Document.congress_id == congress.id),
         "versions": _count(DocumentVersion, DocumentVersion.document_id.in_(documents)),
         "delegates": _count(Delegate, Delegate.congress_id == congress.id),
