@@ -143,10 +143,10 @@ def delete_congress(congress: Congress, confirmation: str | None, *, user: User 
                                execution_options=_BULK)
         db.session.execute(delete(Congress).where(Congress.id == congress_id),
                            execution_options=_BULK)
-        event = audit.record(user, DELETE_ACTION, None, slug=result.slug, title=result.title,
-                             accounts_deleted=result.accounts, **result.counts)
-        # The instance's event names the congress by kind and old id; the row is gone.
-        event.object_type, event.object_id = "Congress", congress_id
+        # The instance's event names the congress in its details, not by id: SQLite hands
+        # the id of a deleted last row out again, and the log would then name the new one.
+        audit.record(user, DELETE_ACTION, None, slug=result.slug, title=result.title,
+                     congress_id=congress_id, accounts_deleted=result.accounts, **result.counts)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -25,12 +25,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import CheckIn, Congress, Delegate, DelegateKind, User
+from ..models import AuditEvent, CheckIn, Congress, Delegate, DelegateKind, User
 from . import audit
 from . import delegates as delegate_service
 from .delegates import fold
@@ -647,8 +647,15 @@ def delete_delegate(delegate: Delegate, *, user: User | None = None) -> None:
     if delegate.checkin is not None:
         raise refused
     try:
-        audit.record(user, "delegate.delete", delegate, number=delegate.number,
-                     name=delegate.full_name)
+        # Earlier events of the delegate lose the row they named (SQLite may hand its id to
+        # the next delegate added); their details keep the number, this one the name too.
+        db.session.execute(
+            update(AuditEvent)
+            .where(AuditEvent.object_type == "Delegate", AuditEvent.object_id == delegate.id)
+            .values(object_type="", object_id=None),
+            execution_options={"synchronize_session": False})
+        audit.record(user, "delegate.delete", None, number=delegate.number,
+                     name=delegate.full_name).congress_id = delegate.congress_id
         db.session.delete(delegate)
         db.session.commit()
     except IntegrityError:
