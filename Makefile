@@ -35,6 +35,10 @@ endef
 .PHONY: run test install install-dev system-deps test-system-deps translations lint clean \
 	bench bench-system-deps bench-soak npm-deb audit lock
 
+# `make run` loads the demo congress into an empty database (never again once a congress or an
+# account exists). `CONGRESS_DEMO=0 make run` starts an empty instance instead: seed-demo reads
+# CONGRESS_DEMO and loads nothing, and `flask serve` prints a one-time set-up link that
+# creates the first administrator (README: "Start your own congress").
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo

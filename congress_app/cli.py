@@ -1,5 +1,5 @@
-"""flask commands: seed-demo, create-organiser, serve, export-congress, import-congress,
-check-store."""
+"""flask commands: seed-demo, create-organiser, serve, setup-link, export-congress,
+import-congress, check-store."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from .services import archive as archive_service
 from .services import audit, store_check
 from .services import congress as congress_service
 from .services import seed as seed_service
+from .services import setup as setup_service
 from .services import users as user_service
 from .services.errors import InputRefused
 from .storage import file_store
@@ -27,8 +28,14 @@ from .storage import file_store
 @click.command("seed-demo")
 @click.option("--seeds", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=ROOT / "seeds", show_default=True)
-def seed_demo(seeds: Path) -> None:
+@click.option("--demo/--no-demo", envvar="CONGRESS_DEMO", default=True, show_default=True,
+              help="--no-demo (or CONGRESS_DEMO=0, as `make run` passes it on) loads nothing: "
+                   "the instance starts empty and `flask serve` prints a set-up link.")
+def seed_demo(seeds: Path, demo: bool) -> None:
     """Load the demo congress from seeds/ into an empty database."""
+    if not demo:
+        click.echo("CONGRESS_DEMO=0: the demo congress is not loaded.")
+        return
     result = seed_service.load_demo(seeds)
     if result.created:
         click.echo(f"Loaded the demo congress “{result.congress.title}”: "
@@ -36,8 +43,10 @@ def seed_demo(seeds: Path) -> None:
                    f"{result.delegates} delegates.")
         user, password = seed_service.DEMO_ORGANISER
         click.echo(f"Demo organiser: {user} / {password} (change it before a real congress).")
-    else:
+    elif result.congress is not None:
         click.echo(f"The database already holds “{result.congress.title}”: nothing changed.")
+    else:
+        click.echo("The database already has organiser accounts: nothing changed.")
 
 
 @click.command("create-organiser")
@@ -73,6 +82,8 @@ def serve(host: str, port: int) -> None:
     click.echo(f"  Organiser sign-in: http://{shown_host}:{port}/login  "
                f"(demo: {seed_service.DEMO_ORGANISER[0]} / {seed_service.DEMO_ORGANISER[1]})")
     click.echo(f"  QR codes point at: {base}")
+    for line in setup_service.console_lines(f"http://{shown_host}:{port}", base):
+        click.secho(line, fg="green", bold=True)
     if is_local_base_url(base):
         click.secho(
             "  WARNING: PUBLIC_BASE_URL points at this computer only; printed QR codes will not\n"
@@ -90,6 +101,18 @@ def serve(host: str, port: int) -> None:
     # waitress: a production WSGI server in pure Python, enough threads for a hall of phones.
     waitress.serve(current_app._get_current_object(), host=host, port=port, threads=16,
                    ident="congress_app")
+
+
+@click.command("setup-link")
+def setup_link() -> None:
+    """Print a new one-time link that creates the first administrator (while there is none)."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    lines = setup_service.console_lines(base, base)
+    if not lines:
+        raise click.ClickException("This site already has an administrator: sign in at "
+                                   f"{base.rstrip('/')}/login instead.")
+    for line in lines:
+        click.echo(line)
 
 
 @click.command("export-congress")
@@ -184,7 +207,7 @@ def check_store(repair: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, create_organiser, serve, export_congress, import_congress,
-                    check_store):
+    for command in (seed_demo, create_organiser, serve, setup_link, export_congress,
+                    import_congress, check_store):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"db": db})

@@ -33,7 +33,7 @@ from .test_delegate_signin import add_delegate
 # Words that occur only in congress B's rows: finding one on a page of A is a leak.
 B_MARKERS = ("BINHMINH", "BìnhMinh".upper())
 ORGANISER_SIDE = ("organiser", "roster", "cards", "print_centre", "stage", "closing", "audit",
-                  "archive", "checkin")
+                  "archive", "checkin", "congresses")
 
 
 def _account(username: str, role: Role, congress: Congress | None) -> User:

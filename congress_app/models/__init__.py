@@ -4,6 +4,7 @@ from .base import utcnow
 from .congress import AgendaItem, AgendaItemDocument, Congress, CongressSession
 from .delegate import CheckIn, Delegate, DelegateKind
 from .document import Document, DocumentCategory, DocumentVersion, Visibility
+from .setup import SetupToken
 from .submission import FormSubmission
 from .user import AuditEvent, Role, User
 
@@ -21,6 +22,7 @@ __all__ = [
     "DocumentVersion",
     "FormSubmission",
     "Role",
+    "SetupToken",
     "User",
     "Visibility",
     "utcnow",

@@ -69,6 +69,7 @@ from ..models import (
     Document,
     DocumentVersion,
     FormSubmission,
+    SetupToken,
     User,
 )
 from ..models.base import utcnow
@@ -174,6 +175,7 @@ FIELDS: dict[type, Fields] = {
 # Tables that belong to no congress's record, left out of every archive, with the reason.
 NOT_ARCHIVED: dict[type, str] = {
     FormSubmission: "one-time tokens of forms being sent; worthless once the form is sent",
+    SetupToken: "the instance's one-time set-up link, which belongs to no congress",
 }
 
 

@@ -25,12 +25,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import CheckIn, Congress, Delegate, DelegateKind, User
+from ..models import AuditEvent, CheckIn, Congress, Delegate, DelegateKind, User
 from . import audit
 from . import delegates as delegate_service
 from .delegates import fold
@@ -636,6 +636,39 @@ def set_active(delegate: Delegate, active: bool, *, user: User | None = None) ->
         return
     delegate.active = active
     _commit(user, "delegate.reactivate" if active else "delegate.deactivate", delegate)
+
+
+def checked_in_message(delegate: Delegate):
+    return _l("%(name)s has been checked in, so the delegate cannot be deleted: the arrival "
+              "is part of the attendance record. Deactivate the delegate instead.",
+              name=delegate.full_name)
+
+
+def delete_delegate(delegate: Delegate, *, user: User | None = None) -> None:
+    """Remove a delegate entered by mistake. One who has been checked in stays: the arrival
+    is part of the congress's attendance record (deactivate such a delegate instead)."""
+    refused = InputRefused(checked_in_message(delegate), 409)
+    if delegate.checkin is not None:
+        raise refused
+    try:
+        # Earlier events of the delegate lose the row they named (SQLite may hand its id to
+        # the next delegate added); their details keep the number, this one the name too.
+        db.session.execute(
+            update(AuditEvent)
+            .where(AuditEvent.object_type == "Delegate", AuditEvent.object_id == delegate.id)
+            .values(object_type="", object_id=None),
+            execution_options={"synchronize_session": False})
+        audit.record(user, "delegate.delete", None, number=delegate.number,
+                     name=delegate.full_name).congress_id = delegate.congress_id
+        db.session.delete(delegate)
+        db.session.commit()
+    except IntegrityError:
+        # Checked in at the door between the test above and the delete.
+        db.session.rollback()
+        raise refused from None
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def reissue_card(delegate: Delegate, *, user: User | None = None) -> None:

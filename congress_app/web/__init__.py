@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
         roster,
         search,
         security,
+        setup,
         stage,
         tenancy,
     )
@@ -73,7 +74,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
 
     for module in (public, auth, delegate, organiser, roster, cards, print_centre, checkin,
-                   search, stage, offline, archive, audit, closing, congresses):
+                   search, stage, offline, archive, audit, closing, congresses, setup):
         app.register_blueprint(module.bp)
     tenancy.init_app(app)
 

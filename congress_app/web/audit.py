@@ -91,6 +91,10 @@ ACTION_LABELS = {
     "cards.print": _l("Delegate cards printed"),
     "cards.print_one": _l("Delegate card printed"),
     "audit.export": _l("Audit log exported"),
+    "instance.setup": _l("First administrator created with the set-up link"),
+    "congress.delete": _l("Congress deleted"),
+    "demo.reset": _l("Demo congress reset"),
+    "delegate.delete": _l("Delegate deleted"),
 }
 
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')

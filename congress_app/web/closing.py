@@ -46,9 +46,11 @@ ORGANISER_BLUEPRINTS = frozenset({
 })
 # The only writes a closed congress accepts: undoing the closure, the purge, moving on to
 # another congress of the instance (choosing one, setting one up) without touching this one,
-# and the full backup (a POST for its confirmation; it changes nothing).
+# and the full backup (a POST for its confirmation; it changes nothing). Deleting a congress
+# or resetting the demo names its congress, which the service checks.
 ALLOWED_WHEN_CLOSED = frozenset({"closing.reopen", "closing.purge", "congresses.choose",
-                                 "congresses.new", "archive.export_full"})
+                                 "congresses.new", "archive.export_full", "congresses.delete",
+                                 "congresses.reset_demo"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 CLOSED_MESSAGE = _l("The congress is closed; reopen it to make changes. Nothing was changed.")

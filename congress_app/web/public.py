@@ -25,6 +25,7 @@ from ..models import Document, Visibility, utcnow
 from ..qr import QR_FORMATS, document_url, qr_image, qr_payload
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..services import setup as setup_service
 from ..services import stage as stage_service
 from ..storage import file_store
 from .files import send_version
@@ -38,7 +39,6 @@ READER_WINDOW = 20
 # How often an open document page asks whether a new version was published, in ms: a
 # replacement is rare and 168 phones reading should cost little.
 VERSION_POLL_MS = 30_000
-
 
 def _document_or_error(code: str) -> Document:
     """The document behind a code, or 404 (unknown or not visible) / 410 (deleted).
@@ -58,11 +58,9 @@ def _document_or_error(code: str) -> Document:
         abort(404)
     return document
 
-
 @bp.app_context_processor
 def public_context() -> dict:
     return {"category_labels": CATEGORY_LABELS, "site_congress": congress_service.get_congress}
-
 
 @bp.get("/")
 def home():
@@ -74,7 +72,7 @@ def home():
         )
     congress = congress_service.get_congress()
     if congress is None:
-        return render_template("public/not_set_up.html")
+        return render_template("public/not_set_up.html", needs_setup=setup_service.needs_setup())
     stage = congress_service.on_stage(
         congress, utcnow(), current_app.config["CONGRESS_TIMEZONE"]
     )
@@ -85,7 +83,6 @@ def home():
         "public/home.html", congress=congress, stage=stage, document_count=len(documents),
         stage_documents=stage_documents,
     )
-
 
 @bp.get("/programme")
 def programme():
@@ -99,7 +96,6 @@ def programme():
         sessions=congress_service.programme(congress, current_user),
         stage=stage,
     )
-
 
 @bp.get("/programme.pdf")
 def programme_pdf():
@@ -126,7 +122,6 @@ def programme_pdf():
     # Printed in the visitor's language, which the cookie or the browser may have chosen.
     return vary_by_language(response)
 
-
 @bp.get("/documents")
 def documents():
     congress = congress_or_404()
@@ -137,14 +132,12 @@ def documents():
         groups=document_service.group_by_category(visible),
     )
 
-
 @bp.get("/D/<code>")
 @bp.get("/D/<code>/<path:rest>")
 def upper_case_url(code: str, rest: str = ""):
     """QR codes encode upper-case URLs (alphanumeric mode); send phones to the canonical page."""
     target = url_for("public.document", code=code.upper())
     return redirect(f"{target}/{rest}" if rest else target, 301)
-
 
 @bp.get("/d/<code>")
 def document(code: str):
@@ -181,7 +174,6 @@ def document(code: str):
         version_poll_ms=current_app.config.get("VERSION_POLL_MS", VERSION_POLL_MS),
     )
 
-
 @bp.get("/d/<code>/version.json")
 def document_version(code: str):
     """The current version's number, for an open reader to notice a replacement; 304 while
@@ -196,7 +188,6 @@ def document_version(code: str):
     response.set_etag(tag)
     response.headers["Cache-Control"] = "no-cache"
     return response
-
 
 @dataclass(frozen=True)
 class PageWindow:
@@ -216,24 +207,20 @@ class PageWindow:
         """The first page of the window after this one, if any."""
         return self.last + 1 if self.last < self.total else None
 
-
 def page_window(total: int, page: int | None = None) -> PageWindow:
     """The window that holds this page; a page past the end opens the last window."""
     page = min(page or 1, max(total, 1))
     first = (page - 1) // READER_WINDOW * READER_WINDOW + 1
     return PageWindow(first, min(first + READER_WINDOW - 1, total), total)
 
-
 def page_windows(total: int) -> list[PageWindow]:
     """Every window of a document, in order: what a phone saves to read all of it offline."""
     return [page_window(total, first) for first in range(1, max(total, 1) + 1, READER_WINDOW)]
-
 
 def reader_url(code: str, first: int, **args) -> str:
     """The reader page of the window starting at `first`: the URL its links and offline use."""
     return url_for("public.document", code=code, **({"page": first} if first > 1 else {}),
                    **args)
-
 
 def _positive_int(raw: str | None) -> int | None:
     """A page or version number from the query string; anything else is ignored."""
@@ -241,12 +228,10 @@ def _positive_int(raw: str | None) -> int | None:
         return None
     return int(raw) or None
 
-
 def _is_older(seen: str | None, version) -> bool:
     """Whether a link or tab names a version before the current one."""
     number = _positive_int(seen)
     return version is not None and number is not None and number < version.number
-
 
 def _reader_pages(version, window: PageWindow) -> list[dict]:
     """The window's pages: number and box (so the page never jumps while the images load)."""
@@ -263,13 +248,11 @@ def _reader_pages(version, window: PageWindow) -> list[dict]:
         for n, (w, h) in enumerate(sizes[window.first - 1: window.last], start=window.first)
     ]
 
-
 def window_text(version, window: PageWindow) -> list[str]:
     """The extracted text of the window's pages, as stored (pages end with a form feed)."""
     if not version.text.strip():
         return []
     return version.text.split("\f")[window.first - 1: window.last]
-
 
 def _text_pages(version, window: PageWindow) -> list[tuple[int, list[str]]]:
     """The window's extracted text, page by page, as paragraphs to reflow.
@@ -293,7 +276,6 @@ def _text_pages(version, window: PageWindow) -> list[tuple[int, list[str]]]:
             paragraphs.append(" ".join(current))
         pages.append((n, paragraphs))
     return pages
-
 
 @bp.get("/d/<code>/pages/<int:n>.webp")
 def document_page_image(code: str, n: int):
@@ -329,7 +311,6 @@ def document_page_image(code: str, n: int):
         response.cache_control.private = True
     return response
 
-
 @bp.get("/d/<code>/file")
 def document_file(code: str):
     document = _document_or_error(code)
@@ -337,7 +318,6 @@ def document_file(code: str):
     if version is None:
         abort(404)
     return send_version(version, as_attachment=request.args.get("download") == "1")
-
 
 @bp.get("/d/<code>/qr.<fmt>")
 def document_qr(code: str, fmt: str):

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import Delegate
 from ..services import roster as roster_service
 from ..services.errors import InputRefused
+from .audit import admin_required
 from .organiser import (
     _confirmed_or_400,
     _invalid_status,
@@ -176,6 +177,32 @@ def reissue(delegate_id: int):
     return render_template(
         "organiser/delegates/reissue.html", congress=delegate.congress, delegate=delegate,
         form=form,
+    ), _invalid_status()
+
+
+@bp.route("/<int:delegate_id>/delete", methods=["GET", "POST"])
+@admin_required
+def delete(delegate_id: int):
+    """Ask first (GET), then delete a delegate who was never checked in (POST, admins only)."""
+    delegate = _delegate_or_404(delegate_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name, number = delegate.full_name, delegate.number
+        roster_service.delete_delegate(delegate, user=_user())  # refused: its 409 page
+        flash(_("Delegate number %(number)d, %(name)s, has been deleted.", number=number,
+                name=name), "success")
+        return redirect(url_for(".index"))
+    if delegate.checkin is not None:
+        raise InputRefused(roster_service.checked_in_message(delegate), 409)
+    return render_template(
+        "organiser/confirm_delete.html", congress=delegate.congress,
+        heading=_("Delete %(name)s?", name=delegate.full_name),
+        consequences=[
+            _("Number %(number)d is removed from the roster, and the card and PIN stop "
+              "working for good.", number=delegate.number),
+            _("The audit log keeps the number and name. Deactivating instead can be undone."),
+        ],
+        form=form, cancel_url=url_for(".delegate", delegate_id=delegate.id),
     ), _invalid_status()
 
 
