@@ -298,3 +298,20 @@ def test_forms_from_this_site_are_accepted(client, organiser, headers):
     token = csrf_token_from(client.get("/organiser/").get_data(as_text=True))
     assert client.post("/logout", data={"csrf_token": token}, headers=headers).status_code == 302
     assert client.get("/organiser/").status_code == 302
+
+
+@pytest.mark.browser
+def test_on_a_phone_signing_out_from_the_card_page_passes_the_origin_check(
+        live_server, phone, congress):
+    """Chromium sends "Origin: null" from a "no-referrer" page: the card pages name the site
+    in their Referrer-Policy instead, so their footer's sign-out still works."""
+    delegate = add_delegate(congress)
+    phone.goto(f"{live_server}/K/{card_token(delegate)}?lang=en")
+    phone.goto(f"{live_server}/K/{'B' * 32}")  # a replaced card: its page has the footer
+    assert phone.get_by_role("heading", name="This card is not valid").is_visible()
+
+    phone.get_by_role("button", name="Sign out").click()
+
+    phone.wait_for_url(f"{live_server}/")
+    assert phone.get_by_text("You have signed out.").is_visible()
+    assert phone.get_by_role("link", name="Delegate sign-in").first.is_visible()

@@ -74,8 +74,10 @@ def _is_delegate(user) -> bool:
 
 
 def _keep_token_private(response: Response) -> Response:
-    """The card token is a password in the URL: no Referer to other pages, no cached copy."""
-    response.headers["Referrer-Policy"] = "no-referrer"
+    """The card token is a password in the URL: no cached copy, and a Referer that names only
+    the site, never the path. Not "no-referrer": a form on such a page (the footer's
+    sign-out) would be sent with "Origin: null", which web/security.py refuses."""
+    response.headers["Referrer-Policy"] = "strict-origin"
     response.headers["Cache-Control"] = "no-store"
     return response
 
