@@ -7,13 +7,15 @@ PORT ?= 5000
 export HOST PORT
 export FLASK_APP := congress_app
 
-# Debian libraries WeasyPrint needs at run time, and what the browser tests drive.
+# Debian libraries WeasyPrint needs at run time, what the browser tests drive, and the Redis
+# server the rate-limit test shares between two app processes.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_DEBS := chromium
+TEST_DEBS := chromium redis-server
 # The second test run's throw-away PostgreSQL server (its contrib files give unaccent).
 PG_DEBS := postgresql
-# What `make bench` drives: the HTTP load generator and the static-file ceiling.
-BENCH_DEBS := wrk nginx
+# What `make bench` drives: the HTTP load generator, the static-file ceiling, and the Redis
+# its gunicorn workers count rate limits in.
+BENCH_DEBS := wrk nginx redis-server
 
 # Install the listed Debian packages when missing: as root with apt-get, otherwise say how.
 define ensure_debs

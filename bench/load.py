@@ -42,6 +42,7 @@ NGINX_PROXY_TEMPLATE = BENCH_DIR / "nginx-proxy.conf.template"
 ACCEL_PREFIX = "/_congress_files/"
 GUNICORN_CONF = ROOT / "congress_app" / "gunicorn_conf.py"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+REDIS_SERVER = "/usr/bin/redis-server"
 PHONES = 1000
 CONNECTIONS = 200
 # A city's congress hall: every delegate scans the same code within seconds.
@@ -87,8 +88,44 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 @contextmanager
+def redis_server(workdir: Path):
+    """A throw-away redis-server for the rate limits, as production has: gunicorn_conf.py
+    refuses several workers that would each count in their own memory. Yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", HOST, "--dir", str(workdir),
+         "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {process.returncode}")
+            try:
+                socket.create_connection((HOST, port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not answer within 30 s") from None
+                time.sleep(0.05)
+        yield f"redis://{HOST}:{port}"
+    finally:
+        _stop(process, signal.SIGTERM)
+
+
+@contextmanager
 def gunicorn(env: dict[str, str], port: int, workdir: Path):
-    """gunicorn with the production settings on `port`, until the block ends."""
+    """gunicorn with the production settings on `port` (rate limits in a Redis of its own),
+    until the block ends."""
+    with redis_server(workdir) as redis_url:
+        env = {"CONGRESS_RATELIMIT_STORAGE_URI": redis_url, **env}
+        with _gunicorn(env, port, workdir) as process:
+            yield process
+
+
+@contextmanager
+def _gunicorn(env: dict[str, str], port: int, workdir: Path):
     log = workdir / "gunicorn.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_UPLOAD_LIMIT_MB = 50
@@ -59,6 +60,25 @@ def check_secret_key(config: Mapping) -> None:
         )
 
 
+def rate_limit_storage(env: Mapping[str, str]) -> str:
+    """Where wrong passwords and PINs are counted (CONGRESS_RATELIMIT_STORAGE_URI)."""
+    return env.get("CONGRESS_RATELIMIT_STORAGE_URI") or "memory://"
+
+
+def check_rate_limit_storage(storage_uri: str, workers: int) -> None:
+    """Refuse several worker processes counting in their own memory: each would allow the
+    whole limit, so 2 workers give an attacker twice the passwords and PINs to try."""
+    if workers > 1 and storage_uri.startswith("memory://"):
+        raise RuntimeError(
+            f"{workers} worker processes with CONGRESS_RATELIMIT_STORAGE_URI={storage_uri} "
+            "would each count wrong passwords and PINs apart, multiplying every limit by "
+            f"{workers}. Count them in Redis, shared by every worker:\n"
+            "  sudo apt-get install -y redis-server\n"
+            "  export CONGRESS_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379\n"
+            "or run one worker (WEB_CONCURRENCY=1)."
+        )
+
+
 def engine_options(database_uri: str) -> dict:
     """SQLAlchemy engine options: SQLite waits up to 15 s for another writer's lock; other
     drivers (psycopg refuses a "timeout" argument) keep their defaults."""
@@ -102,12 +122,16 @@ def settings_from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": upload_mb * 1024 * 1024,
         "CONGRESS_TIMEZONE": env.get("CONGRESS_TIMEZONE", "Asia/Ho_Chi_Minh"),
         # Several workers or servers need a shared store, e.g. "redis://localhost:6379".
-        "RATELIMIT_STORAGE_URI": env.get("CONGRESS_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": rate_limit_storage(env),
         "PIN_ATTEMPTS_PER_CLIENT": env.get(
             "CONGRESS_PIN_ATTEMPTS_PER_CLIENT", DEFAULTS["PIN_ATTEMPTS_PER_CLIENT"]
         ),
         "LOGIN_ATTEMPTS_PER_USERNAME": env.get(
             "CONGRESS_LOGIN_ATTEMPTS_PER_USERNAME", DEFAULTS["LOGIN_ATTEMPTS_PER_USERNAME"]
+        ),
+        "LOGIN_ATTEMPTS_PER_USERNAME_AND_CLIENT": env.get(
+            "CONGRESS_LOGIN_ATTEMPTS_PER_USERNAME_AND_CLIENT",
+            DEFAULTS["LOGIN_ATTEMPTS_PER_USERNAME_AND_CLIENT"],
         ),
         "LOGIN_ATTEMPTS_PER_CLIENT": env.get(
             "CONGRESS_LOGIN_ATTEMPTS_PER_CLIENT", DEFAULTS["LOGIN_ATTEMPTS_PER_CLIENT"]
@@ -124,6 +148,9 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_HTTPONLY": True,
+    # "Keep me signed in" (unticked by default) keeps an organiser's laptop signed in for one
+    # congress day, not a year; delegates' phones stay signed in longer (web/delegate.py).
+    "REMEMBER_COOKIE_DURATION": timedelta(hours=12),
     # Secure (HTTPS-only) cookies: see secure_cookies(); off by default for a plain-http hall.
     "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_SECURE": False,
@@ -133,10 +160,14 @@ DEFAULTS = {
     # Flask-Limiter: named explicitly, so it neither warns nor keeps a value from another app.
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
-    # Wrong delegate PINs allowed before a pause: per delegate number, and per phone (address).
-    "PIN_ATTEMPTS_PER_NUMBER": "5 per 15 minutes",
+    # Wrong delegate PINs allowed before a pause (web/sign_in_limits.py): per delegate number
+    # from one phone (address); per phone, whatever the number; and per number from all the
+    # phones that have failed for it (a phone that has not failed still signs in).
+    "PIN_ATTEMPTS_PER_NUMBER_AND_CLIENT": "5 per 15 minutes",
     "PIN_ATTEMPTS_PER_CLIENT": "30 per 15 minutes",
-    # Wrong organiser passwords allowed before a pause: per username, and per client address.
-    "LOGIN_ATTEMPTS_PER_USERNAME": "10 per 15 minutes",
+    "PIN_ATTEMPTS_PER_NUMBER": "20 per 15 minutes",
+    # Wrong organiser passwords allowed before a pause, counted the same way.
+    "LOGIN_ATTEMPTS_PER_USERNAME_AND_CLIENT": "10 per 15 minutes",
     "LOGIN_ATTEMPTS_PER_CLIENT": "30 per 15 minutes",
+    "LOGIN_ATTEMPTS_PER_USERNAME": "100 per 15 minutes",
 }

@@ -36,6 +36,14 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 
+def on_starting(server) -> None:
+    """Refuse to start several workers that would each keep their own rate-limit counts
+    (memory://): the limits must hold across workers, so they count in Redis."""
+    from congress_app.config import check_rate_limit_storage, rate_limit_storage
+
+    check_rate_limit_storage(rate_limit_storage(os.environ), server.cfg.workers)
+
+
 def post_fork(server, worker) -> None:
     """A worker must not share the master's database connections (SQLAlchemy's fork rule).
 

@@ -168,7 +168,7 @@ def _actions(event: str) -> list[dict]:
 
 
 def test_guessing_an_organiser_password_is_paused_and_audited(app, client, auth, organiser):
-    app.config["LOGIN_ATTEMPTS_PER_USERNAME"] = "3 per 15 minutes"
+    app.config["LOGIN_ATTEMPTS_PER_USERNAME_AND_CLIENT"] = "3 per 15 minutes"
     client.set_cookie("lang", "en")
     for _attempt in range(3):
         assert auth.login(ORGANISER[0], "wrong password").status_code == 401
@@ -185,7 +185,7 @@ def test_guessing_an_organiser_password_is_paused_and_audited(app, client, auth,
 
 
 def test_the_pause_page_is_in_vietnamese_by_default(app, client, auth, organiser):
-    app.config["LOGIN_ATTEMPTS_PER_USERNAME"] = "1 per 15 minutes"
+    app.config["LOGIN_ATTEMPTS_PER_USERNAME_AND_CLIENT"] = "1 per 15 minutes"
     auth.login(ORGANISER[0], "wrong password")
     html = auth.login().get_data(as_text=True)
     assert "Quá nhiều lần đăng nhập sai" in html
@@ -193,7 +193,7 @@ def test_the_pause_page_is_in_vietnamese_by_default(app, client, auth, organiser
 
 def test_the_username_limit_ignores_case_and_leaves_other_accounts_alone(app, client, auth,
                                                                           organiser):
-    app.config["LOGIN_ATTEMPTS_PER_USERNAME"] = "2 per 15 minutes"
+    app.config["LOGIN_ATTEMPTS_PER_USERNAME_AND_CLIENT"] = "2 per 15 minutes"
     db.session.add(User(username="thuky", role=Role.EDITOR,
                         password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
     db.session.commit()
@@ -211,7 +211,7 @@ def test_one_client_guessing_many_usernames_is_paused(app, client, auth, organis
 
 
 def test_successful_sign_ins_do_not_count_and_are_audited(app, client, auth, organiser):
-    app.config["LOGIN_ATTEMPTS_PER_USERNAME"] = "1 per 15 minutes"
+    app.config["LOGIN_ATTEMPTS_PER_USERNAME_AND_CLIENT"] = "1 per 15 minutes"
     for _ in range(3):
         assert auth.login().status_code == 302
         client.post("/logout", data={"csrf_token": auth.csrf_token()})

@@ -46,6 +46,8 @@ class Delegate(db.Model):
     )
     active: Mapped[bool] = mapped_column(default=True)
     credential_version: Mapped[int] = mapped_column(default=1)
+    # Part of every session id: raising it ends every phone's session (end_sessions).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     pin_hash: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -66,8 +68,13 @@ class Delegate(db.Model):
 
     def get_id(self) -> str:
         # The credential version is part of the session id: reissuing a card also signs
-        # out every phone that signed in with the old one.
-        return f"d:{self.id}:{self.credential_version}"
+        # out every phone that signed in with the old one; so does a new session version.
+        return f"d:{self.id}:{self.credential_version}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """End every session of this card signed in so far, on every phone, including copies
+        of its cookies: sign-out, deactivation and reactivation call it; the caller commits."""
+        self.session_version = (self.session_version or 1) + 1
 
 
 class CheckIn(db.Model):

@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
         db.Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session id: raising it ends every session signed in so far (end_sessions).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # None: the account serves every congress on the instance (and may add congresses);
     # otherwise it sees and changes nothing of any other congress.
@@ -59,8 +61,15 @@ class User(UserMixin, db.Model):
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def get_id(self) -> str:
-        # The stamp is part of the session id: a new password signs out every other session.
-        return f"u:{self.id}:{self.credential_stamp}"
+        # The stamp is part of the session id: a new password signs out every other session;
+        # so is the session version, which sign-out and (de)activation raise.
+        return f"u:{self.id}:{self.credential_stamp}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """End every session of this account signed in so far, on any device, including
+        copies of its cookies and remember-me cookies: their ids name the old version.
+        Sign-out, deactivation, reactivation and a new password call it; the caller commits."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def can_edit(self) -> bool:

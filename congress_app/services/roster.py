@@ -635,6 +635,7 @@ def set_active(delegate: Delegate, active: bool, *, user: User | None = None) ->
     if delegate.active == active:
         return
     delegate.active = active
+    delegate.end_sessions()  # a phone signed in before the deactivation stays signed out
     _commit(user, "delegate.reactivate" if active else "delegate.deactivate", delegate)
 
 

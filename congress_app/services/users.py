@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Congress, Role, User
+from ..models import Congress, Delegate, Role, User
 from . import audit
 from .errors import InputRefused
 
@@ -58,21 +60,43 @@ def change_password(user: User, password: str, *, by: User | None = None) -> Non
     """Set a new password; every session signed in with the old one ends (credential_stamp)."""
     check_new_password(user.username, password)
     user.set_password(password)
+    user.end_sessions()
     audit.record(by, "user.password_changed", user, username=user.username)
     db.session.commit()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made the way real passwords are (generate_password_hash's default method)."""
+    return generate_password_hash("no account has this password")
+
+
+def _verify_without_an_account(password: str) -> None:
+    """Spend on an unknown or inactive username the time a real password check takes, so
+    the answer's delay does not tell which usernames exist."""
+    check_password_hash(_dummy_hash(), password)
 
 
 def authenticate(username: str, password: str, address: str | None = None) -> User | None:
     """The active account with this username and password, else None (and an audit entry)."""
     username = unicodedata.normalize("NFC", (username or "").strip())
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is not None and user.active and user.check_password(password or ""):
+    if user is None or not user.active:
+        _verify_without_an_account(password or "")
+    elif user.check_password(password or ""):
         audit.record(user, "auth.login", user, address=address)
         db.session.commit()
         return user
     audit.record(None, "auth.login_failed", None, username=username[:80], address=address)
     db.session.commit()
     return None
+
+
+def sign_out(account: User | Delegate) -> None:
+    """Sign-out ends every session of the account or card, not only this browser's: a copy
+    of its cookies taken earlier no longer signs anyone in."""
+    account.end_sessions()
+    db.session.commit()
 
 
 def record_paused_login(username: str, address: str | None) -> None:

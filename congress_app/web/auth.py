@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -31,6 +30,8 @@ from ..extensions import db, limiter, login_manager
 from ..models import Delegate, Role, User
 from ..services import users as user_service
 from . import render_error
+from .security import renew_csrf_token
+from .sign_in_limits import guard_sign_in
 
 bp = Blueprint("auth", __name__)
 
@@ -39,19 +40,24 @@ login_manager.login_message = _l("Please sign in as an organiser to open this pa
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | Delegate | None:
-    """Session ids are "u:<id>:<stamp>" for organiser accounts, "d:<id>:<version>" for
-    delegates: a new password or a reissued card ends the sessions made with the old one."""
-    kind, _sep, rest = user_id.partition(":")
-    number, _sep, version = rest.partition(":")
-    if kind == "u" and number.isdigit() and version:
+    """Session ids are "u:<id>:<stamp>:<session>" for organiser accounts and
+    "d:<id>:<version>:<session>" for delegates, checked on every request: a new password, a
+    reissued card, a sign-out or a (de)activation (end_sessions) ends the sessions and
+    remember-me cookies made before it, whoever holds a copy."""
+    kind, number, credential, session_version = (user_id.split(":") + ["", "", "", ""])[:4]
+    if user_id.count(":") != 3 or not number.isdigit() or not session_version.isdigit():
+        return None
+    if kind == "u" and credential:
         user = db.session.get(User, int(number))
-        if user is not None and hmac.compare_digest(user.credential_stamp, version):
+        if (user is not None and hmac.compare_digest(user.credential_stamp, credential)
+                and user.session_version == int(session_version)):
             return user
         return None
-    if kind == "d" and number.isdigit() and version.isdigit():
+    if kind == "d" and credential.isdigit():
         delegate = db.session.get(Delegate, int(number))
         if (delegate is not None and delegate.active
-                and delegate.credential_version == int(version)):
+                and delegate.credential_version == int(credential)
+                and delegate.session_version == int(session_version)):
             return delegate
     return None
 
@@ -86,11 +92,6 @@ def landing_page(user) -> str:
     return url_for("public.home")
 
 
-def _failed_login(response: Response) -> bool:
-    """Only wrong passwords count towards the limits: typing errors and successes do not."""
-    return response.status_code == 401
-
-
 def _submitted_username() -> str:
     """The rate-limit key of the username in the form, whatever its case or spacing."""
     username = unicodedata.normalize("NFC", (request.form.get("username") or "").strip())
@@ -98,10 +99,9 @@ def _submitted_username() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_ATTEMPTS_PER_USERNAME"],
-               key_func=_submitted_username, methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(lambda: current_app.config["LOGIN_ATTEMPTS_PER_CLIENT"],
-               key_func=get_remote_address, methods=["POST"], deduct_when=_failed_login)
+@guard_sign_in(_submitted_username, per_client="LOGIN_ATTEMPTS_PER_CLIENT",
+               per_account_and_client="LOGIN_ATTEMPTS_PER_USERNAME_AND_CLIENT",
+               per_account="LOGIN_ATTEMPTS_PER_USERNAME")
 def login():
     if current_user.is_authenticated and not getattr(current_user, "is_delegate", False):
         return redirect(landing_page(current_user))
@@ -112,6 +112,7 @@ def login():
                                          address=get_remote_address())
         if user is not None:
             login_user(user, remember=form.remember.data)
+            renew_csrf_token()
             return redirect(safe_next(form.next.data, landing_page(user)))
         flash(_("Wrong username or password."), "error")
         status = 401
@@ -141,6 +142,7 @@ def too_many_logins(error: RateLimitExceeded):
 @bp.post("/logout")
 @login_required
 def logout():
+    user_service.sign_out(current_user)
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("public.home"))

@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -21,7 +20,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
@@ -30,7 +28,10 @@ from wtforms.validators import DataRequired, Regexp
 from ..extensions import limiter
 from ..services import congress as congress_service
 from ..services import delegates as delegate_service
+from ..services import users as user_service
 from .auth import safe_next
+from .security import renew_csrf_token
+from .sign_in_limits import guard_sign_in
 
 bp = Blueprint("delegate", __name__)
 
@@ -73,8 +74,10 @@ def _is_delegate(user) -> bool:
 
 
 def _keep_token_private(response: Response) -> Response:
-    """The card token is a password in the URL: no Referer to other pages, no cached copy."""
-    response.headers["Referrer-Policy"] = "no-referrer"
+    """The card token is a password in the URL: no cached copy, and a Referer that names only
+    the site, never the path. Not "no-referrer": a form on such a page (the footer's
+    sign-out) would be sent with "Origin: null", which web/security.py refuses."""
+    response.headers["Referrer-Policy"] = "strict-origin"
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -82,6 +85,7 @@ def _keep_token_private(response: Response) -> Response:
 def _sign_in(delegate, target: str | None) -> Response:
     """Sign this phone in for the whole congress and go on to where the delegate was going."""
     login_user(delegate, remember=True, duration=SIGN_IN_DURATION)
+    renew_csrf_token()
     pending = session.pop(PENDING_NEXT, None)
     flash(_("Welcome, %(name)s", name=delegate.full_name), "success")
     return redirect(safe_next(target or pending, _home()))
@@ -103,11 +107,6 @@ def card(token: str):
     return _keep_token_private(_sign_in(delegate, request.args.get("next")))
 
 
-def _failed_attempt(response: Response) -> bool:
-    """Only wrong PINs count towards the limits: typing errors (400) and successes do not."""
-    return response.status_code == 401
-
-
 def _submitted_number() -> str:
     """The rate-limit key of the delegate number in the form ("007" and "7" are one)."""
     number = _without_spaces(request.form.get("number")) or ""
@@ -119,10 +118,9 @@ def _submitted_number() -> str:
 
 
 @bp.route("/delegate/sign-in", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["PIN_ATTEMPTS_PER_NUMBER"],
-               key_func=_submitted_number, methods=["POST"], deduct_when=_failed_attempt)
-@limiter.limit(lambda: current_app.config["PIN_ATTEMPTS_PER_CLIENT"],
-               key_func=get_remote_address, methods=["POST"], deduct_when=_failed_attempt)
+@guard_sign_in(_submitted_number, per_client="PIN_ATTEMPTS_PER_CLIENT",
+               per_account_and_client="PIN_ATTEMPTS_PER_NUMBER_AND_CLIENT",
+               per_account="PIN_ATTEMPTS_PER_NUMBER")
 def sign_in():
     """Delegate number and PIN from the card, for phones that cannot scan it."""
     congress = congress_service.get_congress()
@@ -158,6 +156,7 @@ def sign_in():
 def sign_out():
     """Sign this phone out (the CSRF token comes with the form in the footer)."""
     if current_user.is_authenticated:
+        user_service.sign_out(current_user)
         logout_user()
         flash(_("You have signed out."), "info")
     return redirect(_home())

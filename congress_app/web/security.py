@@ -8,8 +8,10 @@ decoder runs as a blob: Web Worker that qr-scanner builds from its own vendored 
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request, session
+from flask_wtf.csrf import CSRFError
 
 SITE_POLICY = {
     "default-src": "'self'",
@@ -75,7 +77,49 @@ def refuse_nul_characters() -> None:
         abort(400)
 
 
+def renew_csrf_token() -> None:
+    """At sign-in: forget the CSRF token of the anonymous visit, so a token planted or read
+    before the sign-in is worth nothing after it (Flask-WTF makes a new one when asked)."""
+    session.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
+def _origin(url: str) -> str | None:
+    """scheme://host[:port] of a URL, lower-cased, with the default port left out."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    default = 443 if parts.scheme == "https" else 80
+    host = parts.hostname + (f":{port}" if port and port != default else "")
+    return f"{parts.scheme}://{host}"
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def refuse_other_origins() -> None:
+    """A form or request that changes something must come from a page of this site, over
+    plain HTTP too (where Flask-WTF checks no Referer): the browser's Origin header, or its
+    Referer when it sends no Origin, must be this host or PUBLIC_BASE_URL. A request with
+    neither (old clients, scripts) still needs its valid CSRF token, checked by Flask-WTF."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    claimed = request.headers.get("Origin") or request.headers.get("Referer")
+    if claimed is None:
+        return
+    allowed = {_origin(request.host_url), _origin(current_app.config.get("PUBLIC_BASE_URL", ""))}
+    origin = _origin(claimed)
+    if origin is None or origin not in allowed:
+        # "null" (a sandboxed frame, a page that hides its address) is no site of ours either.
+        raise CSRFError("The request came from another site.")
+
+
 def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
+    app.before_request(refuse_other_origins)
     app.after_request(add_security_headers)
     app.context_processor(lambda: {"csp_nonce": csp_nonce})
