@@ -117,6 +117,8 @@ class Fields:
 
 
 _ID = "the record's id in the archive; the import gives it a new one"
+_SESSIONS = ("the count of ended sign-ins: a restore starts every sign-in afresh, so the "
+             "new instance's own count (from 1) is the right one")
 _CONGRESS = "the archive's congress: every record of an archive belongs to it"
 _ACCOUNT = ("an account of the archive (`accounts`, or by username only `other_accounts`), "
             "linked to this instance's account")
@@ -151,6 +153,7 @@ FIELDS: dict[type, Fields] = {
         values=("number", "full_name", "search_name", "unit", "discussion_group", "seat",
                 "kind", "active", "credential_version", "created_at", "updated_at"),
         secrets=("token_hash", "pin_hash"),
+        excluded={"session_version": _SESSIONS},
         links={"id": "the record's id in the archive, kept on import when it is free here "
                      "(card tokens and PINs derive from it)",
                "congress_id": _CONGRESS}),
@@ -161,6 +164,7 @@ FIELDS: dict[type, Fields] = {
     User: Fields(
         values=("username", "role", "active", "created_at"),
         secrets=("password_hash",),
+        excluded={"session_version": _SESSIONS},
         links={"id": _ID, "congress_id": "the archive's congress: only the accounts tied to "
                                          "it are the congress's own and exported"}),
     AuditEvent: Fields(

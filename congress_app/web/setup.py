@@ -21,6 +21,7 @@ from ..services import users as user_service
 from ..services.errors import InputRefused
 from . import render_error
 from .organiser import refused_on_form
+from .security import renew_csrf_token
 
 bp = Blueprint("setup", __name__, url_prefix="/setup")
 
@@ -64,6 +65,7 @@ def first_admin(token: str):
             status = refused_on_form(form, refused)
         else:
             login_user(user)
+            renew_csrf_token()
             if congress_service.first_congress() is None:
                 flash(_("Your administrator account “%(name)s” is ready and you are signed in. "
                         "Now enter the congress's details.", name=user.username), "success")

@@ -1,7 +1,7 @@
 """session versions of organiser accounts and delegates (sign-out ends every session)
 
 Revision ID: 5e7a1c3d9b42
-Revises: b4e2d8c1a7f3
+Revises: e5c7a1d3f9b2
 Create Date: 2026-12-02 19:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e7a1c3d9b42'
-down_revision = 'b4e2d8c1a7f3'
+down_revision = 'e5c7a1d3f9b2'
 branch_labels = None
 depends_on = None
 
