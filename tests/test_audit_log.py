@@ -123,7 +123,7 @@ def test_a_roster_import_a_card_reissue_and_a_check_in_are_recorded(client, admi
               "1;Nguyễn Văn An;Chi bộ 1\r\n2;Trần Thị Bình;Chi bộ 2\r\n")
     preview = admin.post("/organiser/delegates/import", {
         "file": (io.BytesIO(roster.encode()), "danh sách.csv")},
-        content_type="multipart/form-data")
+        content_type="multipart/form-data", follow_redirects=True)  # to the preview's page
     assert preview.status_code == 200
     html = preview.get_data(as_text=True)
     assert admin.post("/organiser/delegates/import/confirm", {
