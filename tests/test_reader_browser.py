@@ -161,3 +161,31 @@ def test_a_long_document_is_read_twenty_pages_at_a_time(live_server, phone, app,
                              ".map(m => +m.dataset.page)")
     assert markers == list(range(21, 41))
     assert "Trang 21" in phone.locator("#text-view").inner_text()
+
+
+def test_older_eyes_keep_the_text_controls_in_reach_and_can_zoom_a_page(
+    live_server, phone, make_document, pdf_bytes
+):
+    """A−/A+ and contrast stay in the sticky bar while the text scrolls; tapping a page image
+    shows it at twice the phone's width, tapping again fits it back."""
+    document = make_document(title=TEXT, pdf=pdf_bytes(TEXT, 6))
+    phone.goto(f"{live_server}/d/{document.code}?mode=text")
+    phone.mouse.wheel(0, 2500)
+    phone.wait_for_function("window.scrollY > 1000")
+    larger = phone.locator("#text-tools [data-size='1']")
+    top = larger.bounding_box()
+    assert top is not None and 0 <= top["y"] < 120, top  # still at the top of the screen
+    larger.click()
+    assert phone.locator("#text-size").inner_text() == "120%"
+
+    phone.goto(f"{live_server}/d/{document.code}?mode=pages")
+    figure = phone.locator("#page-1")
+    wait_for_js(phone, "document.querySelector('#page-1 img').naturalWidth > 0")
+    assert phone.locator("#zoom-hint").is_visible()
+    fitted = figure.locator("img").bounding_box()["width"]
+    figure.locator("img").click()
+    assert "is-zoomed" in figure.get_attribute("class")
+    zoomed = figure.locator("img").bounding_box()["width"]
+    assert zoomed > 1.8 * fitted, (fitted, zoomed)
+    figure.locator("img").click()
+    assert figure.locator("img").bounding_box()["width"] == fitted

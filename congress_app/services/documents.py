@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Congress, Document, DocumentCategory, DocumentVersion, User, Visibility
 from ..models.base import utcnow
 from ..storage import FileStore, FileTooLarge, StagedFile, StoredFile, file_store
-from . import audit
+from . import audit, text_layout
 from .errors import InputRefused, claim_edit
 
 # No 0/O, 1/I/L: a delegate typing a code from paper cannot confuse them.
@@ -134,7 +134,11 @@ def inspect_pdf(staged: StagedFile) -> tuple[int, str]:
                 field="file",
             )
         pages = len(reader.pages)
-        text = "\n\f".join(page.extract_text() or "" for page in reader.pages)
+        # The reader's layout (paragraphs, table rows) from pdfium; pypdf's printed lines
+        # only for a file pdfium cannot open.
+        text = text_layout.file_text(staged.path)
+        if text is None:
+            text = "\n\f".join(page.extract_text() or "" for page in reader.pages)
     except InputRefused:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError):

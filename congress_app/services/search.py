@@ -22,6 +22,7 @@ from sqlalchemy import func, or_, select, text
 from ..extensions import db
 from ..models import Congress, Document, DocumentVersion
 from . import documents as document_service
+from . import text_layout
 from .delegates import fold
 
 QUERY_MAX = 200
@@ -179,7 +180,7 @@ def highlight(source: str, spans: list[tuple[int, int]], start: int = 0,
 
 def snippet(page_text: str, terms: list[str]) -> Markup | None:
     """A short excerpt around the first match on the page, or None if no word matches."""
-    page_text = " ".join(page_text.split())
+    page_text = " ".join(text_layout.plain(page_text).split())
     spans = _match_spans(page_text, terms)
     if not spans:
         return None

@@ -27,6 +27,7 @@ from ..services import congress as congress_service
 from ..services import documents as document_service
 from ..services import setup as setup_service
 from ..services import stage as stage_service
+from ..services import text_layout
 from ..storage import file_store
 from .files import send_version
 from .tenancy import congress_or_404
@@ -254,28 +255,19 @@ def window_text(version, window: PageWindow) -> list[str]:
         return []
     return version.text.split("\f")[window.first - 1: window.last]
 
-def _text_pages(version, window: PageWindow) -> list[tuple[int, list[str]]]:
-    """The window's extracted text, page by page, as paragraphs to reflow.
-
-    PDF text comes as the printed lines; a line ends its paragraph when it is blank, ends a
-    sentence, or is clearly shorter than the page's full lines (a heading, a last line).
-    """
-    pages = []
+def _text_pages(version, window: PageWindow) -> list[tuple[int, list[text_layout.Block]]]:
+    """The window's text, page by page, as the blocks the text mode reflows; a paragraph
+    that runs on to the next page is read whole, on the page where it starts."""
+    pages: list[tuple[int, list[text_layout.Block]]] = []
     for n, page_text in enumerate(window_text(version, window), start=window.first):
-        lines = [" ".join(line.split()) for line in page_text.splitlines()]
-        full = max((len(line) for line in lines), default=0)
-        paragraphs, current = [], []
-        for line in lines:
-            if line:
-                current.append(line)
-            if current and (not line or line.endswith((".", ":", ";", "!", "?"))
-                            or len(line) < 0.6 * full):
-                paragraphs.append(" ".join(current))
-                current = []
-        if current:
-            paragraphs.append(" ".join(current))
-        pages.append((n, paragraphs))
+        blocks = text_layout.reader_blocks(page_text)
+        if pages and text_layout.continues(pages[-1][1], blocks):
+            last = pages[-1][1][-1]
+            pages[-1][1][-1] = text_layout.Block("paragraph", f"{last.text} {blocks[0].text}")
+            blocks = blocks[1:]
+        pages.append((n, blocks))
     return pages
+
 
 @bp.get("/d/<code>/pages/<int:n>.webp")
 def document_page_image(code: str, n: int):

@@ -38,6 +38,18 @@
   if (seen && seen < version) document.getElementById("updated-notice").hidden = false;
   save("reader.version." + code, version);
 
+  // Tap a page image to read it at twice the width (the browser's own zoom also works).
+  var zoomHint = document.getElementById("zoom-hint");
+  if (zoomHint) zoomHint.hidden = false;
+  pagesView.addEventListener("click", function (event) {
+    var image = event.target.closest(".page img");
+    if (!image) return;
+    var figure = image.closest(".page");
+    var zoomed = figure.classList.toggle("is-zoomed");
+    // The wider copy of the page, so the letters stay sharp at twice the size.
+    image.sizes = zoomed ? "200vw" : "(min-width: 46rem) 46rem, 100vw";
+  });
+
   // Published while this page is open: ask now and then (a 304 while nothing changed).
   var versionUrl = reader.dataset.versionUrl;
   var versionPoll = parseInt(reader.dataset.versionPoll, 10) || 30000;
