@@ -464,8 +464,10 @@ def _local(app, host: str = "127.0.0.1") -> None:
 def test_the_dashboard_shows_a_red_banner_while_the_demo_password_works(app, admin, demo):
     html = admin.get("/organiser/").get_data(as_text=True)
     assert 'class="demo-banner"' in html
-    assert "flask set-password bantochuc" in html
+    assert "<code>flask set-password bantochuc</code>" in html
     assert f'href="/organiser/accounts/{demo.id}"' in html
+    assert "Demo password from the README" in admin.get("/organiser/accounts").get_data(
+        as_text=True)
     user_service.change_password(demo, NEW_PASSWORD)
     assert 'class="demo-banner"' not in admin.get("/organiser/").get_data(as_text=True)
 
