@@ -1,5 +1,5 @@
-"""flask commands: seed-demo, create-organiser, serve, setup-link, export-congress,
-import-congress, check-store."""
+"""flask commands: seed-demo, create-organiser, set-password, deactivate-organiser,
+list-organisers, serve, setup-link, export-congress, import-congress, check-store."""
 
 from __future__ import annotations
 
@@ -71,16 +71,81 @@ def create_organiser(username: str, role: str, slug: str | None, password: str) 
     click.echo(f"Created {user.role.value} account “{user.username}” for {scope}.")
 
 
+def _account(username: str):
+    user = user_service.by_username(username)
+    if user is None:
+        raise click.ClickException(f"No account with the username “{username}”.")
+    return user
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option("--one-time", is_flag=True,
+              help="The account must choose a new password at its next sign-in.")
+@click.password_option(prompt="New password")
+def set_password(username: str, one_time: bool, password: str) -> None:
+    """Set an account's password (asked for twice); its sessions end."""
+    user = _account(username)
+    try:
+        user_service.change_password(user, password, one_time=one_time)
+    except InputRefused as refused:
+        raise click.ClickException(str(refused.message)) from None
+    click.echo(f"New password set for “{user.username}”; every session it had has ended."
+               + (" It must be changed at the next sign-in." if one_time else ""))
+
+
+@click.command("deactivate-organiser")
+@click.argument("username")
+@click.option("--reactivate", is_flag=True, help="Let a deactivated account sign in again.")
+def deactivate_organiser(username: str, reactivate: bool) -> None:
+    """Stop an account from signing in (its sessions end), or --reactivate it."""
+    user = _account(username)
+    try:
+        changed = user_service.set_active(None, user, reactivate)
+    except InputRefused as refused:
+        raise click.ClickException(str(refused.message)) from None
+    state = "active" if reactivate else "deactivated"
+    click.echo(f"“{user.username}” is {state}." if changed
+               else f"“{user.username}” was already {state}: nothing changed.")
+
+
+@click.command("list-organisers")
+def list_organisers() -> None:
+    """List the organiser accounts: role, congress, state."""
+    accounts = user_service.visible_accounts(None)
+    if not accounts:
+        click.echo("No organiser accounts yet: create one with `flask create-organiser`.")
+    width = max((len(u.username) for u in accounts), default=0)
+    for user in accounts:
+        notes = [] if user.active else ["deactivated"]
+        if user.must_change_password:
+            notes.append("one-time password")
+        if user.active and user_service.has_published_password(user):
+            notes.append("DEMO PASSWORD FROM THE README")
+        scope = f"congress {user.congress.slug}" if user.congress else "every congress"
+        click.echo(f"{user.username:<{width}}  {user.role.value:<7}  {scope}"
+                   + (f"  ({', '.join(notes)})" if notes else ""))
+
+
 @click.command("serve")
 @click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="PORT", default=5000, type=int, show_default=True)
 def serve(host: str, port: int) -> None:
     """Start the app for a hall network, saying where phones should go."""
     base = current_app.config["PUBLIC_BASE_URL"]
+    current_app.config["HOST"] = host  # what sign-in checks: is the app reachable from others?
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"\n  congress_app is running: open http://{shown_host}:{port}/")
-    click.echo(f"  Organiser sign-in: http://{shown_host}:{port}/login  "
-               f"(demo: {seed_service.DEMO_ORGANISER[0]} / {seed_service.DEMO_ORGANISER[1]})")
+    # The demo credentials only while they work: the account is there, active, keeps the
+    # README's password, and only this computer can reach the app.
+    demo = (f"  (demo: {seed_service.DEMO_ORGANISER[0]} / {seed_service.DEMO_ORGANISER[1]})"
+            if user_service.demo_sign_in_works() else "")
+    click.echo(f"  Organiser sign-in: http://{shown_host}:{port}/login{demo}")
+    if user_service.demo_account_exposed() is not None and not demo:
+        click.secho(
+            f"  WARNING: the demo account {seed_service.DEMO_ORGANISER[0]} still has the "
+            "README's password; it is refused\n  while other computers can reach the app. Set "
+            f"one: flask set-password {seed_service.DEMO_ORGANISER[0]}", fg="red")
     click.echo(f"  QR codes point at: {base}")
     for line in setup_service.console_lines(f"http://{shown_host}:{port}", base):
         click.secho(line, fg="green", bold=True)
@@ -207,7 +272,8 @@ def check_store(repair: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, create_organiser, serve, setup_link, export_congress,
-                    import_congress, check_store):
+    for command in (seed_demo, create_organiser, set_password, deactivate_organiser,
+                    list_organisers, serve, setup_link, export_congress, import_congress,
+                    check_store):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"db": db})

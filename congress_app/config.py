@@ -117,6 +117,9 @@ def settings_from_environment(instance_path: Path) -> dict:
         "TRUSTED_PROXIES": int(env.get("CONGRESS_TRUSTED_PROXIES", "0") or 0),
         "CACHE_DIR": env.get("CONGRESS_CACHE_DIR", str(instance_path / "cache")),
         "PUBLIC_BASE_URL": public_base_url,
+        # The address the app listens on (what `flask serve` and gunicorn bind): not
+        # loopback means other computers reach it, and the demo password stops working.
+        "HOST": env.get("HOST", "127.0.0.1"),
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "MAX_CONTENT_LENGTH": upload_mb * 1024 * 1024,
@@ -141,6 +144,7 @@ def settings_from_environment(instance_path: Path) -> dict:
 
 DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
+    "HOST": "127.0.0.1",
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LANGUAGES": ("vi", "en"),

@@ -108,6 +108,10 @@ def test_create_organiser_refuses_bad_input(runner, organiser, args, password, m
 
 
 def test_serve_prints_the_url_the_login_and_a_localhost_warning(runner, app, monkeypatch):
+    from congress_app.services.seed import DEMO_ORGANISER
+    from congress_app.services.users import create_user
+
+    create_user(*DEMO_ORGANISER)  # the demo credentials are printed only while they work
     served = {}
     monkeypatch.setattr("waitress.serve", lambda wsgi, **kw: served.update(kw))
     app.config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"

@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -42,6 +42,8 @@ class User(UserMixin, db.Model):
     # otherwise it sees and changes nothing of any other congress.
     congress_id: Mapped[int | None] = mapped_column(ForeignKey("congresses.id"), index=True)
     congress = relationship("Congress")
+    # A password an admin set (or the CLI with --one-time): the next sign-in must replace it.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -163,7 +163,9 @@ FIELDS: dict[type, Fields] = {
                "congress_id": _CONGRESS, "by_user_id": f"`by_user`: {_ACCOUNT}"}),
     User: Fields(
         values=("username", "role", "active", "created_at"),
-        secrets=("password_hash",),
+        # The one-time flag belongs with the hash it marks: an ordinary archive restores
+        # accounts without a password, to be given a one-time one.
+        secrets=("password_hash", "must_change_password"),
         excluded={"session_version": _SESSIONS},
         links={"id": _ID, "congress_id": "the archive's congress: only the accounts tied to "
                                          "it are the congress's own and exported"}),

@@ -51,6 +51,7 @@ def render_error(status: int, message=None):
 
 def init_app(app: Flask) -> None:
     from . import (
+        accounts,
         archive,
         audit,
         auth,
@@ -74,7 +75,8 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
 
     for module in (public, auth, delegate, organiser, roster, cards, print_centre, checkin,
-                   search, stage, offline, archive, audit, closing, congresses, setup):
+                   search, stage, offline, archive, audit, closing, congresses, setup,
+                   accounts):
         app.register_blueprint(module.bp)
     tenancy.init_app(app)
 
