@@ -159,7 +159,10 @@ class Instance:
                                                     "password": PASSWORD.replace(" ", "+")})
         assert status == 302, status
         self.cookie = headers["Set-Cookie"].split(";", 1)[0]
-        page = self.request("GET", "/organiser/documents/new")[2]
+        # The sign-in renewed the CSRF token: the next form brings the new one (and its cookie).
+        _, headers, page = self.request("GET", "/organiser/documents/new")
+        if "Set-Cookie" in headers:
+            self.cookie = headers["Set-Cookie"].split(";", 1)[0]
         self.csrf = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
 
 
