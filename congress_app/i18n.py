@@ -1,5 +1,10 @@
-"""Language choice: ?lang= (remembered in a cookie), else the cookie, else the browser's
-Accept-Language, else Vietnamese."""
+"""Language choice: ?lang= (remembered in a cookie), else the cookie, else Vietnamese.
+
+A phone set to English does not turn a Vietnamese party congress into English: the
+browser's Accept-Language is followed only where the congress of the request asks for it
+(Congress.follow_browser_language, off by default). Pages that belong to no congress (the
+list of a city's congresses, an unknown slug) stay in Vietnamese unless the visitor chose.
+"""
 
 from __future__ import annotations
 
@@ -27,8 +32,11 @@ LazyString.__html__ = _escaped_html
 
 COOKIE = "lang"
 # What selects the language when the address does not (?lang=): caches must keep apart
-# responses that differ by them.
-LANGUAGE_HEADERS = ("Accept-Language", "Cookie")
+# responses that differ by them. The cookie always; Accept-Language only where the congress
+# follows the browser (elsewhere it changes nothing, and leaving it out keeps one cached copy
+# instead of one per phone setting).
+CHOICE_HEADER = "Cookie"
+BROWSER_HEADER = "Accept-Language"
 # The print centre's "language of the printout" option. Not ?lang=, which would also switch
 # (and remember) the organiser's own interface language.
 PRINT_LANGUAGE = "language"
@@ -50,9 +58,24 @@ def requested_language() -> str | None:
 
 
 def select_locale() -> str:
-    """What was asked for, else the browser's first guess among ours, else Vietnamese."""
-    return (requested_language() or browser_language()
-            or current_app.config["BABEL_DEFAULT_LOCALE"])
+    """What was asked for, else the browser's language where the congress follows it, else
+    Vietnamese."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = requested_language()
+    if chosen:
+        return chosen
+    browser = browser_language()
+    if browser is None or browser == default:  # the congress need not be looked up
+        return default
+    return browser if follows_browser_language() else default
+
+
+def follows_browser_language() -> bool:
+    """Whether the congress this request is about lets the phone's language choose."""
+    from .services.congress import get_congress
+
+    congress = get_congress()
+    return bool(congress is not None and congress.follow_browser_language)
 
 
 def browser_language() -> str | None:
@@ -84,7 +107,9 @@ def _remember_language(response):
 
 def vary_by_language(response: Response) -> Response:
     """Mark a response whose body follows the visitor's language (a translated PDF, say)."""
-    response.vary.update(LANGUAGE_HEADERS)
+    response.vary.add(CHOICE_HEADER)
+    if follows_browser_language():
+        response.vary.add(BROWSER_HEADER)
     return response
 
 
