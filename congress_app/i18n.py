@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -60,14 +60,13 @@ def requested_language() -> str | None:
 def select_locale() -> str:
     """What was asked for, else the browser's language where the congress follows it, else
     Vietnamese."""
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = requested_language()
     if chosen:
         return chosen
-    browser = browser_language()
-    if browser is None or browser == default:  # the congress need not be looked up
-        return default
-    return browser if follows_browser_language() else default
+    # Kept for Vary: whether another Accept-Language could change this response.
+    g.language_follows_browser = follows_browser_language()
+    browser = browser_language() if g.language_follows_browser else None
+    return browser or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def follows_browser_language() -> bool:
@@ -101,14 +100,19 @@ def _remember_language(response):
             response.set_cookie(COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     elif response.mimetype == "text/html":
         # Same URL, a language chosen by the cookie or the browser: caches must keep them apart.
-        vary_by_language(response)
+        response.vary.add(CHOICE_HEADER)
+        if g.get("language_follows_browser"):
+            response.vary.add(BROWSER_HEADER)
     return response
 
 
 def vary_by_language(response: Response) -> Response:
     """Mark a response whose body follows the visitor's language (a translated PDF, say)."""
     response.vary.add(CHOICE_HEADER)
-    if follows_browser_language():
+    follows = g.get("language_follows_browser")
+    if follows is None:  # chosen by ?lang= or the cookie here; the congress says for others
+        follows = follows_browser_language()
+    if follows:
         response.vary.add(BROWSER_HEADER)
     return response
 

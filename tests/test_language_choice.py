@@ -13,6 +13,7 @@ from congress_app.extensions import db
 from congress_app.models import AuditEvent, Congress
 
 from .test_organiser_agenda import CONGRESS_FORM
+from .test_programme_pdf import pdf_text
 
 ENGLISH_PHONE = {"Accept-Language": "en-US,en;q=0.9"}
 
@@ -47,6 +48,14 @@ def test_an_english_phone_reads_a_vietnamese_congress_in_vietnamese(client, make
         assert _language_of(response) == "vi", path
         # Accept-Language changes nothing here; the lang cookie still does.
         assert "Cookie" in response.vary and "Accept-Language" not in response.vary
+
+
+def test_an_english_phone_gets_the_vietnamese_programme_pdf(client, make_document):
+    make_document()
+    response = client.get("/programme.pdf", headers=ENGLISH_PHONE)
+    assert response.status_code == 200
+    assert "văn kiện, tài liệu đại hội" in pdf_text(response.get_data()).casefold()
+    assert "Cookie" in response.vary and "Accept-Language" not in response.vary
 
 
 def test_the_visitors_choice_still_switches_to_english_and_is_remembered(client, congress):
