@@ -10,7 +10,7 @@ import re
 import tempfile
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort, current_app
 from flask_login import current_user
 
 from ..extensions import db
@@ -18,6 +18,7 @@ from ..models.base import utcnow
 from ..services import archive as archive_service
 from ..services import audit
 from ..services import congress as congress_service
+from .files import send_download
 from .organiser import organiser_required
 
 bp = Blueprint("archive", __name__, url_prefix="/organiser")
@@ -46,7 +47,7 @@ def export_zip():
         raise
     name = _UNSAFE_FILENAME.sub(" ", f"Sao lưu đại hội {congress.slug}")[:120].strip()
     now = utcnow().astimezone(ZoneInfo(current_app.config["CONGRESS_TIMEZONE"]))
-    response = send_file(
+    response = send_download(
         archive,
         mimetype="application/zip",
         as_attachment=True,
