@@ -164,8 +164,9 @@ def serve(host: str, port: int) -> None:
         click.secho(f"  WARNING: the file of document version {sha256} is missing.", fg="red")
     click.echo("")
     # waitress: a production WSGI server in pure Python, enough threads for a hall of phones.
+    # An empty ident sends no Server header: nothing to tell an intruder what answers.
     waitress.serve(current_app._get_current_object(), host=host, port=port, threads=16,
-                   ident="congress_app")
+                   ident="")
 
 
 @click.command("setup-link")

@@ -1,12 +1,17 @@
-"""Language choice: ?lang= (remembered in a cookie), else the cookie, else the browser's
-Accept-Language, else Vietnamese."""
+"""Language choice: ?lang= (remembered in a cookie), else the cookie, else Vietnamese.
+
+A phone set to English does not turn a Vietnamese party congress into English: the
+browser's Accept-Language is followed only where the congress of the request asks for it
+(Congress.follow_browser_language, off by default). Pages that belong to no congress (the
+list of a city's congresses, an unknown slug) stay in Vietnamese unless the visitor chose.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -27,8 +32,11 @@ LazyString.__html__ = _escaped_html
 
 COOKIE = "lang"
 # What selects the language when the address does not (?lang=): caches must keep apart
-# responses that differ by them.
-LANGUAGE_HEADERS = ("Accept-Language", "Cookie")
+# responses that differ by them. The cookie always; Accept-Language only where the congress
+# follows the browser (elsewhere it changes nothing, and leaving it out keeps one cached copy
+# instead of one per phone setting).
+CHOICE_HEADER = "Cookie"
+BROWSER_HEADER = "Accept-Language"
 # The print centre's "language of the printout" option. Not ?lang=, which would also switch
 # (and remember) the organiser's own interface language.
 PRINT_LANGUAGE = "language"
@@ -50,9 +58,23 @@ def requested_language() -> str | None:
 
 
 def select_locale() -> str:
-    """What was asked for, else the browser's first guess among ours, else Vietnamese."""
-    return (requested_language() or browser_language()
-            or current_app.config["BABEL_DEFAULT_LOCALE"])
+    """What was asked for, else the browser's language where the congress follows it, else
+    Vietnamese."""
+    chosen = requested_language()
+    if chosen:
+        return chosen
+    # Kept for Vary: whether another Accept-Language could change this response.
+    g.language_follows_browser = follows_browser_language()
+    browser = browser_language() if g.language_follows_browser else None
+    return browser or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def follows_browser_language() -> bool:
+    """Whether the congress this request is about lets the phone's language choose."""
+    from .services.congress import get_congress
+
+    congress = get_congress()
+    return bool(congress is not None and congress.follow_browser_language)
 
 
 def browser_language() -> str | None:
@@ -78,13 +100,20 @@ def _remember_language(response):
             response.set_cookie(COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     elif response.mimetype == "text/html":
         # Same URL, a language chosen by the cookie or the browser: caches must keep them apart.
-        vary_by_language(response)
+        response.vary.add(CHOICE_HEADER)
+        if g.get("language_follows_browser"):
+            response.vary.add(BROWSER_HEADER)
     return response
 
 
 def vary_by_language(response: Response) -> Response:
     """Mark a response whose body follows the visitor's language (a translated PDF, say)."""
-    response.vary.update(LANGUAGE_HEADERS)
+    response.vary.add(CHOICE_HEADER)
+    follows = g.get("language_follows_browser")
+    if follows is None:  # chosen by ?lang= or the cookie here; the congress says for others
+        follows = follows_browser_language()
+    if follows:
+        response.vary.add(BROWSER_HEADER)
     return response
 
 

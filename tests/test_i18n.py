@@ -134,19 +134,28 @@ def _language_of(response) -> str:
     return "en" if '<html lang="en">' in html else "vi" if '<html lang="vi">' in html else "?"
 
 
+@pytest.fixture
+def follows_browser(congress):
+    """The congress lets the phone's language choose (off by default: test_language_choice)."""
+    congress.follow_browser_language = True
+    db.session.commit()
+    return congress
+
+
 @pytest.mark.parametrize(("accept_language", "expected"), [
     ("en", "en"),
     ("en-US;q=0.9, vi;q=0.8", "en"),
     ("vi-VN, en;q=0.5", "vi"),
     ("fr", "vi"),
 ])
-def test_the_browsers_language_is_the_first_guess(client, congress, accept_language, expected):
+def test_the_browsers_language_is_the_first_guess(client, follows_browser, accept_language,
+                                                  expected):
     response = client.get("/", headers={"Accept-Language": accept_language})
     assert _language_of(response) == expected
     assert {"Accept-Language", "Cookie"} <= set(response.vary)
 
 
-def test_an_english_browser_reads_the_home_page_in_english(client, congress):
+def test_an_english_browser_reads_the_home_page_in_english(client, follows_browser):
     html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Programme" in html and "Chương trình" not in html
 
@@ -162,12 +171,12 @@ def test_english_pages_are_translated_with_the_english_catalog(app):
         assert translations.ngettext("%(num)d page", "%(num)d pages", 2) == "%(num)d pages"
 
 
-def test_the_remembered_language_beats_the_browsers(client, congress):
+def test_the_remembered_language_beats_the_browsers(client, follows_browser):
     client.set_cookie("lang", "vi")
     assert _language_of(client.get("/", headers={"Accept-Language": "en"})) == "vi"
 
 
-def test_lang_in_the_address_beats_cookie_and_browser(client, congress):
+def test_lang_in_the_address_beats_cookie_and_browser(client, follows_browser):
     client.set_cookie("lang", "vi")
     response = client.get("/?lang=en", headers={"Accept-Language": "vi"})
     assert _language_of(response) == "en"
@@ -175,7 +184,8 @@ def test_lang_in_the_address_beats_cookie_and_browser(client, congress):
     assert _language_of(client.get("/", headers={"Accept-Language": "vi"})) == "en"
 
 
-def test_the_cached_landing_page_is_kept_apart_per_browser_language(client, make_document):
+def test_the_cached_landing_page_is_kept_apart_per_browser_language(client, follows_browser,
+                                                                   make_document):
     document = make_document()
     english = {"Accept-Language": "en"}
     vietnamese = {"Accept-Language": "vi"}

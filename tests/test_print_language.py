@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from congress_app.extensions import db
 from congress_app.pdf.printables import PRINTABLES
 
 from .test_cards_pdf import make_delegates
@@ -97,7 +98,9 @@ def test_a_stamped_document_is_cached_apart_per_language(app, client, signed_in,
     assert len(cached_files(app, KINDS["stamped"])) == 2
 
 
-def test_each_language_has_its_own_preview(app, client, signed_in, documents):
+def test_each_language_has_its_own_preview(app, client, signed_in, documents, congress):
+    congress.follow_browser_language = True  # so Accept-Language may choose, and is in Vary
+    db.session.commit()
     previews = {}
     for language in ("en", "vi"):
         response = client.get("/organiser/print/table-tent/preview.webp",
@@ -174,8 +177,10 @@ def test_an_unknown_language_is_refused_in_the_organisers_language(
 
 
 def test_the_public_programme_follows_the_visitors_language_and_varies_by_it(
-    app, client, documents
+    app, client, documents, congress
 ):
+    congress.follow_browser_language = True  # the phone's language chooses (off by default)
+    db.session.commit()
     printed = {}
     for language in ("en", "vi"):
         response = client.get("/programme.pdf", headers={"Accept-Language": language})

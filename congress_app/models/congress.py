@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -34,6 +34,10 @@ class Congress(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Shown on the instance's root page; an unlisted congress is reached by its URL only.
     listed: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # A phone set to English reads a Vietnamese congress in Vietnamese unless the organisers
+    # turn this on (an international guests' congress, say); ?lang= always wins.
+    follow_browser_language: Mapped[bool] = mapped_column(default=False,
+                                                          server_default=false())
 
     sessions: Mapped[list[CongressSession]] = relationship(
         back_populates="congress",

@@ -102,8 +102,12 @@ def _clean_congress(
     motto: str = "",
     delegates_expected: int | None = 0,
     members_represented: int | None = 0,
+    follow_browser_language: bool | None = None,
 ) -> dict:
-    """The checked details of a congress, or InputRefused naming the field."""
+    """The checked details of a congress, or InputRefused naming the field.
+
+    `follow_browser_language` None leaves the setting as it is (callers that do not show it).
+    """
     values = {
         "title": clean_text(title, "title", 300, _l("Enter the title of the congress.")),
         "organisation": clean_text(
@@ -126,6 +130,8 @@ def _clean_congress(
             _l("The last day cannot be before the first day."), field="ends_on"
         )
     values.update(starts_on=starts_on, ends_on=ends_on)
+    if follow_browser_language is not None:
+        values["follow_browser_language"] = bool(follow_browser_language)
     return values
 
 

@@ -127,7 +127,8 @@ FIELDS: dict[type, Fields] = {
     Congress: Fields(
         values=("slug", "title", "organisation", "parent_organisation", "ordinal", "term",
                 "venue", "starts_on", "ends_on", "motto", "delegates_expected",
-                "members_represented", "updated_at", "closed_at", "listed"),
+                "members_represented", "updated_at", "closed_at", "listed",
+                "follow_browser_language"),
         links={"id": _ID}),
     CongressSession: Fields(
         values=("name", "date", "starts_at", "ends_at", "position", "edit_version"),

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import pages as page_images
 from ..extensions import db
+from ..filenames import windows_safe
 from ..models import Congress, Document, DocumentCategory, DocumentVersion, User, Visibility
 from ..models.base import utcnow
 from ..storage import FileStore, FileTooLarge, StagedFile, StoredFile, file_store
@@ -109,7 +110,9 @@ def clean_filename(raw: str | None, mime_type: str = PDF_MIME) -> str:
             _l("The file name contains characters that are not allowed. Please rename the file."),
             field="file",
         )
-    name = name.strip()
+    # "CON.pdf", "nul.png" name devices on Windows: kept as "_CON.pdf", which saves there too
+    # (a cut extension is put back below).
+    name = windows_safe(name.strip())[:FILENAME_MAX]
     extensions = EXTENSIONS.get(mime_type, (".pdf",))
     if not name.lower().endswith(extensions):  # shortened to keep within VARCHAR(255)
         name = name[: FILENAME_MAX - len(extensions[0])] + extensions[0]

@@ -12,7 +12,7 @@ import re
 import tempfile
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, send_file
+from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -24,6 +24,7 @@ from ..models.base import utcnow
 from ..services import archive as archive_service
 from ..services import audit
 from .audit import admin_required
+from .files import send_download
 from .tenancy import congress_or_404
 
 bp = Blueprint("archive", __name__, url_prefix="/organiser")
@@ -84,7 +85,7 @@ def _download(*, full: bool):
     kind = "Sao lưu đầy đủ" if full else "Sao lưu"
     name = _UNSAFE_FILENAME.sub(" ", f"{kind} đại hội {congress.slug}")[:120].strip()
     now = utcnow().astimezone(ZoneInfo(current_app.config["CONGRESS_TIMEZONE"]))
-    response = send_file(
+    response = send_download(
         archive,
         mimetype="application/zip",
         as_attachment=True,

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import wraps
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -44,6 +43,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..services import audit as audit_service
 from ..services import congress as congress_service
+from .files import content_disposition
 
 bp = Blueprint("audit", __name__, url_prefix="/organiser")
 
@@ -308,12 +308,6 @@ def _csv_lines(wanted: audit_service.AuditFilter, timezone: str,
     yield buffer.getvalue()
 
 
-def _attachment(filename: str) -> str:
-    """Content-Disposition with the Vietnamese name (RFC 6266) and an ASCII fallback."""
-    fallback = filename.encode("ascii", "ignore").decode() or "audit.csv"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-
-
 @bp.get("/audit.csv")
 @admin_required
 def export_csv():
@@ -329,8 +323,9 @@ def export_csv():
     now = utcnow().astimezone(ZoneInfo(timezone))
     name = _UNSAFE_FILENAME.sub(" ", f"Nhật ký hoạt động {congress.slug if congress else ''}")
     filename = f"{' '.join(name.split())[:100]} {now:%Y-%m-%d %Hh%M}.csv"
+    disposition = content_disposition(filename, as_attachment=True)
     response = Response(stream_with_context(_csv_lines(wanted, timezone, current_user.congress_id)),
-                        mimetype="text/csv", headers={"Content-Disposition": _attachment(filename)})
+                        mimetype="text/csv", headers={"Content-Disposition": disposition})
     response.headers["Cache-Control"] = "no-store"
     return response
 

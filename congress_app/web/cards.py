@@ -14,7 +14,6 @@ from flask import (
     abort,
     redirect,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import force_locale, get_locale
@@ -30,6 +29,7 @@ from ..pdf import attendance, cards
 from ..services import audit
 from ..services import delegates as delegate_service
 from ..services.errors import InputRefused
+from .files import send_download
 from .organiser import organiser_required
 from .tenancy import congress_or_404
 
@@ -71,7 +71,7 @@ def download_filename(*parts, language: str | None = None) -> str:
 
 def send_private_pdf(pdf: bytes, download_name: str):
     """Send PDF bytes inline; no-store, since cards hold secrets and sheets personal data."""
-    response = send_file(
+    response = send_download(
         io.BytesIO(pdf),
         mimetype="application/pdf",
         download_name=download_name,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, send_file
+from urllib.parse import quote
 
+from flask import Response, abort, current_app, send_file
+from werkzeug.datastructures import Headers
+
+from ..filenames import ascii_fallback, windows_safe
 from ..models import DocumentVersion
 from ..storage import file_store
 from .security import FILE_POLICY
@@ -12,18 +16,42 @@ from .security import FILE_POLICY
 INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 
 
+def content_disposition(name: str, *, as_attachment: bool) -> str:
+    """Content-Disposition for a download: the name in UTF-8 (RFC 5987 `filename*`) and a
+    transliterated ASCII fallback ("Dai hoi", not werkzeug's "ai hoi"), neither of them a
+    name Windows keeps for a device."""
+    name = windows_safe(name)
+    fallback = ascii_fallback(name)
+    names = {"filename": fallback}
+    if fallback != name:
+        names["filename*"] = f"UTF-8''{quote(name, safe='!#$&+-.^_`|~')}"
+    headers = Headers()
+    headers.set("Content-Disposition", "attachment" if as_attachment else "inline", **names)
+    return headers["Content-Disposition"]
+
+
+def send_download(file, *, download_name: str, as_attachment: bool = False,
+                  **options) -> Response:
+    """flask.send_file with this app's Content-Disposition: every download goes through it."""
+    response = send_file(file, as_attachment=as_attachment, download_name=download_name,
+                         **options)
+    response.headers["Content-Disposition"] = content_disposition(
+        download_name, as_attachment=as_attachment)
+    return response
+
+
 def send_version(version: DocumentVersion, *, as_attachment: bool = False) -> Response:
     """Serve one version's bytes; the sha256 is a perfect ETag and enables 304 and ranges.
 
-    Flask writes Content-Disposition with both an ASCII fallback and the RFC 5987
-    `filename*=UTF-8''…` form, so phones keep the Vietnamese name. A type outside
-    INLINE_TYPES is only ever downloaded, as opaque bytes.
+    Content-Disposition carries an ASCII fallback and the RFC 5987 `filename*=UTF-8''…`
+    form, so phones keep the Vietnamese name. A type outside INLINE_TYPES is only ever
+    downloaded, as opaque bytes.
     """
     path = file_store().path_for(version.sha256)
     if not path.is_file():
         abort(404)
     inline_ok = version.mime_type in INLINE_TYPES
-    response = send_file(
+    response = send_download(
         path,
         mimetype=version.mime_type if inline_ok else "application/octet-stream",
         as_attachment=as_attachment or not inline_ok,

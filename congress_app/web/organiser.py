@@ -116,7 +116,8 @@ def congress_values(form: CongressForm) -> dict:
     """The congress form's fields, as the services take them."""
     return {name: form[name].data for name in (
         "title", "organisation", "parent_organisation", "ordinal", "term", "venue",
-        "starts_on", "ends_on", "motto", "delegates_expected", "members_represented")}
+        "starts_on", "ends_on", "motto", "delegates_expected", "members_represented",
+        "follow_browser_language")}
 
 
 def refused_on_form(form, refused: InputRefused) -> int:

@@ -85,6 +85,7 @@ class CongressForm(FlaskForm):
     motto = StringField(_l("Motto"))
     delegates_expected = CountField(_l("Delegates expected"), validators=[Optional()])
     members_represented = CountField(_l("Party members represented"), validators=[Optional()])
+    follow_browser_language = BooleanField(_l("Follow the language of each visitor's phone"))
 
 
 class OnceForm(FlaskForm):

@@ -26,6 +26,7 @@ from ..qr import is_local_base_url
 from ..services import documents as document_service
 from ..storage import write_atomically
 from .cards import download_filename, print_counts
+from .files import send_download
 from .organiser import organiser_required
 from .tenancy import congress_or_404
 
@@ -70,7 +71,7 @@ def printable_pdf(slug: str):
     printable = _printable(slug)
     congress = congress_or_404()
     path = printable.render(congress, request.args)
-    response = send_file(
+    response = send_download(
         path,
         mimetype="application/pdf",
         download_name=download_filename(printable.file_title, congress.organisation,

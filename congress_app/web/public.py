@@ -29,7 +29,7 @@ from ..services import setup as setup_service
 from ..services import stage as stage_service
 from ..services import text_layout
 from ..storage import file_store
-from .files import send_version
+from .files import content_disposition, send_download, send_version
 from .tenancy import congress_or_404
 
 bp = Blueprint("public", __name__)
@@ -112,7 +112,7 @@ def programme_pdf():
     viewer = current_user if internal else AnonymousUserMixin()
     path = render_programme_pdf(congress, viewer)
     suffix = f" ({_('Organising committee')})" if internal else ""
-    response = send_file(
+    response = send_download(
         path,
         mimetype="application/pdf",
         download_name=f"{_('Programme')} - {congress.organisation}{suffix}.pdf",
@@ -297,9 +297,15 @@ def document_page_image(code: str, n: int):
         response.cache_control.immutable = True
     else:
         response.cache_control.no_cache = True
+    return _shared_only_if_public(response, document)
+
+
+def _shared_only_if_public(response, document: Document):
+    """A shared cache may keep what anyone may see; the rest only the visitor's browser."""
     if document.visibility == Visibility.PUBLIC and document.published:
         response.cache_control.public = True
     else:
+        response.cache_control.public = False
         response.cache_control.private = True
     return response
 
@@ -321,7 +327,6 @@ def document_qr(code: str, fmt: str):
     response = send_file(path, mimetype=QR_FORMATS[fmt], conditional=True, max_age=3600,
                          etag=path.stem)
     if request.args.get("download") == "1":
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="QR-{document.code}.{fmt}"'
-        )
-    return response
+        response.headers["Content-Disposition"] = content_disposition(
+            f"QR-{document.code}.{fmt}", as_attachment=True)
+    return _shared_only_if_public(response, document)

@@ -67,6 +67,23 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def keep_personal_responses_private(response: Response) -> Response:
+    """Cache-Control: private on every response built for someone in particular.
+
+    A visitor with a session (a signed-in organiser or delegate, a form's CSRF token, a
+    flashed message) may get a page, file or image that depends on who asks: no shared cache
+    (a proxy in the hall, a CDN) may keep it for the next phone. Anonymous visitors carry no
+    session, so public pages and files keep their caching; so does what a view marked public
+    itself (page images of public documents, static files) or no-store.
+    """
+    cache_control = response.cache_control
+    if cache_control.public or cache_control.no_store or cache_control.private:
+        return response
+    if session or session.modified:
+        cache_control.private = True
+    return response
+
+
 def refuse_nul_characters() -> None:
     """No keyboard types U+0000 and PostgreSQL cannot store it in text (DataError, a 500):
     a query or form field holding one is refused before any view reads it."""
@@ -122,4 +139,5 @@ def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     app.before_request(refuse_other_origins)
     app.after_request(add_security_headers)
+    app.after_request(keep_personal_responses_private)
     app.context_processor(lambda: {"csp_nonce": csp_nonce})

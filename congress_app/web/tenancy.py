@@ -57,7 +57,7 @@ def resolve_congress():
     code = (request.view_args or {}).get("code")
     if code:
         document = document_service.find_by_code(code)
-        if document is not None:
+        if document is not None and _may_name_its_congress(document):
             return document.congress
     user = current_user
     if getattr(user, "is_authenticated", False):
@@ -71,6 +71,17 @@ def resolve_congress():
             if congress is not None:
                 return congress
     return congress_service.first_congress()
+
+
+def _may_name_its_congress(document) -> bool:
+    """Whether the pages of this code may belong to its congress for this visitor.
+
+    A code the visitor may not know of (organisers only, unpublished, deleted, another
+    congress's) answers as an unknown code does: the same page, under the congress the
+    visitor would get anyway, so nothing on it tells which congress holds the code.
+    """
+    return (document_service.can_view(document, current_user)
+            or document_service.needs_delegate_sign_in(document, current_user))
 
 
 def congress_or_404():
