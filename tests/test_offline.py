@@ -117,7 +117,7 @@ def test_the_list_says_what_to_fetch_and_how_big_it_is(client, app, make_documen
     rendered.write_bytes(b"x" * 1234)
 
     data = client.get("/offline/manifest.json").get_json()
-    assert data["pages"] == ["/", "/programme", "/documents"]
+    assert data["pages"] == ["/", "/programme", "/documents", "/offline"]
     assert data["count"] == 1
     saved = data["documents"][0]
     assert saved["version"] == 1
