@@ -165,6 +165,10 @@ def test_the_documents_page_offers_to_save_them_all(client, documents):
     assert 'id="offline-save"' in html
     assert 'data-manifest="/offline/manifest.json"' in html
     assert "Save {count} documents ({size} MB) for reading offline" in html
+    # Over plain http:// offline.js shows this reason instead of the button: it is in the
+    # page, so it is translated like every other text.
+    assert ('<p class="offline-save-insecure" id="offline-save-insecure">This page was opened'
+            ' at a plain http:// address') in html
 
 
 def test_organisers_phones_save_nothing(client, auth, organiser, congress):

@@ -325,3 +325,47 @@ def test_a_second_congress_s_documents_and_pages_open_offline(server, browser_co
     assert len(readable) == len(b_documents) and all(pages.values()), figures
     assert installed_app_opens and a_readable and a_list, figures
     assert b_offline_page == f"/c/{b.slug}/programme", figures
+
+
+# Over plain http:// -------------------------------------------------------------------------
+
+
+INSECURE_VI = "Trang này đang được mở bằng địa chỉ http:// thông thường"
+
+
+def test_over_plain_http_the_documents_page_says_saving_needs_https(server, make_document):
+    """Chromium counts 127.0.0.1 as secure, so the hall's plain address is played by a name
+    it resolves to 127.0.0.1: http://congress.test is what a phone on the LAN gets."""
+    from playwright.sync_api import sync_playwright
+
+    make_document(title="Báo cáo chính trị")
+    port = server.url.rsplit(":", 1)[1]
+    hall = f"http://congress.test:{port}"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            *CHROMIUM_ARGS, "--host-resolver-rules=MAP congress.test 127.0.0.1"])
+        context = browser.new_context(viewport={"width": 360, "height": 740},
+                                      is_mobile=True, locale="vi-VN")
+        context.add_cookies([{"name": "lang", "value": "en", "url": server.url}])
+        try:
+            page = context.new_page()
+            page.goto(f"{hall}/documents")
+            assert page.evaluate("window.isSecureContext") is False
+            # Vietnamese by default, server-rendered: the catalog says it in English.
+            page.get_by_text(INSECURE_VI).wait_for(timeout=5000)
+            assert page.locator("#offline-save").is_visible()
+            assert page.get_by_role("heading", name="Lưu tất cả tài liệu").is_visible()
+            assert not page.locator("#offline-save-button").is_visible()
+
+            # At a secure address the block saves as before, and the reason stays hidden.
+            page.goto(f"{server.url}/documents")
+            assert page.evaluate("window.isSecureContext") is True
+            wait_for_js(page, "/^Save 1 document \\(/.test("
+                              "document.getElementById('offline-save-button').textContent)")
+            assert page.locator("#offline-save-button").is_visible()
+            assert not page.locator("#offline-save-insecure").is_visible()
+            page.locator("#offline-save-button").click()
+            page.get_by_text(SAVED).wait_for(timeout=10000)
+        finally:
+            context.close()
+            browser.close()
