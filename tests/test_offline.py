@@ -3,14 +3,20 @@ page, and the list of documents "Save all documents" stores for this visitor."""
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date
 from pathlib import Path
 
 import pytest
+from werkzeug.routing import Rule
 
+from congress_app import create_app
 from congress_app import pages as page_images
 from congress_app.extensions import db
-from congress_app.models import Delegate
+from congress_app.models import Congress, Delegate
 from congress_app.services import delegates as delegate_service
+from congress_app.web.offline import _RULE_ARGUMENT, WORKER_ENDPOINTS, worker_routes
 from congress_app.web.public import READER_WINDOW
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -117,7 +123,7 @@ def test_the_list_says_what_to_fetch_and_how_big_it_is(client, app, make_documen
     rendered.write_bytes(b"x" * 1234)
 
     data = client.get("/offline/manifest.json").get_json()
-    assert data["pages"] == ["/", "/programme", "/documents"]
+    assert data["pages"] == ["/", "/programme", "/documents", "/offline"]
     assert data["count"] == 1
     saved = data["documents"][0]
     assert saved["version"] == 1
@@ -159,6 +165,10 @@ def test_the_documents_page_offers_to_save_them_all(client, documents):
     assert 'id="offline-save"' in html
     assert 'data-manifest="/offline/manifest.json"' in html
     assert "Save {count} documents ({size} MB) for reading offline" in html
+    # Over plain http:// offline.js shows this reason instead of the button: it is in the
+    # page, so it is translated like every other text.
+    assert ('<p class="offline-save-insecure" id="offline-save-insecure">This page was opened'
+            ' at a plain http:// address') in html
 
 
 def test_organisers_phones_save_nothing(client, auth, organiser, congress):
@@ -166,3 +176,117 @@ def test_organisers_phones_save_nothing(client, auth, organiser, congress):
     assert 'data-staff="0"' in client.get("/").get_data(as_text=True)
     auth.login()
     assert 'data-staff="1"' in client.get("/").get_data(as_text=True)
+
+
+# The worker's route table, generated from the URL map ---------------------------------------
+
+
+def _served_routes(client) -> dict:
+    """The route table inlined in the served worker."""
+    script = client.get("/sw.js").get_data(as_text=True)
+    assert "__ROUTES__" not in script
+    return json.loads(re.search(r"^var ROUTES = (\{.*?^\});$", script, re.M | re.S)[1])
+
+
+def _kinds(routes: dict, path: str) -> set[str]:
+    """The worker's kinds whose patterns take this path (Python's re reads them as JS does)."""
+    return {kind for kind in WORKER_ENDPOINTS if any(re.search(p, path) for p in routes[kind])}
+
+
+def _sample_path(rule: Rule) -> str:
+    """A path the rule answers: every <argument> filled with a value its converter takes."""
+    samples = {"int": "7", "path": "a/b", "float": "1.5",
+               "uuid": "12345678-1234-1234-1234-123456789abc"}
+
+    def value(argument: re.Match) -> str:
+        converter = argument["converter"] or "default"
+        if converter == "any":
+            return argument["args"].split(",")[0].strip(" '\"")
+        return samples.get(converter, "ABC234")
+
+    return _RULE_ARGUMENT.sub(value, rule.rule)
+
+
+def test_every_route_the_worker_handles_and_no_other_is_in_its_table(client, app):
+    """Each GET rule's paths get exactly its endpoint's kinds: organisers', sign-in and card
+    paths none at all, so the worker never answers them."""
+    routes = _served_routes(client)
+    assert routes == worker_routes(app.url_map)
+    adapter = app.url_map.bind("")
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        path = _sample_path(rule)
+        assert adapter.match(path)[0] == rule.endpoint, path
+        expected = {kind for kind, endpoints in WORKER_ENDPOINTS.items()
+                    if rule.endpoint in endpoints}
+        assert _kinds(routes, path) == expected, (rule.rule, rule.endpoint)
+    for private in ("/organiser/", "/checkin/", "/login", "/k/TOKEN", "/K/TOKEN",
+                    "/delegate/sign-in", "/c/ward-b/delegate/sign-in"):
+        assert _kinds(routes, private) == set(), private
+
+
+def _paths(urls: list[str]) -> list[str]:
+    return [url.split("?")[0] for url in urls]
+
+
+def _second_congress() -> Congress:
+    """The ward next door: from now on every congress page is also under /c/<slug>/."""
+    ward = Congress(slug="binh-minh", title="Đại hội phường Bình Minh",
+                    organisation="Đảng bộ phường Bình Minh", starts_on=date(2025, 7, 24),
+                    ends_on=date(2025, 7, 24))
+    db.session.add(ward)
+    db.session.commit()
+    return ward
+
+
+@pytest.mark.parametrize("several", [False, True], ids=["one congress", "two congresses"])
+def test_everything_save_all_fetches_is_saved_by_the_worker(client, congress, make_document,
+                                                            several):
+    """The URLs "Save all" fetches, with and without /c/<slug>/, are pages, page images or
+    files to the worker; the web app's start URL is a saved page too."""
+    document = make_document(title="Báo cáo chính trị")
+    if several:
+        _second_congress()
+    prefix = f"/c/{congress.slug}" if several else ""
+    routes = _served_routes(client)
+    data = client.get(f"{prefix}/offline/manifest.json").get_json()
+    assert data["pages"] == [f"{prefix}/", f"{prefix}/programme", f"{prefix}/documents",
+                             f"{prefix}/offline"]
+    for path in _paths(data["pages"]):
+        assert _kinds(routes, path) == {"page"}, path
+    urls = _paths([u["url"] for u in data["documents"][0]["urls"]])
+    assert [_kinds(routes, path) for path in urls] == [
+        {"page", "reader"}, {"file"}, {"image"}, {"image"}]
+    assert urls[0] == f"/d/{document.code}"
+    start_url = client.get(f"{prefix}/manifest.webmanifest").get_json()["start_url"]
+    assert start_url == f"{prefix}/"
+    assert _kinds(routes, start_url) == {"page"}
+    if several:  # offline, a page of this congress gets this congress's offline page
+        assert re.search(routes["congress"], f"{prefix}/search")[1] == prefix
+    assert client.get(routes["offline"]).status_code == 200
+    for url in routes["precache"]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_route_added_to_the_url_map_reaches_the_worker(app, client):
+    """No JavaScript to edit: a new address of a saved page is in the served worker."""
+    before = client.get("/sw.js").get_data()
+    grown = create_app(app.config)
+    grown.add_url_rule("/tai-lieu", endpoint="public.documents")
+    routes = _served_routes(grown.test_client())
+    assert "^/tai-lieu$" in routes["page"]
+    assert _kinds(routes, "/tai-lieu") == {"page"}
+    assert grown.test_client().get("/sw.js").get_data() != before
+
+
+def test_the_worker_is_the_same_bytes_whoever_asks(app, client, auth, organiser, congress):
+    """A browser reinstalls a worker whose bytes changed: adding a congress, the language or
+    an account must not, or every phone would fetch everything again."""
+    first = client.get("/sw.js").get_data()
+    _second_congress()
+    client.set_cookie("lang", "en")
+    assert client.get("/sw.js").get_data() == first
+    auth.login()
+    assert client.get("/sw.js").get_data() == first
+    assert app.test_client().get("/sw.js").get_data() == first

@@ -233,3 +233,139 @@ def test_a_long_documents_later_pages_open_offline_once_saved(server, browser_co
     page.get_by_role("link", name="← Previous pages").first.click()
     page.wait_for_url(f"**/d/{document.code}")
     assert _first_page_shows(page)
+
+
+# Several congresses on one instance ------------------------------------------------------------
+
+
+@pytest.fixture
+def ward_b(congress, pdf_bytes):
+    """A second congress (so every congress page moves under /c/<slug>/), with a public and a
+    delegates-only document and a delegate holding a card."""
+    import io
+    from datetime import date
+
+    from congress_app.extensions import db
+    from congress_app.models import Congress
+    from congress_app.services import documents as document_service
+
+    from .test_delegate_signin import add_delegate
+
+    b = Congress(slug="binh-minh-2025", title="Đại hội Đảng bộ phường Bình Minh lần thứ I",
+                 organisation="Đảng bộ phường Bình Minh", starts_on=date(2025, 7, 24),
+                 ends_on=date(2025, 7, 24), venue="Nhà văn hoá Bình Minh")
+    db.session.add(b)
+    db.session.commit()
+    documents = [
+        document_service.create_document(
+            b, title=title, category="political_report", visibility=visibility,
+            upload=document_service.Upload(io.BytesIO(pdf_bytes(title, 2)), f"{title}.pdf"))
+        for title, visibility in (("Báo cáo chính trị Bình Minh", "public"),
+                                  ("Dự thảo nhân sự Bình Minh", "delegates"))]
+    return {"congress": b, "documents": documents,
+            "delegate": add_delegate(b, number=3, full_name="Phạm Văn Bình")}
+
+
+def _readable_offline(page, url: str, title: str) -> bool:
+    """Whether this saved reader page opens offline with its title and its first page."""
+    page.goto(url)
+    return (page.get_by_role("heading", name=title).count() == 1
+            and page.locator("#page-1 img").count() == 1 and _first_page_shows(page))
+
+
+def test_a_second_congress_s_documents_and_pages_open_offline(server, browser_context,
+                                                             congress, make_document, ward_b):
+    from congress_app.services import delegates as delegate_service
+
+    a_document = make_document(title="Báo cáo Thanh Xuân", pdf=None)
+    b, b_documents = ward_b["congress"], ward_b["documents"]
+    b_root = f"{server.url}/c/{b.slug}"
+    page = browser_context.new_page()
+    _worker_ready(page, f"{server.url}/")
+
+    # A delegate of B scans their card, lands on B's documents and saves them all.
+    token = delegate_service.card_token(ward_b["delegate"])
+    page.goto(f"{server.url}/K/{token}?next=/c/{b.slug}/documents")
+    page.wait_for_url(f"{b_root}/documents")
+    wait_for_js(page, "/^Save 2 documents \\(/.test("
+                      "document.getElementById('offline-save-button').textContent)")
+    page.locator("#offline-save-button").click()
+    page.get_by_text(SAVED).wait_for(timeout=30000)
+    start_url = page.evaluate(
+        "fetch(document.querySelector('link[rel=manifest]').href)"
+        ".then(r => r.json()).then(m => m.start_url)")
+    assert start_url == f"/c/{b.slug}/"
+    # Congress A's documents page, visited and saved on the same phone, still works.
+    page.goto(f"{server.url}/c/{congress.slug}/documents")
+    wait_for_js(page, "/^Save 1 document \\(/.test("
+                      "document.getElementById('offline-save-button').textContent)")
+    page.locator("#offline-save-button").click()
+    page.get_by_text(SAVED).wait_for(timeout=30000)
+
+    server.stop()
+    browser_context.set_offline(True)
+
+    readable = [d.title for d in b_documents
+                if _readable_offline(page, f"{server.url}/d/{d.code}", d.title)]
+    pages = {path: page.goto(f"{b_root}{path}") is not None
+             and page.get_by_text(b.organisation).count() > 0
+             for path in ("/", "/programme", "/documents")}
+    page.goto(f"{server.url}{start_url}")
+    installed_app_opens = page.get_by_text(b.organisation).count() > 0
+    # A page of B never saved: B's own offline page, whose links stay in B.
+    page.goto(f"{b_root}/search?q=du+thao")
+    b_offline_page = page.get_by_role("link", name="Programme").get_attribute("href")
+    a_readable = _readable_offline(page, f"{server.url}/d/{a_document.code}", a_document.title)
+    page.goto(f"{server.url}/c/{congress.slug}/documents")
+    a_list = page.get_by_text(a_document.title).count() > 0
+    figures = (f"{len(readable)} of {len(b_documents)} documents of B readable offline; "
+               f"B's pages {pages}; start URL {installed_app_opens}; "
+               f"B's offline page links {b_offline_page}; "
+               f"A's document {a_readable}, A's list {a_list}")
+    assert len(readable) == len(b_documents) and all(pages.values()), figures
+    assert installed_app_opens and a_readable and a_list, figures
+    assert b_offline_page == f"/c/{b.slug}/programme", figures
+
+
+# Over plain http:// -------------------------------------------------------------------------
+
+
+INSECURE_VI = "Trang này đang được mở bằng địa chỉ http:// thông thường"
+
+
+def test_over_plain_http_the_documents_page_says_saving_needs_https(server, make_document):
+    """Chromium counts 127.0.0.1 as secure, so the hall's plain address is played by a name
+    it resolves to 127.0.0.1: http://congress.test is what a phone on the LAN gets."""
+    from playwright.sync_api import sync_playwright
+
+    make_document(title="Báo cáo chính trị")
+    port = server.url.rsplit(":", 1)[1]
+    hall = f"http://congress.test:{port}"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            *CHROMIUM_ARGS, "--host-resolver-rules=MAP congress.test 127.0.0.1"])
+        context = browser.new_context(viewport={"width": 360, "height": 740},
+                                      is_mobile=True, locale="vi-VN")
+        context.add_cookies([{"name": "lang", "value": "en", "url": server.url}])
+        try:
+            page = context.new_page()
+            page.goto(f"{hall}/documents")
+            assert page.evaluate("window.isSecureContext") is False
+            # Vietnamese by default, server-rendered: the catalog says it in English.
+            page.get_by_text(INSECURE_VI).wait_for(timeout=5000)
+            assert page.locator("#offline-save").is_visible()
+            assert page.get_by_role("heading", name="Lưu tất cả tài liệu").is_visible()
+            assert not page.locator("#offline-save-button").is_visible()
+
+            # At a secure address the block saves as before, and the reason stays hidden.
+            page.goto(f"{server.url}/documents")
+            assert page.evaluate("window.isSecureContext") is True
+            wait_for_js(page, "/^Save 1 document \\(/.test("
+                              "document.getElementById('offline-save-button').textContent)")
+            assert page.locator("#offline-save-button").is_visible()
+            assert not page.locator("#offline-save-insecure").is_visible()
+            page.locator("#offline-save-button").click()
+            page.get_by_text(SAVED).wait_for(timeout=10000)
+        finally:
+            context.close()
+            browser.close()

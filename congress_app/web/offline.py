@@ -4,16 +4,21 @@ and the list of what "Save all documents" stores on this phone."""
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, make_response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.routing import Map
+from werkzeug.routing.rules import parse_converter_args
 
 from .. import pages as page_images
 from ..services import congress as congress_service
 from ..services import documents as document_service
 from .public import READER_WINDOW, page_windows, reader_url, window_text
+from .tenancy import PREFIX
 
 bp = Blueprint("offline", __name__)
 
@@ -31,6 +36,35 @@ READER_PAGE_OVERHEAD = 6_000
 READER_PAGE_PER_PAGE = 550
 # What the service worker keeps; a change to any of them must reach phones (see sw.js).
 CACHED_ASSETS = ("css/*.css", "js/*.js", "fonts/be-vietnam-pro/*.woff2", "img/icon*")
+# What the service worker stores on install: the assets every page needs.
+PRECACHED = (
+    "css/fonts.css", "css/app.css", "css/reader.css",
+    "js/reader.js", "js/stage.js", "js/offline.js",
+    "img/icon.svg", "img/icon-192.png", "img/icon-512.png",
+    *(f"fonts/be-vietnam-pro/be-vietnam-pro-{subset}-{weight}-normal.woff2"
+      for subset in ("latin", "latin-ext", "vietnamese") for weight in (400, 600, 700)),
+)
+# What the service worker does with each endpoint's paths (see sw.js); every rule of the
+# endpoint counts, the /c/<slug>/ forms of several congresses included. A path of no endpoint
+# here (sign-in, organisers, check-in, card links …) is never touched by the worker.
+WORKER_ENDPOINTS = {
+    # Cache first (an asset's change installs a new worker, see _assets_version).
+    "asset": ("static",),
+    # Network first, then the saved copy.
+    "page": ("public.home", "public.programme", "public.documents", "public.document",
+             "offline.offline_page", "offline.web_app_manifest"),
+    # The reader, shown a window of pages at a time (?page=N).
+    "reader": ("public.document",),
+    "image": ("public.document_page_image",),
+    "file": ("public.document_file",),
+    # Never saved: offline, a visit gets the offline page.
+    "online": ("search.search", "stage.screen", "public.programme_pdf",
+               "public.upper_case_url"),
+}
+_RULE_ARGUMENT = re.compile(
+    r"<(?:(?P<converter>[a-zA-Z_]\w*)(?:\((?P<args>.*?)\))?:)?(?P<name>[a-zA-Z_]\w*)>")
+# Characters with a meaning in a regular expression, in JavaScript's syntax as in Python's.
+_REGEX_SYNTAX = re.compile(r"[\\^$.*+?()\[\]{}|]")
 
 
 def _assets_version(static: Path) -> str:
@@ -43,13 +77,54 @@ def _assets_version(static: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def _path_pattern(path: str, url_map: Map) -> str:
+    """A rule's path as a regular expression without anchors, each <argument> replaced by its
+    converter's own expression: the paths Flask routes to the rule, as the worker tests them."""
+    parts, end = [], 0
+    for argument in _RULE_ARGUMENT.finditer(path):
+        parts.append(_REGEX_SYNTAX.sub(r"\\\g<0>", path[end:argument.start()]))
+        args, kwargs = parse_converter_args(argument["args"]) if argument["args"] else ((), {})
+        converter = url_map.converters[argument["converter"] or "default"]
+        parts.append(f"(?:{converter(url_map, *args, **kwargs).regex})")
+        end = argument.end()
+    parts.append(_REGEX_SYNTAX.sub(r"\\\g<0>", path[end:]))
+    return "".join(parts)
+
+
+def worker_routes(url_map: Map) -> dict:
+    """The service worker's route table, generated from the URL map (never retyped in JS).
+
+    For each kind of WORKER_ENDPOINTS, one regular expression per GET rule; "congress" picks
+    the /c/<slug> part of a congress's path (its own offline page is under it), "offline" is
+    the offline page every phone keeps, "precache" what the worker stores on install.
+    """
+    rules = [rule for rule in url_map.iter_rules() if "GET" in (rule.methods or ())]
+    table: dict = {}
+    for kind, endpoints in WORKER_ENDPOINTS.items():
+        missing = set(endpoints) - {rule.endpoint for rule in rules}
+        assert not missing, f"the service worker names no such endpoints: {missing}"
+        table[kind] = [f"^{_path_pattern(rule.rule, url_map)}$"
+                       for rule in rules if rule.endpoint in endpoints]
+    table["congress"] = f"^({_path_pattern(PREFIX, url_map)})/"
+    urls = url_map.bind("")
+    table["offline"] = urls.build("offline.offline_page")
+    table["precache"] = [urls.build("static", {"filename": name}) for name in PRECACHED]
+    return table
+
+
 @bp.get("/sw.js")
 def service_worker():
-    """The service worker, from the site root so that its scope is the whole site."""
+    """The service worker, from the site root so that its scope is the whole site.
+
+    Its bytes depend only on the cached assets and the URL map, never on the request: a
+    browser reinstalls the worker when they change, and only then.
+    """
     static = Path(current_app.static_folder)
     script = (static / "js" / "sw.js").read_text(encoding="utf-8")
     script = script.replace("__ASSETS_VERSION__", _assets_version(static))
     script = script.replace("__READER_WINDOW__", str(READER_WINDOW))
+    routes = json.dumps(worker_routes(current_app.url_map), sort_keys=True, indent=1)
+    script = script.replace("__ROUTES__", routes)
     response = make_response(script)
     response.mimetype = "text/javascript"
     response.headers["Service-Worker-Allowed"] = "/"
@@ -133,7 +208,7 @@ def saved_documents():
     response = jsonify(
         {
             "pages": [url_for("public.home"), url_for("public.programme"),
-                      url_for("public.documents")],
+                      url_for("public.documents"), url_for("offline.offline_page")],
             "documents": saved,
             "count": len(saved),
             "total_bytes": total,

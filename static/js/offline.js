@@ -1,13 +1,22 @@
 /* Reading without the network, from the page's side: registers the service worker
    (/sw.js), runs "Save all documents for offline" on /documents, and forgets saved pages
-   on sign-out (they may be delegates-only). Organisers' and check-in phones save nothing:
+   on sign-out (they may be delegates-only); over plain http:// (no service worker there) it
+   shows why nothing can be saved. Organisers' and check-in phones save nothing:
    their pages show unpublished documents and personal data.
    Every text comes from the page (data-* attributes); the page works without this script. */
 (function () {
   "use strict";
 
-  if (!("serviceWorker" in navigator) || !window.caches) return;
   var script = document.currentScript;
+  if (!("serviceWorker" in navigator) || !window.caches) {
+    // Plain http:// on the hall's network: say why nothing can be saved, not hide the block.
+    var insecure = document.getElementById("offline-save");
+    if (insecure && !window.isSecureContext) {
+      insecure.classList.add("is-insecure");
+      insecure.hidden = false;
+    }
+    return;
+  }
   var staff = script && script.dataset.staff === "1";
   // The caches sw.js fills with pages and documents (its assets cache holds nothing personal).
   var SAVED = /^congress-(pages|media)-/;

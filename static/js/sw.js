@@ -1,21 +1,27 @@
 /* The service worker: the congress keeps working when the hall's Wi-Fi does not.
    Served by the app at /sw.js (scope: the whole site); __ASSETS_VERSION__ is replaced by a
-   hash of the cached assets, so a changed CSS or JS file installs a new worker, and
-   __READER_WINDOW__ by the reader's pages per window (public.READER_WINDOW).
+   hash of the cached assets, so a changed CSS or JS file installs a new worker,
+   __READER_WINDOW__ by the reader's pages per window (public.READER_WINDOW), and __ROUTES__
+   by the route table generated from Flask's URL map (offline.worker_routes): which paths
+   are pages, page images, files …, under /c/<slug>/ too when the instance has several
+   congresses. A route is never retyped here.
 
    - Assets under /static/: cache-first, precached on install.
-   - Pages (/, /programme, /documents, /d/<CODE>): network-first with a short timeout, then
-     the saved copy; every good answer replaces the saved copy, so a changed document is
-     updated the next time the phone is online. A long document's reader shows a window of
-     pages (/d/ABC, /d/ABC?page=21, …): offline, /d/ABC?page=35 is answered with the saved
-     window that holds page 35, which reader.js scrolls to page 35.
+   - Pages (home, programme, documents, the reader /d/<CODE>, the web app manifest, the
+     offline page): network-first with a short timeout, then the saved copy; every good
+     answer replaces the saved copy, so a changed document is updated the next time the
+     phone is online. A long document's reader shows a window of pages (/d/ABC,
+     /d/ABC?page=21, …): offline, /d/ABC?page=35 is answered with the saved window that
+     holds page 35, which reader.js scrolls to page 35.
    - Page images with ?v=<hash>: cache-first (a new version has new URLs); if this width
      was never saved, another width of the same page will do. Only images of the current
      file are saved, and when one of a new version is first saved, the document's images of
      other versions are deleted (a replaced file is never shown again).
    - /d/<CODE>/file: network-first, then the saved copy.
-   - Anything else (organisers, check-in, sign-in, card links, the stage, search, POSTs) is
-     never touched: it goes to the network as if there were no service worker.
+   - Public pages never saved (search, the stage screen, the programme PDF): the network,
+     or offline the offline page (the congress's own when it was saved).
+   - Anything else (organisers, check-in, sign-in, card links, POSTs) is never touched: it
+     goes to the network as if there were no service worker.
    Nothing answered with Cache-Control: no-store is ever saved. */
 "use strict";
 
@@ -26,26 +32,26 @@ var ASSETS = PREFIX + "assets-" + VERSION;
 var PAGES = PREFIX + "pages-v1";
 var MEDIA = PREFIX + "media-v1";
 var NETWORK_TIMEOUT = 4000; // ms: on a crowded hall Wi-Fi, a saved copy now beats a wait
-var OFFLINE_PAGE = "/offline";
 var READER_WINDOW = Number("__READER_WINDOW__");
+var ROUTES = __ROUTES__;
+var OFFLINE_PAGE = ROUTES.offline;
+var CONGRESS = new RegExp(ROUTES.congress);  // a congress's /c/<slug> part of a path
 
-var FONTS = ["latin", "latin-ext", "vietnamese"].reduce(function (all, subset) {
-  return all.concat([400, 600, 700].map(function (weight) {
-    return "/static/fonts/be-vietnam-pro/be-vietnam-pro-" + subset + "-" + weight +
-      "-normal.woff2";
-  }));
-}, []);
-var PRECACHE = [
-  "/static/css/fonts.css", "/static/css/app.css", "/static/css/reader.css",
-  "/static/js/reader.js", "/static/js/stage.js", "/static/js/offline.js",
-  "/static/img/icon.svg", "/static/img/icon-192.png", "/static/img/icon-512.png",
-  OFFLINE_PAGE
-].concat(FONTS);
+// The assets every page needs and the offline page, from the table too (offline.PRECACHED).
+var PRECACHE = ROUTES.precache.concat([OFFLINE_PAGE]);
 
-var PAGE_PATH = /^\/(programme|documents|d\/[0-9A-Z]+)?$/;
-var READER_PATH = /^\/d\/[0-9A-Z]+$/;
-var IMAGE_PATH = /^\/d\/[0-9A-Z]+\/pages\/\d+\.webp$/;
-var FILE_PATH = /^\/d\/[0-9A-Z]+\/file$/;
+function route(kind) {
+  var patterns = ROUTES[kind].map(function (source) { return new RegExp(source); });
+  return {test: function (path) {
+    return patterns.some(function (pattern) { return pattern.test(path); });
+  }};
+}
+var ASSET_PATH = route("asset");
+var PAGE_PATH = route("page");
+var READER_PATH = route("reader");
+var IMAGE_PATH = route("image");
+var FILE_PATH = route("file");
+var ONLINE_PATH = route("online");
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -72,7 +78,7 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   var path = url.pathname;
-  if (path.indexOf("/static/") === 0) {
+  if (ASSET_PATH.test(path)) {
     event.respondWith(cacheFirst(request, ASSETS));
   } else if (IMAGE_PATH.test(path) && url.searchParams.get("v")) {
     event.respondWith(pageImage(event, url));
@@ -80,16 +86,11 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(networkFirst(request, MEDIA, 0));
   } else if (PAGE_PATH.test(path)) {
     event.respondWith(networkFirst(request, PAGES, NETWORK_TIMEOUT));
-  } else if (request.mode === "navigate" && !isPrivate(path)) {
+  } else if (request.mode === "navigate" && ONLINE_PATH.test(path)) {
     // A page that is never saved (search, …): the network, or the offline page.
-    event.respondWith(fetch(request).catch(offlinePage));
+    event.respondWith(fetch(request).catch(function () { return offlinePage(url); }));
   }
 });
-
-// Sign-in, organisers, check-in, card links: never answered by the worker, even offline.
-function isPrivate(path) {
-  return /^\/(organiser|checkin|login|logout|delegate|k|K)(\/|$)/.test(path);
-}
 
 function storable(response) {
   return response && response.status === 200 && response.type === "basic" &&
@@ -130,7 +131,8 @@ function networkFirst(request, cacheName, timeout) {
     return findSaved(request).then(function (saved) {
       if (saved) return saved;
       return network.catch(function () {
-        return request.mode === "navigate" ? offlinePage() : Response.error();
+        return request.mode === "navigate" ? offlinePage(new URL(request.url)) :
+          Response.error();
       });
     });
   };
@@ -228,6 +230,12 @@ function forgetOtherVersions(url) {
   });
 }
 
-function offlinePage() {
-  return caches.match(OFFLINE_PAGE).then(function (page) { return page || Response.error(); });
+// The offline page of the congress this path belongs to (its links lead to that congress's
+// saved pages) if "Save all" saved it, else the one precached for every phone.
+function offlinePage(url) {
+  var congress = CONGRESS.exec(url.pathname);
+  var own = congress ? caches.match(url.origin + congress[1] + OFFLINE_PAGE) :
+    Promise.resolve(undefined);
+  return own.then(function (page) { return page || caches.match(OFFLINE_PAGE); })
+    .then(function (page) { return page || Response.error(); });
 }
