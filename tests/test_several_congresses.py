@@ -25,7 +25,7 @@ from congress_app.models import (
 from congress_app.services import agenda as agenda_service
 from congress_app.services import audit as audit_service
 from congress_app.services import documents as document_service
-from congress_app.services.delegates import card_pin, card_token
+from congress_app.services.delegates import card_pin, card_token, check_in
 
 from .conftest import blueprint_routes, csrf_token_from, route_path
 from .test_delegate_signin import add_delegate
@@ -198,12 +198,15 @@ def test_a_delegates_card_never_opens_another_congress_s_delegates_only_document
 
 def _b_ids(city) -> dict:
     """URL values that name B's rows (and harmless values for the other placeholders)."""
+    b_checkin, _created = check_in(city["b_delegate"])
     return {"session_id": city["b_session"].id, "item_id": city["b_item"].id,
             "document_id": city["public"].id, "delegate_id": city["b_delegate"].id,
-            "number": 1, "direction": "up", "slug": "programme", "congress_id": city["b"].id}
+            "number": 1, "direction": "up", "slug": "programme", "congress_id": city["b"].id,
+            "checkin_id": b_checkin.id}
 
 
-B_ROW_PARAMS = ("<int:session_id>", "<int:item_id>", "<int:document_id>", "<int:delegate_id>")
+B_ROW_PARAMS = ("<int:session_id>", "<int:item_id>", "<int:document_id>", "<int:delegate_id>",
+                "<int:checkin_id>")
 
 
 def test_an_organiser_of_one_congress_cannot_reach_anything_of_another(app, city):
