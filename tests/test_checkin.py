@@ -496,6 +496,24 @@ def test_another_congresss_staff_cannot_undo_a_check_in(
     assert _checkins() == 1
 
 
+def test_the_attendance_version_changes_when_an_undone_check_in_is_replaced(
+    client, staff, make_delegate, congress
+):
+    """SQLite hands the undone (newest) row's id to the next check-in: count and highest id
+    come back as before, yet a different delegate is present."""
+    first, second_id = make_delegate(1), make_delegate(2).id
+    record_id = delegate_service.check_in(first)[0].id
+    before = attendance_service.attendance_version(congress)
+    assert _undo(client, staff, record_id).status_code == 200
+    db.session.expunge_all()  # the undone row was deleted by the request, not here
+    new_id = delegate_service.check_in(db.session.get(Delegate, second_id))[0].id
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's sequence never hands it out again
+        assert new_id == record_id
+    congress = db.session.get(Congress, congress.id)
+    assert attendance_service.attendance_version(congress) != before
+    assert [a.number for a in attendance_service.attendance(congress).absent] == [1]
+
+
 def test_a_closed_congress_refuses_the_undo(client, staff, make_delegate, congress):
     record, _created = delegate_service.check_in(make_delegate(3))
     db.session.get(Congress, congress.id).closed_at = datetime(2025, 7, 23, tzinfo=UTC)
