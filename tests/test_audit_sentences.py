@@ -149,3 +149,16 @@ def test_an_old_row_missing_a_detail_does_not_break_the_sentence(app):
     with app.test_request_context(headers={"Cookie": "lang=en"}):
         assert sentence("delegate.update", {}) == "Changed delegate No. —: —"
         assert sentence("document.update", {"title": "X"}) == "Changed the document “X”"
+
+
+def test_a_deleted_congress_reads_as_one_sentence_with_its_counts(app):
+    detail = {"slug": "phuong-a", "title": "Đại hội Đảng bộ phường A", "congress_id": 3,
+              "accounts_deleted": ["bttc-a"], "sessions": 2, "agenda_items": 9,
+              "documents": 5, "versions": 6, "delegates": 120, "checkins": 100,
+              "audit_events": 400}
+    with app.test_request_context(headers={"Cookie": "lang=vi"}):
+        text = sentence("congress.delete", detail)
+    assert text.startswith("Đã xóa đại hội “Đại hội Đảng bộ phường A” (phuong-a): 5 tài liệu, "
+                           "120 đại biểu, 100 lượt điểm danh; tài khoản bị xóa theo: bttc-a")
+    assert "phiên họp: 2" in text and "mục chương trình: 9" in text
+    assert not PYTHON_LOOKS.search(text), text

@@ -87,6 +87,14 @@ SENTENCES = {
     "cards.print_one": _l("Printed the card of delegate No. %(number)s (card version "
                           "%(version)s)"),
     "audit.export": _l("Exported the audit log (%(filters)s)"),
+    # Recorded by code merged from other branches (deleting, demo reset, first set-up).
+    "congress.delete": _l("Deleted the congress “%(title)s” (%(slug)s): %(documents)s "
+                          "documents, %(delegates)s delegates, %(checkins)s check-ins; "
+                          "accounts deleted with it: %(accounts_deleted)s"),
+    "delegate.delete": _l("Deleted delegate No. %(number)s, %(name)s"),
+    "demo.reset": _l("Reset the demo congress"),
+    "instance.setup": _l("Created the first administrator “%(username)s” with the set-up "
+                         "link"),
 }
 
 # Detail names shown after a sentence that does not use them, and in the fallback.
@@ -115,6 +123,11 @@ KEY_LABELS = {
     "title": _l("title"),
     "code": _l("code"),
     "name": _l("name"),
+    "congress_id": _l("congress id"),
+    "sessions": _l("sessions"),
+    "agenda_items": _l("agenda items"),
+    "versions": _l("file versions"),
+    "audit_events": _l("audit events"),
 }
 
 VALUE_LABELS = {
