@@ -230,9 +230,11 @@ def test_the_csv_has_a_bom_a_vietnamese_name_and_the_same_filters(client, admin)
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == ["Time", "Account", "Action", "Action code", "Object", "Object id",
-                       "Details"]
+                       "Details", "Details (data)"]
     assert rows[1:] == [["2025-07-22 08:00:00", "admin", "Document uploaded",
-                         "document.create", "", "", '{"title": "Báo cáo chính trị"}']]
+                         "document.create", "", "",
+                         "Uploaded the document — “Báo cáo chính trị”",
+                         '{"title": "Báo cáo chính trị"}']]
 
     everything = client.get("/organiser/audit.csv?action=auth.login_failed").get_data()
     (failed,) = list(csv.reader(io.StringIO(everything.decode("utf-8-sig"))))[1:]

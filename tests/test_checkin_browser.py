@@ -133,3 +133,46 @@ def test_a_card_shown_to_the_door_phone_checks_the_delegate_in_and_the_count_goe
     assert attendance.evaluate("window.notReloaded") is True
     assert "Nguyễn Thị Thanh Hương" not in attendance.locator('[data-list="absent"]').inner_text()
     assert not script_errors
+
+
+def test_a_typed_number_asks_first_checks_in_on_confirm_and_can_be_undone(
+    live_server, phone, door_delegate
+):
+    """360 × 740, the page's script: type the number, see who it is, confirm, see the green
+    result and its Undo, tap Undo, and the count goes back to 0."""
+    phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
+    script_errors = []
+    phone.on("pageerror", lambda error: script_errors.append(error))
+    phone.goto(f"{live_server}/login?next=/checkin/")
+    phone.get_by_label("Username").fill("door")
+    phone.get_by_label("Password").fill("pass word")
+    phone.get_by_role("button", name="Sign in").click()
+    phone.wait_for_url("**/checkin/")
+    result = phone.locator("#scan-result")
+    count = phone.locator("#present-count")
+    assert count.inner_text() == "0"
+
+    phone.get_by_label("Delegate number").fill("27")
+    phone.get_by_role("button", name="Check in", exact=True).click()
+    result.get_by_text("Check in this delegate?").wait_for()
+    assert "Nguyễn Thị Thanh Hương" in result.inner_text() and "No. 27" in result.inner_text()
+    db.session.expire_all()
+    assert db.session.scalar(select(CheckIn)) is None and count.inner_text() == "0"
+    confirm = result.get_by_role("button", name="Confirm")
+    assert confirm.is_visible() and confirm.bounding_box()["y"] < 740
+
+    confirm.tap()
+    result.locator(".result-ok").get_by_text("Checked in at").wait_for()
+    assert count.inner_text() == "1"
+    assert phone.get_by_label("Delegate number").input_value() == ""
+    db.session.expire_all()
+    assert db.session.scalar(select(CheckIn)).method == "number"
+
+    result.get_by_role("button", name="Undo").tap()
+    result.get_by_text("Check-in undone").wait_for()
+    assert count.inner_text() == "0"
+    assert phone.evaluate("location.pathname") == "/checkin/"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    db.session.expire_all()
+    assert db.session.scalar(select(CheckIn)) is None
+    assert not script_errors

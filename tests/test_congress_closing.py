@@ -79,9 +79,10 @@ def sample_ids(congress, make_document) -> dict:
     item = congress.sessions[0].items[0]
     agenda_service.link_document(item, document)
     delegate = _add_delegate(congress, 1)
+    checkin, _created = delegate_service.check_in(delegate)
     return {"session_id": congress.sessions[0].id, "item_id": item.id,
             "document_id": document.id, "delegate_id": delegate.id, "number": 1,
-            "direction": "next"}
+            "direction": "next", "checkin_id": checkin.id}
 
 
 def _snapshot() -> dict[str, list[tuple]]:

@@ -25,7 +25,7 @@ from congress_app.models import (
 from congress_app.services import agenda as agenda_service
 from congress_app.services import audit as audit_service
 from congress_app.services import documents as document_service
-from congress_app.services.delegates import card_pin, card_token
+from congress_app.services.delegates import card_pin, card_token, check_in
 
 from .conftest import blueprint_routes, csrf_token_from, route_path
 from .test_delegate_signin import add_delegate
@@ -200,14 +200,18 @@ def _b_ids(city) -> dict:
     """URL values that name B's rows (and harmless values for the other placeholders)."""
     from congress_app.services import roster as roster_service
 
+    b_checkin, _created = check_in(city["b_delegate"])
     return {"session_id": city["b_session"].id, "item_id": city["b_item"].id,
             "document_id": city["public"].id, "delegate_id": city["b_delegate"].id,
             "number": 1, "direction": "up", "slug": "programme", "congress_id": city["b"].id,
-            "token": roster_service.stash_upload(b"STT,Ho va ten\n1,Nguyen Van A\n", city["b"])}
+            "checkin_id": b_checkin.id,
+            "token": roster_service.stash_upload(b"STT,Ho va ten
+1,Nguyen Van A
+", city["b"])}
 
 
 B_ROW_PARAMS = ("<int:session_id>", "<int:item_id>", "<int:document_id>", "<int:delegate_id>",
-                "<token>")
+                "<int:checkin_id>", "<token>")
 
 
 def test_an_organiser_of_one_congress_cannot_reach_anything_of_another(app, city):

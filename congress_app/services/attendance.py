@@ -1,10 +1,12 @@
 """Check-in at the door and the attendance count.
 
-A scan or a typed number ends in one of three outcomes: checked in now, already checked in
-earlier, or not valid (unknown, revoked or deactivated card, another congress's card, an
-unknown number). Attendance counts official delegates only; alternates and guests are
-counted on their own. Every count is a GROUP BY in the database, so the attendance screen
-can poll it cheaply.
+A scan ends in one of three outcomes: checked in now, already checked in earlier, or not
+valid (unknown, revoked or deactivated card, another congress's card). A typed number is
+first only looked up (who it is, to confirm: a mistyped digit must not check in the wrong
+person); the confirmed number then checks in like a scan. A check-in made by mistake can be
+undone on the day it was made, and the undo is audited. Attendance counts official
+delegates only; alternates and guests are counted on their own. Every count is a GROUP BY
+in the database, so the attendance screen can poll it cheaply.
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ import enum
 import hashlib
 import re
 from dataclasses import asdict, dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from ..extensions import db
 from ..models import CheckIn, Congress, Delegate, DelegateKind, User
+from ..models.base import utcnow
+from . import audit
 from . import delegates as delegate_service
+from .errors import InputRefused
 
 # Card tokens are unpadded base32 of TOKEN_BYTES bytes: 20 bytes → 32 characters.
 TOKEN_LENGTH = -(-delegate_service.TOKEN_BYTES * 8 // 5)
@@ -32,18 +40,29 @@ class ScanStatus(enum.StrEnum):
     CREATED = "created"
     ALREADY = "already"
     INVALID = "invalid"
+    CONFIRM = "confirm"  # a typed number: who it is, waiting for the staff's confirmation
+
+
+class Invalid(enum.StrEnum):
+    """Why nobody was checked in, so the door staff are told what to do next."""
+
+    CARD = "card"  # a scanned card that is revoked, deactivated, unknown or another's
+    UNKNOWN_NUMBER = "unknown_number"  # nobody on this congress's roster has the number
+    INACTIVE = "inactive"  # the number's delegate was taken off the roster
 
 
 @dataclass(frozen=True)
 class ScanOutcome:
-    """The result of one scan or typed number; delegate and check-in are None when invalid."""
+    """The result of one scan or typed number. The check-in is None unless the delegate is
+    (now or already) checked in; the delegate is None for an unknown card or number."""
 
     status: ScanStatus
     delegate: Delegate | None = None
     checkin: CheckIn | None = None
+    reason: Invalid | None = None
 
 
-INVALID = ScanOutcome(ScanStatus.INVALID)
+INVALID = ScanOutcome(ScanStatus.INVALID, reason=Invalid.CARD)
 
 
 def parse_token(value) -> str | None:
@@ -80,9 +99,62 @@ def check_in_by_token(congress: Congress, token: str, user: User | None) -> Scan
     return _check_in(delegate_service.delegate_by_token(token, congress), user, "scan")
 
 
+def _number_refused(delegate: Delegate | None) -> ScanOutcome | None:
+    """The refusal for a typed number nobody active holds, else None."""
+    if delegate is None:
+        return ScanOutcome(ScanStatus.INVALID, reason=Invalid.UNKNOWN_NUMBER)
+    if not delegate.active:
+        return ScanOutcome(ScanStatus.INVALID, delegate, reason=Invalid.INACTIVE)
+    return None
+
+
+def look_up_number(congress: Congress, number: int) -> ScanOutcome:
+    """Who a typed number is, before anything is written: CONFIRM with the delegate, ALREADY
+    (nothing to confirm) with the earlier check-in, or INVALID with the reason."""
+    delegate = delegate_service.delegate_by_number(congress, number)
+    refused = _number_refused(delegate)
+    if refused is not None:
+        return refused
+    record = db.session.scalar(select(CheckIn).where(CheckIn.delegate_id == delegate.id))
+    if record is not None:
+        return ScanOutcome(ScanStatus.ALREADY, delegate, record)
+    return ScanOutcome(ScanStatus.CONFIRM, delegate)
+
+
 def check_in_by_number(congress: Congress, number: int, user: User | None) -> ScanOutcome:
-    """Check in by the number printed on the card, for a card that will not scan."""
-    return _check_in(delegate_service.delegate_by_number(congress, number), user, "number")
+    """Check in by the number printed on the card (after the staff confirmed who it is)."""
+    delegate = delegate_service.delegate_by_number(congress, number)
+    return _number_refused(delegate) or _check_in(delegate, user, "number")
+
+
+def _local_day(at: datetime, timezone: str):
+    return at.astimezone(ZoneInfo(timezone)).date()
+
+
+def undo_check_in(congress: Congress, checkin_id: int, user: User | None,
+                  timezone: str) -> Delegate:
+    """Remove a check-in of this congress made today (in the congress's time zone), audited
+    with who undid it; returns the delegate, who counts as absent again.
+
+    Another congress's check-in, or one already undone, is 404: staff only ever see their
+    own congress's ids. A check-in of an earlier day is refused (409): by then it may be on
+    a printed attendance sheet, and the door cannot rewrite a past session's record.
+    """
+    record = db.session.scalar(
+        select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.congress_id == congress.id))
+    if record is None:
+        raise InputRefused(_l("This check-in does not exist (it may have been undone "
+                              "already)."), 404)
+    if _local_day(record.at, timezone) != _local_day(utcnow(), timezone):
+        raise InputRefused(_l("This check-in was made on an earlier day and can no longer "
+                              "be undone at the door."), 409)
+    delegate = record.delegate
+    audit.record(user, "delegate.checkin_undo", delegate, number=delegate.number,
+                 checked_in_at=record.at.isoformat(), method=record.method)
+    db.session.delete(record)
+    db.session.commit()
+    db.session.expire(delegate)
+    return delegate
 
 
 # Attendance ---------------------------------------------------------------------------
@@ -222,7 +294,9 @@ def attendance(congress: Congress) -> Attendance:
 def attendance_version(congress: Congress) -> str:
     """A cheap digest that changes whenever the attendance could have changed.
 
-    Check-ins are only ever added (their count and highest id), any roster edit bumps a
+    Check-ins are added and (undone at the door) removed: their count, highest id and the
+    sum of their delegates' ids (SQLite may hand an undone row's id to the next check-in,
+    so count and highest id alone could come back unchanged); any roster edit bumps a
     delegate's updated_at and a removal lowers the count, and the congress row holds
     delegates_expected. One round trip, no rows loaded.
     """
@@ -233,6 +307,7 @@ def attendance_version(congress: Congress) -> str:
     row = db.session.execute(select(
         scalar(func.count(CheckIn.id), where=CheckIn.congress_id == congress.id),
         scalar(func.max(CheckIn.id), where=CheckIn.congress_id == congress.id),
+        scalar(func.sum(CheckIn.delegate_id), where=CheckIn.congress_id == congress.id),
         scalar(func.count(Delegate.id), where=Delegate.congress_id == congress.id),
         scalar(func.max(Delegate.updated_at), where=Delegate.congress_id == congress.id),
         scalar(Congress.updated_at, where=Congress.id == congress.id),

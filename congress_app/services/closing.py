@@ -71,7 +71,8 @@ def purge_personal_data(congress: Congress, confirmation: str, *,
         delegate_ids = select(Delegate.id).where(Delegate.congress_id == congress.id)
         db.session.execute(
             update(AuditEvent)
-            .where(AuditEvent.action == "delegate.checkin", AuditEvent.object_type == "Delegate",
+            .where(AuditEvent.action.in_(("delegate.checkin", "delegate.checkin_undo")),
+                   AuditEvent.object_type == "Delegate",
                    AuditEvent.object_id.in_(delegate_ids))
             .values(object_type="", object_id=None, detail=""),
             execution_options={"synchronize_session": False},

@@ -43,6 +43,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..services import audit as audit_service
 from ..services import congress as congress_service
+from .audit_sentences import sentence
 from .files import content_disposition
 
 bp = Blueprint("audit", __name__, url_prefix="/organiser")
@@ -93,6 +94,7 @@ ACTION_LABELS = {
     "delegate.reactivate": _l("Delegate reactivated"),
     "delegate.reissue": _l("Card reissued"),
     "delegate.checkin": _l("Checked in"),
+    "delegate.checkin_undo": _l("Check-in undone"),
     "cards.print": _l("Delegate cards printed"),
     "cards.print_one": _l("Delegate card printed"),
     "audit.export": _l("Audit log exported"),
@@ -227,16 +229,14 @@ def _who(event: AuditEvent) -> str:
     return event.user.username if event.user is not None else _("system")
 
 
+def event_sentence(event: AuditEvent) -> str:
+    """What happened, as one sentence in the viewer's language (web/audit_sentences.py)."""
+    return sentence(event.action, audit_service.details(event))
+
+
 def compact_details(event: AuditEvent, limit: int = DETAIL_MAX) -> str:
-    """The details on one line, "key: value · key: value", cut at `limit` characters."""
-    parts = []
-    for key, value in audit_service.details(event).items():
-        if isinstance(value, list):
-            value = ", ".join(map(str, value[:10])) + (" …" if len(value) > 10 else "")
-        elif isinstance(value, dict):
-            value = ", ".join(f"{k}={v}" for k, v in list(value.items())[:10])
-        parts.append(f"{key}: {value}")
-    text = " · ".join(parts)
+    """The event's sentence on one line, cut at `limit` characters for the page's table."""
+    text = event_sentence(event)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -287,7 +287,7 @@ def _csv_lines(wanted: audit_service.AuditFilter, timezone: str,
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # the BOM makes Excel read the file as UTF-8
     writer.writerow([_("Time"), _("Account"), _("Action"), _("Action code"), _("Object"),
-                     _("Object id"), _("Details")])
+                     _("Object id"), _("Details"), _("Details (data)")])
     events = db.session.scalars(
         audit_service.events_query(wanted, timezone, scope).execution_options(yield_per=500)
     )
@@ -299,6 +299,7 @@ def _csv_lines(wanted: audit_service.AuditFilter, timezone: str,
             event.action,
             event.object_type,
             "" if event.object_id is None else str(event.object_id),
+            event_sentence(event),
             event.detail,
         )])
         if n % 200 == 0:

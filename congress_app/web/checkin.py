@@ -2,7 +2,9 @@
 
 Staff phones post the token read from a card; they never open the card's link, which
 would sign the phone in as the delegate. JSON answers: 200 checked in now or already
-(with "already": true), 404 not a valid card or number, 400 malformed.
+(with "already": true), 404 not a valid card or number, 400 malformed. A typed number is
+first answered "confirm" (who it is); only the post that carries confirm checks in. A
+check-in can be undone on its day (POST /checkin/<id>/undo).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..models import Role
 from ..models.base import utcnow
 from ..services import attendance as attendance_service
 from ..services.attendance import ScanOutcome, ScanStatus
+from ..services.errors import InputRefused
 from .tenancy import congress_or_404
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
@@ -66,19 +69,23 @@ def _user():
     return current_user._get_current_object()
 
 
+def _counts(congress) -> dict:
+    """The head count every JSON answer carries, so the counter follows each change."""
+    present, expected = attendance_service.head_count(congress)
+    return {"present": present, "expected": expected,
+            "base": attendance_service.convened(congress, expected)}
+
+
 def _outcome_json(congress, outcome: ScanOutcome, number: int | None = None):
     """The JSON answer to a scan or a typed number, with the result card ready to show."""
-    present, expected = attendance_service.head_count(congress)
     body = {
         "status": str(outcome.status),
         "already": outcome.status == ScanStatus.ALREADY,
         "html": render_template("checkin/_result.html", outcome=outcome, number=number),
-        "present": present,
-        "expected": expected,
-        "base": attendance_service.convened(congress, expected),
+        **_counts(congress),
     }
-    if outcome.delegate is not None:
-        delegate, record = outcome.delegate, outcome.checkin
+    if outcome.delegate is not None and outcome.status != ScanStatus.INVALID:
+        delegate = outcome.delegate
         body["delegate"] = {
             "number": delegate.number,
             "full_name": delegate.full_name,
@@ -86,8 +93,10 @@ def _outcome_json(congress, outcome: ScanOutcome, number: int | None = None):
             "discussion_group": delegate.discussion_group,
             "kind": str(delegate.kind),
         }
-        body["checked_in_at"] = record.at.isoformat()
-        body["checked_in_time"] = checkin_time(record.at)
+    if outcome.checkin is not None:
+        body["checkin_id"] = outcome.checkin.id
+        body["checked_in_at"] = outcome.checkin.at.isoformat()
+        body["checked_in_time"] = checkin_time(outcome.checkin.at)
     return jsonify(body), 404 if outcome.status == ScanStatus.INVALID else 200
 
 
@@ -123,38 +132,72 @@ def scan_token():
     return _outcome_json(congress, outcome)
 
 
+def _number_outcome(congress, number: int, confirmed: bool) -> ScanOutcome:
+    """Check in a confirmed number; an unconfirmed one is only looked up (who it is)."""
+    if confirmed:
+        return attendance_service.check_in_by_number(congress, number, _user())
+    return attendance_service.look_up_number(congress, number)
+
+
+def _scan_page(congress, status: int = 200, **context):
+    """The door page after a plain form post, with its result and a fresh count."""
+    present, expected = attendance_service.head_count(congress)
+    context.setdefault("outcome", None)
+    return render_template(
+        "checkin/scan.html", congress=congress, present=present,
+        expected=attendance_service.convened(congress, expected), after_post=True,
+        token_length=attendance_service.TOKEN_LENGTH, **context,
+    ), status
+
+
 @bp.post("/number")
 @checkin_required
 def check_in_number():
     """Check in by the number printed on the card: JSON from the page's script, or a plain
-    form post when the phone runs no JavaScript."""
+    form post when the phone runs no JavaScript. The first post only shows who the number
+    is ("Check in this delegate?"); the post carrying confirm writes the check-in."""
     congress = congress_or_404()
     if request.is_json:
         payload = request.get_json(silent=True)
-        number = attendance_service.parse_number(
-            payload.get("number") if isinstance(payload, dict) else None
-        )
+        if not isinstance(payload, dict):
+            payload = {}
+        number = attendance_service.parse_number(payload.get("number"))
         if number is None:
             return _malformed(_l("Enter the number printed on the card."))
-        return _outcome_json(congress, attendance_service.check_in_by_number(
-            congress, number, _user()), number)
+        return _outcome_json(congress, _number_outcome(
+            congress, number, payload.get("confirm") is True), number)
 
     number = attendance_service.parse_number(request.form.get("number", ""))
     outcome, error, status = None, None, 400
     if number is None:
         error = _l("Enter the number printed on the card.")
     else:
-        outcome = attendance_service.check_in_by_number(congress, number, _user())
+        outcome = _number_outcome(congress, number, request.form.get("confirm") == "1")
         status = 404 if outcome.status == ScanStatus.INVALID else 200
     # After a check-in the field is empty for the next delegate; a refused number stays.
     typed = "" if status == 200 else request.form.get("number", "")[:20]
-    present, expected = attendance_service.head_count(congress)
-    return render_template(
-        "checkin/scan.html", congress=congress, present=present,
-        expected=attendance_service.convened(congress, expected),
-        outcome=outcome, number=number, number_error=error, typed=typed, after_post=True,
-        token_length=attendance_service.TOKEN_LENGTH,
-    ), status
+    return _scan_page(congress, status, outcome=outcome, number=number, number_error=error,
+                      typed=typed)
+
+
+@bp.post("/<int:checkin_id>/undo")
+@checkin_required
+def undo(checkin_id: int):
+    """Undo a check-in made by mistake, on the day it was made (audited); the delegate
+    counts as absent again. JSON for the page's script, the door page for a form post."""
+    congress = congress_or_404()
+    try:
+        delegate = attendance_service.undo_check_in(
+            congress, checkin_id, _user(), current_app.config["CONGRESS_TIMEZONE"])
+    except InputRefused as refused:
+        if request.is_json:
+            return jsonify({"status": "refused", "message": str(refused.message)}), \
+                refused.status
+        return _scan_page(congress, refused.status, undo_error=refused.message)
+    if request.is_json:
+        html = render_template("checkin/_undone.html", delegate=delegate)
+        return jsonify({"status": "undone", "html": html, **_counts(congress)})
+    return _scan_page(congress, undone=delegate)
 
 
 @bp.get("/attendance")

@@ -90,7 +90,9 @@
         showResultHtml(data.html);
         presentCount.textContent = data.present;
         expectedCount.textContent = data.base;
-        buzz(data.status === "created" ? [80] : data.already ? [80, 80, 80] : [300]);
+        if (data.status === "created") buzz([80]);
+        else if (data.already) buzz([80, 80, 80]);
+        else if (data.status === "invalid") buzz([300]);
         return data;
       });
     }).catch(function () {
@@ -119,18 +121,45 @@
     post(root.dataset.scanUrl, { token: match[1] });
   }
 
-  // Number form: the same answer as a scan, without leaving the page.
+  function afterNumber(data) {
+    if (data && data.status === "created") {
+      numberInput.value = "";
+    } else if (data && data.status === "confirm") {
+      var confirm = resultBox.querySelector("[data-confirm]");
+      if (confirm) confirm.focus();
+    } else {
+      numberInput.select();
+    }
+  }
+
+  // Number form: who the number is first ("Check in this delegate?"), then the check-in.
   numberForm.addEventListener("submit", function (event) {
     event.preventDefault();
     if (busy) return;
     var value = numberInput.value.trim();
-    post(root.dataset.numberUrl, { number: value }).then(function (data) {
-      if (data && data.status === "created") {
-        numberInput.value = "";
-      } else {
-        numberInput.select();
-      }
-    });
+    post(root.dataset.numberUrl, { number: value }).then(afterNumber);
+  });
+
+  // The forms inside a result (Confirm, Undo) and Cancel work in place, like the scan.
+  resultBox.addEventListener("submit", function (event) {
+    var form = event.target;
+    event.preventDefault();
+    if (busy) return;
+    if (form.hasAttribute("data-confirm-number")) {
+      post(root.dataset.numberUrl, {
+        number: Number(form.getAttribute("data-confirm-number")), confirm: true
+      }).then(afterNumber);
+    } else if (form.hasAttribute("data-undo")) {
+      post(form.action, {});
+    }
+  });
+  resultBox.addEventListener("click", function (event) {
+    var cancel = event.target.closest("[data-cancel]");
+    if (!cancel) return;
+    event.preventDefault();
+    resultBox.replaceChildren();
+    numberInput.select();
+    numberInput.focus();
   });
 
   // Other doors check people in too: refresh the count now and then (304 when unchanged).
