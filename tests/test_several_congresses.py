@@ -205,9 +205,7 @@ def _b_ids(city) -> dict:
             "document_id": city["public"].id, "delegate_id": city["b_delegate"].id,
             "number": 1, "direction": "up", "slug": "programme", "congress_id": city["b"].id,
             "checkin_id": b_checkin.id,
-            "token": roster_service.stash_upload(b"STT,Ho va ten
-1,Nguyen Van A
-", city["b"])}
+            "token": roster_service.stash_upload(b"STT,Ho va ten\n1,Nguyen Van A\n", city["b"])}
 
 
 B_ROW_PARAMS = ("<int:session_id>", "<int:item_id>", "<int:document_id>", "<int:delegate_id>",

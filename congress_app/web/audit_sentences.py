@@ -42,6 +42,12 @@ SENTENCES = {
                             "(from %(address)s)"),
     "user.create": _l("Created the account “%(username)s” (%(role)s)"),
     "user.password_changed": _l("Changed the password of the account “%(username)s”"),
+    "user.password_set": _l("Gave the account “%(username)s” a one-time password"),
+    "user.update": _l("Changed the account “%(username)s”"),
+    "user.deactivate": _l("Deactivated the account “%(username)s”"),
+    "user.reactivate": _l("Reactivated the account “%(username)s”"),
+    "auth.login_refused_demo": _l("Refused the published demo password of “%(username)s” "
+                                  "(from %(address)s)"),
     "congress.create": _l("Set up the congress “%(slug)s”"),
     "congress.update": _l("Changed the congress details: %(changed)s"),
     "congress.export": _l("Downloaded the congress archive (%(full)s)"),
