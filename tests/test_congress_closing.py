@@ -82,7 +82,8 @@ def sample_ids(congress, make_document) -> dict:
     checkin, _created = delegate_service.check_in(delegate)
     return {"session_id": congress.sessions[0].id, "item_id": item.id,
             "document_id": document.id, "delegate_id": delegate.id, "number": 1,
-            "direction": "next", "checkin_id": checkin.id}
+            "direction": "next", "checkin_id": checkin.id,
+            "user_id": _make_user("door-staff", Role.CHECKIN).id}
 
 
 def _snapshot() -> dict[str, list[tuple]]:

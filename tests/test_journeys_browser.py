@@ -379,6 +379,7 @@ def test_the_projector_shows_the_next_items_qr_code_once_the_organiser_moves_on(
     screen = phone.context.browser.new_context(
         viewport={"width": 1280, "height": 720}).new_page()
     screens.append(screen)
+    screen.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
     screen.goto(f"{live_server}/screen")
     assert screen.locator(".screen-title").inner_text() == "Chào cờ"
     assert screen.locator(".qr-grid img").count() == 0

@@ -42,15 +42,16 @@ LOCKED = 423
 # Blueprints whose writes change the congress; closing them is what "read-only" means.
 ORGANISER_BLUEPRINTS = frozenset({
     "organiser", "roster", "checkin", "stage", "cards", "print_centre", "archive", "audit",
-    "closing", "congresses",
+    "closing", "congresses", "accounts",
 })
 # The only writes a closed congress accepts: undoing the closure, the purge, moving on to
 # another congress of the instance (choosing one, setting one up) without touching this one,
-# and the full backup (a POST for its confirmation; it changes nothing). Deleting a congress
-# or resetting the demo names its congress, which the service checks.
+# the full backup (a POST for its confirmation; it changes nothing), and changing one's own
+# password (the account's, not the congress's). Deleting a congress or resetting the demo
+# names its congress, which the service checks.
 ALLOWED_WHEN_CLOSED = frozenset({"closing.reopen", "closing.purge", "congresses.choose",
                                  "congresses.new", "archive.export_full", "congresses.delete",
-                                 "congresses.reset_demo"})
+                                 "congresses.reset_demo", "accounts.own_password"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 CLOSED_MESSAGE = _l("The congress is closed; reopen it to make changes. Nothing was changed.")
