@@ -7,9 +7,9 @@ PORT ?= 5000
 export HOST PORT
 export FLASK_APP := congress_app
 
-# Debian libraries WeasyPrint needs at run time, and what the browser tests drive.
+# Debian libraries WeasyPrint needs at run time; what the browser and HTTPS tests drive.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_DEBS := chromium
+TEST_DEBS := chromium caddy
 # The second test run's throw-away PostgreSQL server (its contrib files give unaccent).
 PG_DEBS := postgresql
 # What `make bench` drives: the HTTP load generator and the static-file ceiling.
