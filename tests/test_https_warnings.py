@@ -14,7 +14,15 @@ from congress_app import create_app
 from congress_app.extensions import db
 from congress_app.models import Role, User
 
-from .conftest import ORGANISER, IsolatedClient, _config, csrf_token_from
+from .conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ORGANISER,
+    IsolatedClient,
+    _config,
+    csrf_token_from,
+    wait_for_js,
+)
 
 PLAIN_HTTP = "Phones open this site over plain HTTP: offline saving and the door camera"
 QR_CODES_HTTP = "The QR codes send phones to plain HTTP."
@@ -142,3 +150,33 @@ def test_the_door_scanner_behind_a_trusted_proxy_over_https_says_nothing(proxied
     https = {"X-Forwarded-Proto": "https"}
     assert 'id="camera-insecure"' not in _scanner(client, headers=https)
     assert 'id="camera-insecure"' in _scanner(client)
+
+
+@pytest.mark.browser
+def test_a_door_phone_over_plain_http_sees_why_and_no_empty_viewfinder(live_server, door):
+    """Chromium at a hall-like http:// name (mapped to the test server): not a secure
+    context, so the script leaves the viewfinder hidden under the server's notice."""
+    from playwright.sync_api import sync_playwright
+
+    port = urlsplit(live_server).port
+    hall = f"http://door.test:{port}"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            *CHROMIUM_ARGS, "--host-resolver-rules=MAP door.test 127.0.0.1"])
+        try:
+            context = browser.new_context(viewport={"width": 360, "height": 740})
+            context.add_cookies([{"name": "lang", "value": "en", "url": hall}])
+            page = context.new_page()
+            page.goto(f"{hall}/login?next=/checkin/")
+            page.get_by_label("Username").fill(door[0])
+            page.get_by_label("Password").fill(door[1])
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{hall}/checkin/")
+            assert page.evaluate("window.isSecureContext") is False
+            # The deferred script has run, and kept the viewfinder hidden.
+            wait_for_js(page, "document.readyState === 'complete'")
+            assert page.locator("#camera-insecure").is_visible()
+            assert page.locator("#viewfinder").is_hidden()
+            assert page.locator("#number").is_visible()
+        finally:
+            browser.close()
