@@ -7,10 +7,10 @@ PORT ?= 5000
 export HOST PORT
 export FLASK_APP := congress_app
 
-# Debian libraries WeasyPrint needs at run time, what the browser tests drive, and the Redis
-# server the rate-limit test shares between two app processes.
+# Debian libraries WeasyPrint needs at run time; what the browser and HTTPS tests drive, and
+# the Redis server the rate-limit test shares between two app processes.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_DEBS := chromium redis-server
+TEST_DEBS := chromium caddy redis-server
 # The second test run's throw-away PostgreSQL server (its contrib files give unaccent).
 PG_DEBS := postgresql
 # What `make bench` drives: the HTTP load generator, the static-file ceiling, and the Redis

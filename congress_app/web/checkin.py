@@ -23,6 +23,7 @@ from ..models.base import utcnow
 from ..services import attendance as attendance_service
 from ..services.attendance import ScanOutcome, ScanStatus
 from ..services.errors import InputRefused
+from .secure_context import camera_needs_https
 from .tenancy import congress_or_404
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
@@ -60,8 +61,9 @@ def checkin_time(at) -> str:
 
 @bp.context_processor
 def checkin_context() -> dict:
-    """Labels the check-in templates show next to stored values."""
-    return {"kind_labels": KIND_LABELS}
+    """Labels the check-in templates show next to stored values, and whether the camera is
+    refused because the page came over plain HTTP."""
+    return {"kind_labels": KIND_LABELS, "camera_needs_https": camera_needs_https()}
 
 
 def _user():

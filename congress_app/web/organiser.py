@@ -47,6 +47,7 @@ from .organiser_forms import (
     ReplaceFileForm,
     SessionForm,
 )
+from .secure_context import hall_https
 from .tenancy import congress_or_404
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
@@ -173,7 +174,7 @@ def _confirmed_or_400() -> None:
 @bp.get("/")
 @organiser_required
 def dashboard():
-    """Links to everything, how much is prepared, and a warning about QR addresses."""
+    """Links to everything, how much is prepared, and warnings about QR addresses and HTTPS."""
     congress = congress_service.get_congress()
     base_url = current_app.config["PUBLIC_BASE_URL"]
     return render_template(
@@ -182,6 +183,7 @@ def dashboard():
         counts=agenda_service.counts(congress) if congress else None,
         base_url=base_url,
         base_url_is_local=is_local_base_url(base_url),
+        hall_https=hall_https(base_url),
     )
 
 

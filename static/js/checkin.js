@@ -228,8 +228,12 @@
     setCameraMessage(strings.stopped, false);
   }
 
+  var noCamera = !window.isSecureContext || !navigator.mediaDevices ||
+    !navigator.mediaDevices.getUserMedia;
+  // Over plain http the page already says why (#camera-insecure): no empty viewfinder then.
+  if (noCamera && document.getElementById("camera-insecure")) return;
   viewfinder.hidden = false;
-  if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+  if (noCamera) {
     viewfinder.classList.add("no-camera");
     setCameraMessage(strings.insecure, true);
     return;
