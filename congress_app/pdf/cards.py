@@ -63,9 +63,11 @@ class Grid:
 A4_WIDTH, A4_HEIGHT = 210, 297
 CARD_GRID = Grid(columns=2, rows=4, width=95, height=68, left=10, top=12.5)
 SLIP_GRID = Grid(columns=3, rows=8, width=63, height=34, left=10.5, top=12.5)
-# The QR code's PNG has 4 pixels per module: sharp at 26 mm even in viewers that smooth
-# images, and small enough that WeasyPrint re-encodes 168 of them quickly.
-QR_BOX_SIZE = 4
+# The QR code's PNG has 16 pixels per module, module-aligned: print resolution for the
+# 26 mm card code (about 580 ppi for a version-3 symbol) and the 46 mm badge (about 330 ppi),
+# so no printer or viewer smooths the module edges; an 8-bit grey PNG of blocks stays small
+# and WeasyPrint embeds it as it is.
+QR_BOX_SIZE = 16
 # As qr.render_qr draws every code: medium error correction, the standard 4-module quiet zone.
 QR_ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 QR_BORDER = 4

@@ -33,14 +33,15 @@ from .render import data_uri, render_pdf
 KIND = "stamped"
 TEMPLATE = "pdf/stamp.html"
 # Bump when the stamping code changes in a way the template digest cannot see.
-STAMP_VERSION = "1"
+STAMP_VERSION = "2"
 PAGES = ("first", "all")
 CORNERS = ("top-right", "top-left", "bottom-right", "bottom-left")
 MM = 72 / 25.4
-# 17 mm including the quiet zone scans from an arm's length at 150 dpi; the box adds the code.
-QR_MM = 17
-STAMP_WIDTH_MM = 19
-STAMP_HEIGHT_MM = 22
+# 21 mm including the 4-module quiet zone: the symbol itself is at least 15 mm (16 mm for a
+# version-2 code), which scans from an arm's length at 96 dpi; the box adds the code.
+QR_MM = 21
+STAMP_WIDTH_MM = 23
+STAMP_HEIGHT_MM = 26
 # Kept clear of the paper's edge, where printers do not print and guillotines cut.
 MARGIN_MM = 8
 

@@ -28,11 +28,11 @@ TEMPLATES = ("pdf/table_tent.html",)
 VERSION = "1"
 
 # The sheet (portrait, mm); each face is its upper or lower half. Per size: face padding,
-# QR sizes (quiet zone included; a document's ≥ 15 mm) and type sizes (pt).
+# QR sizes (quiet zone included: 21 mm leaves a symbol of at least 15 mm) and type sizes (pt).
 SIZES: dict[str, dict] = {
     "a4": {"page": "A4", "width": 210, "height": 297, "pad": 12, "home_qr": 40, "doc_qr": 27,
            "title_pt": 13, "doc_pt": 7.5, "code_pt": 10},
-    "a5": {"page": "A5", "width": 148, "height": 210, "pad": 9, "home_qr": 28, "doc_qr": 19,
+    "a5": {"page": "A5", "width": 148, "height": 210, "pad": 9, "home_qr": 28, "doc_qr": 21,
            "title_pt": 9.5, "doc_pt": 5.8, "code_pt": 7.5},
 }
 DEFAULT_SIZE = "a4"
