@@ -49,10 +49,16 @@ run: install
 # The suite runs twice, side by side (.ci/both-databases): on SQLite, and on a throw-away
 # PostgreSQL cluster (.ci/with-postgres starts it, fails loudly if it cannot, and removes it
 # afterwards); the browser tests, which test pages rather than the database, run on SQLite only.
-test: install-dev test-system-deps audit
+# The audit asks a web service and waits on it: it runs alongside the suite, its output after.
+test: install-dev test-system-deps
 	$(BIN)/ruff check congress_app tests migrations bench
 	@grep -qs '"version": "4.10.3"' .cache/axe/node_modules/axe-core/package.json || npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4.10.3
-	.ci/both-databases $(BIN)/pytest
+	@mkdir -p test-artifacts; \
+	$(MAKE) --no-print-directory audit >test-artifacts/audit.log 2>&1 & audit=$$!; \
+	.ci/both-databases $(BIN)/pytest; suite=$$?; \
+	wait $$audit; audited=$$?; \
+	echo; echo "===== audit (also in test-artifacts/audit.log) ====="; cat test-artifacts/audit.log; \
+	[ $$suite -eq 0 ] && [ $$audited -eq 0 ]
 
 lint: install-dev
 	$(BIN)/ruff check congress_app tests migrations bench

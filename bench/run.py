@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _interrupt_on_sigterm()
 
-    from . import app_requests, load, page_images, qrcodes, renders, searching
+    from . import app_requests, load, page_images, qrcodes, renders, roster_preview, searching
     from .instance import add_big_document, add_stamp_document, bench_app, throwaway_instance
 
     report = Report(quick=args.quick)
@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             app_requests.measure(report, app, code, count=20 if args.quick else 200)
             step("search")
             searching.measure(report, app, rounds=2 if args.quick else 10)
+            step("roster preview")
+            roster_preview.measure(report, app, runs=1 if args.quick else 5)
             step("page images")
             page_images.measure(report, app, 2 if args.quick else None)
             step("QR codes")

@@ -39,6 +39,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
     )
     check_secret_key(app.config)
+    if bytecode_cache := app.config.get("TEMPLATE_BYTECODE_CACHE"):
+        # A jinja2.BytecodeCache shared by the apps of one process (the test suite builds
+        # one app per test): each template is compiled once, not once per app.
+        app.jinja_env.bytecode_cache = bytecode_cache
     if proxies := app.config.get("TRUSTED_PROXIES"):
         # Behind nginx: the client's address (rate limits, audit) and scheme come from it.
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -23,6 +23,8 @@ from congress_app.services.errors import InputRefused
 
 from .conftest import BASE_URL
 
+pytestmark = pytest.mark.database_agnostic
+
 A4_LANDSCAPE = (841.89, 595.28)
 MM = 72 / 25.4
 DELEGATES_ONLY_TITLE = "Báo cáo tổng hợp ý kiến góp ý dự thảo văn kiện"

@@ -21,6 +21,8 @@ from congress_app.services import documents as document_service
 
 from .conftest import BASE_URL
 
+pytestmark = pytest.mark.database_agnostic
+
 CONGRESS_TITLE = "Đại hội đại biểu Đảng bộ phường Thanh Xuân lần thứ I"
 UNPUBLISHED_TITLE = "Dự thảo Nghị quyết chưa công bố"
 

@@ -22,6 +22,8 @@ from congress_app.pdf.printables import PRINTABLES
 
 from .conftest import BASE_URL
 
+pytestmark = pytest.mark.database_agnostic
+
 MIN_SYMBOL_MM = 15
 REFERENCE_DPI = 300
 

@@ -28,6 +28,8 @@ from congress_app.config import check_rate_limit_storage
 
 from .conftest import ORGANISER
 
+pytestmark = pytest.mark.database_agnostic
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "congress_app" / "gunicorn_conf.py"
 REDIS_SERVER = "/usr/bin/redis-server"

@@ -4,7 +4,6 @@ all-or-nothing apply; plus editing by hand, search and card reissue through the 
 from __future__ import annotations
 
 import shutil
-import time
 import unicodedata
 from pathlib import Path
 
@@ -257,10 +256,8 @@ def _too_many_rows() -> bytes:
 def test_bad_files_are_refused_whole_and_change_nothing(congress, english, data, status,
                                                         message):
     before = _state()
-    started = time.perf_counter()
     with pytest.raises(InputRefused) as refused:
         roster_service.preview_roster(congress, data)
-    assert time.perf_counter() - started < 2
     assert refused.value.status == status
     assert refused.value.field == "file"
     assert message in str(refused.value.message)
@@ -269,12 +266,11 @@ def test_bad_files_are_refused_whole_and_change_nothing(congress, english, data,
     assert _state() == before
 
 
-def test_the_largest_allowed_file_is_previewed_quickly(congress, english):
+def test_the_largest_allowed_file_is_previewed(congress, english):
+    """How fast: `make bench` (roster: preview of the largest file)."""
     rows = [[str(n), f"Nguyễn Văn {n}", "Chi bộ Khu dân cư số 1", "Tổ 1", f"A-{n}", ""]
             for n in range(1, 5001)]
-    started = time.perf_counter()
     preview = roster_service.preview_roster(congress, make_csv(rows))
-    assert time.perf_counter() - started < 2
     assert len(preview.to_add) == 5000
 
 

@@ -22,6 +22,8 @@ from congress_app.storage import file_store
 
 from .conftest import BASE_URL
 
+pytestmark = pytest.mark.database_agnostic
+
 MM = 72 / 25.4
 PX_PER_MM = 150 / 25.4
 RESOLUTION_TEXT = "Nghị quyết Đại hội đại biểu Đảng bộ phường Thanh Xuân lần thứ I"

@@ -13,6 +13,8 @@ from congress_app import ROOT
 from congress_app.pdf.documents import render_markdown_document
 from congress_app.services import text_layout
 
+pytestmark = pytest.mark.database_agnostic
+
 PROGRAMME = ROOT / "seeds" / "documents" / "chuong-trinh-dai-hoi.md"
 PAPER = ROOT / "seeds" / "documents" / "tham-luan-chuyen-doi-so-do-thi.md"
 SEED_DOCUMENTS = sorted((ROOT / "seeds" / "documents").glob("*.md"))
