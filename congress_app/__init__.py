@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import cli, db_setup, i18n, web
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .models.base import include_in_autogenerate, render_migration_type
+    from .pdf import typography
     from .web import page_cache
 
     db.init_app(app)
@@ -68,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
+    typography.init_app(app)
     app.url_map.converters["int"] = RowIdConverter  # before the blueprints add their rules
     web.init_app(app)
     page_cache.init_app(app)

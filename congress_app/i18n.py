@@ -42,6 +42,9 @@ BROWSER_HEADER = "Accept-Language"
 PRINT_LANGUAGE = "language"
 # How a day is written in running text: Vietnamese official style is 22/7/2025.
 DAY_PATTERNS = {"vi": "d/M/yyyy", "en": "d MMM yyyy"}
+# A day with its weekday, as a heading: "Thứ Tư, 23 tháng 7, 2025", "Wednesday, 23 July 2025"
+# (day before month, as everywhere else here; CLDR's English "full" puts the month first).
+WEEKDAY_PATTERNS = {"vi": "full", "en": "EEEE, d MMMM y"}
 MOMENT_PATTERNS = {"vi": "HH:mm, d/M/yyyy", "en": "d MMM yyyy, HH:mm"}
 ONE_YEAR = 365 * 24 * 3600
 
@@ -137,6 +140,11 @@ def print_language(args: Mapping[str, str]) -> str:
 def format_day(value) -> str:
     """A date as people of the visitor's language write it in a sentence."""
     return format_date(value, DAY_PATTERNS.get(str(get_locale()), "medium"))
+
+
+def format_weekday(value) -> str:
+    """A day with its weekday, as a session's heading gives it."""
+    return format_date(value, WEEKDAY_PATTERNS.get(str(get_locale()), "full"))
 
 
 def format_moment(value) -> str:

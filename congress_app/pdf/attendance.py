@@ -7,6 +7,9 @@ request and never cached.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from flask import current_app
 from flask_babel import force_locale, format_datetime, format_percent, get_locale, pgettext
 from flask_babel import gettext as _
@@ -20,7 +23,7 @@ from ..i18n import format_moment
 from ..models import Congress, Delegate, DelegateKind, utcnow
 from ..services import attendance as attendance_service
 from .cards import number_text
-from .programme import PARTY_NAME
+from .heading import heading_context
 from .render import nfc, page_counter_content, render_pdf
 
 TEMPLATE = "pdf/attendance_sheet.html"
@@ -51,6 +54,14 @@ def _arrival(delegate: Delegate, several_days: bool) -> tuple[str, str]:
     return format_datetime(at, "HH:mm"), format_datetime(at, "d/M") if several_days else ""
 
 
+def _sitting_day(congress: Congress, at: datetime) -> date:
+    """The day the sheet is signed for: the day of `at` in the congress's time zone, kept
+    within the congress's days (a sheet printed ahead is for the first, one printed
+    afterwards for the last)."""
+    day = at.astimezone(ZoneInfo(current_app.config["CONGRESS_TIMEZONE"])).date()
+    return min(max(day, congress.starts_on), congress.ends_on)
+
+
 def attendance_context(congress: Congress, delegates: list[Delegate]) -> dict:
     """The sections, rows and totals the sheet prints."""
     several_days = congress.starts_on != congress.ends_on
@@ -78,14 +89,10 @@ def attendance_context(congress: Congress, delegates: list[Delegate]) -> dict:
     official_present = officials["present"] if officials else 0
     listed = officials["listed"] if officials else 0
     expected = attendance_service.convened(congress, listed)
-    organisation = nfc(congress.organisation)
     return {
         "locale": str(get_locale()),
         "congress": {
-            "party": PARTY_NAME,
-            "parent": nfc(congress.parent_organisation).upper(),
-            "organisation": organisation.upper(),
-            "author": organisation,
+            **heading_context(congress, _sitting_day(congress, utcnow())),
             "title": nfc(congress.title),
         },
         "sections": sections,

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from babel.dates import format_interval
 from flask import current_app
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import qr
+from ..i18n import format_day, format_weekday
 from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..models import Congress, Document, Visibility
 from ..services import congress as congress_service
@@ -26,16 +26,15 @@ from ..services.errors import InputRefused
 from .booklet import IMPOSITION_VERSION, impose_booklet
 from .cache import cached_pdf
 from .editions import Edition, edition_viewer
+from .heading import heading_context
 from .render import data_uri, nfc, page_counter_content, render_pdf
+from .typography import RULES_DIGEST
 
 # Bump when the template or its CSS changes in a way the source digest below cannot see.
 TEMPLATE_VERSION = "1"
 TEMPLATE = "pdf/programme.html"
 # Every template the programme is built from, for the cache key.
-TEMPLATE_SOURCES = (TEMPLATE, "pdf/_official_heading.html")
-# Fixed wording of every Party document's heading (not a translatable label): it is printed
-# in Vietnamese whatever the reader's language.
-PARTY_NAME = "ĐẢNG CỘNG SẢN VIỆT NAM"
+TEMPLATE_SOURCES = (TEMPLATE, "pdf/_official_heading.html", "pdf/_place_date.html")
 KIND = "programme"
 LAYOUTS = ("a4", "a5-booklet")
 
@@ -62,14 +61,17 @@ def _document_entry(document: Document, base_url: str) -> dict:
         "sha256": version.sha256 if version else None,
         "pages": ngettext("%(num)d page", "%(num)d pages", version.pages) if version else "",
         "restricted": " · ".join(restricted),
+        # The same marks, one a line under the code in the agenda's narrow column.
+        "restricted_marks": restricted,
     }
 
 
 def _congress_dates(congress: Congress) -> str:
-    """The sitting days in the reader's locale, e.g. "22/7/2025 – 23/7/2025"."""
+    """The sitting days as the web pages write them: "22/7/2025 – 23/7/2025", in English
+    "22 Jul 2025 – 23 Jul 2025" (day before month, never CLDR's English "7/22/2025")."""
     if congress.starts_on == congress.ends_on:
-        return format_date(congress.starts_on, "full")
-    return format_interval(congress.starts_on, congress.ends_on, "yMd", locale=get_locale())
+        return format_weekday(congress.starts_on)
+    return f"{format_day(congress.starts_on)} – {format_day(congress.ends_on)}"
 
 
 def programme_context(congress: Congress, user, layout: str = "a4") -> dict:
@@ -116,10 +118,8 @@ def programme_context(congress: Congress, user, layout: str = "a4") -> dict:
             ),
         },
         "congress": {
-            "party": PARTY_NAME,
-            "author": nfc(congress.organisation),
-            "parent": nfc(congress.parent_organisation).upper(),
-            "organisation": nfc(congress.organisation).upper(),
+            # The programme is issued on the first day, as the congress adopts it then.
+            **heading_context(congress, congress.starts_on),
             "title": title,
             "motto": nfc(congress.motto),
             # The title usually says "nhiệm kỳ 2025–2030" already; do not print it twice.
@@ -130,7 +130,9 @@ def programme_context(congress: Congress, user, layout: str = "a4") -> dict:
         "sessions": [
             {
                 "name": nfc(ps.session.name),
-                "date": format_date(ps.session.date, "full"),
+                # The running head of the pages the session's agenda continues on.
+                "continued": _("%(session)s (continued)", session=nfc(ps.session.name)),
+                "date": format_weekday(ps.session.date),
                 "times": "–".join(
                     t for t in (_hm(ps.session.starts_at), _hm(ps.session.ends_at)) if t
                 ),
@@ -180,7 +182,7 @@ def render_programme_pdf(congress: Congress, user, *, layout: str = "a4") -> Pat
     context = programme_context(congress, user, layout)
     build = build_booklet if layout == "a5-booklet" else programme_html
     return cached_pdf(KIND, context, build, templates=TEMPLATE_SOURCES,
-                      version=TEMPLATE_VERSION)
+                      version=f"{TEMPLATE_VERSION}-{RULES_DIGEST}")
 
 
 def parse_options(args: Mapping[str, str]) -> dict:
