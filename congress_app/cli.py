@@ -4,11 +4,14 @@ list-organisers, serve, setup-link, export-congress, import-congress, check-stor
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 import waitress
 from flask import Flask, current_app
+from flask_babel import force_locale, format_decimal
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import ROOT
@@ -156,7 +159,7 @@ def serve(host: str, port: int) -> None:
             "  HOST=0.0.0.0 PUBLIC_BASE_URL=http://192.168.1.10:5000 make run",
             fg="yellow",
         )
-    # Leftovers of uploads a crash interrupted (older than an hour) go; a missing file is said.
+    # What uploads a crash interrupted left goes (see check-store); a missing file is said.
     report = store_check.check_store(file_store(), repair=True)
     if report.removed:
         click.echo(f"  Removed {report.removed} leftovers of interrupted uploads.")
@@ -256,20 +259,43 @@ def import_congress(archive: Path) -> None:
                    "another SECRET_KEY would need every card reprinted.")
 
 
+def _in_both_languages(line: Callable[[], str], **style) -> None:
+    """Echo a line in English, then in Vietnamese: whoever runs the command reads one."""
+    for language in ("en", "vi"):
+        with force_locale(language):
+            click.secho(line(), **style)
+
+
+def _megabytes(size: int) -> str:
+    """661.2 in English, 661,2 in Vietnamese: the size as the current language writes it."""
+    return format_decimal(size / 1_048_576, "#,##0.#")
+
+
 @click.command("check-store")
 @click.option("--repair", is_flag=True,
-              help="Delete leftovers of interrupted uploads older than an hour.")
+              help="Delete the debris of interrupted uploads: temp files no running upload "
+                   "holds (whatever their age), and stored files no version names (older "
+                   "than an hour).")
 def check_store(repair: bool) -> None:
-    """Check that every document version's file is in the store, and list leftovers."""
+    """Check that every document version's file is in the store, and count leftovers."""
     report = store_check.check_store(file_store(), repair=repair)
     for sha256 in report.missing:
-        click.secho(f"MISSING or damaged file for version {sha256}", fg="red")
-    click.echo(f"{len(report.orphans)} stored files no version names, "
-               f"{len(report.stale_tmp)} unfinished uploads in tmp/"
-               + (f"; removed {report.removed}." if repair else "."))
+        _in_both_languages(lambda sha256=sha256: _(
+            "MISSING or damaged file for version %(sha256)s", sha256=sha256), fg="red")
+    _in_both_languages(lambda: _(
+        "%(orphans)d stored files no version names (%(orphan_size)s MB), %(uploads)d "
+        "unfinished uploads in tmp/ (%(upload_size)s MB).",
+        orphans=len(report.orphans), orphan_size=_megabytes(report.orphan_bytes),
+        uploads=len(report.dead_uploads), upload_size=_megabytes(report.dead_upload_bytes)))
+    if repair:
+        _in_both_languages(lambda: _("Removed %(count)d files (%(size)s MB).",
+                                     count=report.removed,
+                                     size=_megabytes(report.removed_bytes)))
+    elif report.orphans or report.dead_uploads:
+        _in_both_languages(lambda: _("flask check-store --repair removes them."))
     if not report.healthy:
         raise SystemExit(1)
-    click.echo("Every document version has its file.")
+    _in_both_languages(lambda: _("Every document version has its file."))
 
 
 def init_app(app: Flask) -> None:

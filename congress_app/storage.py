@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import os
@@ -54,27 +55,49 @@ class FileStore:
         """Copy the stream to a temp file and hash it; the caller checks it, then commit()s it.
 
         Leaving the block without commit() deletes the temp file, so a refused or broken
-        upload leaves nothing behind. Raises FileTooLarge past max_size bytes.
+        upload leaves nothing behind. Raises FileTooLarge past max_size bytes. The temp file
+        is locked (see staging_file) until the block ends.
         """
-        tmp_dir = self.root / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
-        tmp = Path(tmp_name)
+        out, tmp = self.staging_file()
         try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
-                    size += len(chunk)
-                    if max_size is not None and size > max_size:
-                        raise FileTooLarge(max_size)
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if max_size is not None and size > max_size:
+                    raise FileTooLarge(max_size)
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
             yield StagedFile(digest.hexdigest(), size, tmp)
         finally:
             tmp.unlink(missing_ok=True)
+            out.close()  # only now: the lock says "in use" until the file is gone or stored
+
+    @property
+    def tmp_dir(self) -> Path:
+        """Where uploads are staged before they are renamed into the store."""
+        return self.root / "tmp"
+
+    def staging_file(self) -> tuple[BinaryIO, Path]:
+        """A new temp file in tmp/, open and under an exclusive lock while it stays open.
+
+        A process killed mid-upload leaves its temp file but not its lock (the kernel drops
+        it with the process), so check-store can tell debris from an upload in progress in
+        any worker or process: it removes only files it can lock itself (holding the lock).
+        """
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd, name = tempfile.mkstemp(dir=self.tmp_dir, prefix="upload-")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                if os.path.samestat(os.stat(name), os.fstat(fd)):
+                    return os.fdopen(fd, "wb"), Path(name)
+            except FileNotFoundError:
+                pass
+            # check-store took the file for debris in the instant before it was locked.
+            os.close(fd)
 
     def commit(self, staged: StagedFile) -> StoredFile:
         """Rename a checked temp file into its content address (a no-op if already stored)."""
@@ -86,7 +109,7 @@ class FileStore:
         return StoredFile(staged.sha256, staged.size, final)
 
     def put_bytes(self, data: bytes) -> StoredFile:
-        """Store bytes made by the app itself (seed PDFs), already known to be good."""
+        """Store bytes made by the app itself (seed PDFs, cleaned photos), known to be good."""
         with self.staged(io.BytesIO(data)) as staged:
             return self.commit(staged)
 

@@ -23,7 +23,7 @@ from ..filenames import windows_safe
 from ..models import Congress, Document, DocumentCategory, DocumentVersion, User, Visibility
 from ..models.base import utcnow
 from ..storage import FileStore, FileTooLarge, StagedFile, StoredFile, file_store
-from . import audit, text_layout
+from . import audit, images, text_layout
 from .errors import InputRefused, claim_edit
 
 # No 0/O, 1/I/L: a delegate typing a code from paper cannot confuse them.
@@ -157,7 +157,7 @@ def inspect_image(staged: StagedFile) -> str:
         with warnings.catch_warnings():
             # Pillow only warns below twice its own limit; ours is lower and firm.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(staged.path) as image:
+            with Image.open(staged.path, formats=images.FORMATS) as image:
                 kind = image.format
                 if kind not in IMAGE_TYPES:
                     raise InputRefused(NOT_A_DOCUMENT, field="file")
@@ -169,7 +169,7 @@ def inspect_image(staged: StagedFile) -> str:
                 if width * height > IMAGE_MAX_PIXELS:
                     raise _image_too_large()
                 image.verify()
-            with Image.open(staged.path) as image:
+            with Image.open(staged.path, formats=images.FORMATS) as image:
                 image.load()  # verify() does not decode: a truncated file fails only here
     except InputRefused:
         raise
@@ -216,13 +216,17 @@ class _Received:
 
 def _receive(upload: Upload, store: FileStore) -> _Received:
     """Check the bytes and commit them to the store (content-addressed, so a retry or a
-    crash before the row is written at worst leaves bytes no version names)."""
+    crash before the row is written at worst leaves bytes no version names). A photo is
+    stored cleaned of its metadata: the original bytes, GPS position and all, never are."""
     clean_filename(upload.filename)  # a bad name is refused before the bytes are read
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     try:
         with store.staged(upload.stream, max_size=limit) as staged:
             mime_type, pages, text = inspect_upload(staged)
-            stored = store.commit(staged)
+            if mime_type == PDF_MIME:
+                stored = store.commit(staged)
+            else:
+                stored = store.put_bytes(images.clean_image(staged.path))
     except FileTooLarge:
         raise InputRefused(_l("The file is larger than the upload limit."), 413, "file") from None
     return _Received(stored, clean_filename(upload.filename, mime_type), mime_type, pages, text)

@@ -30,6 +30,7 @@ bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
 STAFF_ROLES = frozenset({Role.CHECKIN, Role.EDITOR, Role.ADMIN})
 POLL_INTERVAL_MS = 3000
+UNREADABLE = _l("This request could not be read. Reload the page and try again.")
 
 
 
@@ -102,9 +103,16 @@ def _outcome_json(congress, outcome: ScanOutcome, number: int | None = None):
     return jsonify(body), 404 if outcome.status == ScanStatus.INVALID else 200
 
 
-def _malformed(message):
+def _malformed(message=UNREADABLE):
     """400 for a request no phone of ours would send; nothing is written."""
     return jsonify({"status": "malformed", "message": str(message)}), 400
+
+
+def _json_object() -> dict | None:
+    """The JSON object the page's script posts; None for any other body (not JSON, not an
+    object, not UTF-8, nested past what the parser can read)."""
+    payload = request.get_json(silent=True)
+    return payload if isinstance(payload, dict) else None
 
 
 @bp.get("/")
@@ -124,10 +132,10 @@ def scan():
 def scan_token():
     """Check in the holder of the card whose token the camera read (JSON in, JSON out)."""
     congress = congress_or_404()
-    payload = request.get_json(silent=True)
-    token = attendance_service.parse_token(
-        payload.get("token") if isinstance(payload, dict) else None
-    )
+    payload = _json_object()
+    if payload is None:
+        return _malformed()
+    token = attendance_service.parse_token(payload.get("token"))
     if token is None:
         return _malformed(_l("This is not a delegate card code."))
     outcome = attendance_service.check_in_by_token(congress, token, _user())
@@ -160,12 +168,13 @@ def check_in_number():
     is ("Check in this delegate?"); the post carrying confirm writes the check-in."""
     congress = congress_or_404()
     if request.is_json:
-        payload = request.get_json(silent=True)
-        if not isinstance(payload, dict):
-            payload = {}
+        payload = _json_object()
+        if payload is None:
+            return _malformed()
         number = attendance_service.parse_number(payload.get("number"))
         if number is None:
             return _malformed(_l("Enter the number printed on the card."))
+        # Only a JSON true confirms; anything else only asks who the number is.
         return _outcome_json(congress, _number_outcome(
             congress, number, payload.get("confirm") is True), number)
 

@@ -1,8 +1,9 @@
-"""The request class: uploads never leave an open temporary file behind."""
+"""The request class: uploads never leave an open temporary file behind, and a JSON body
+too deeply nested to parse is as malformed as any other."""
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Any
 
 from flask import Request
 
@@ -13,6 +14,21 @@ class CongressRequest(Request):
     Werkzeug's form parser drops the spooled file of a body that ends early without closing
     it; tracking the streams it makes lets close() release them at once.
     """
+
+    def get_json(self, force: bool = False, silent: bool = False,
+                 cache: bool = True) -> Any | None:
+        """The body as JSON; `[[[…` nested past Python's recursion limit counts as invalid.
+
+        Werkzeug handles only the parser's ValueError: the RecursionError of a deep body
+        would answer 500. Here it takes the same way as any unreadable body: None when
+        silent, else on_json_loading_failed (400).
+        """
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            return self.on_json_loading_failed(ValueError("the JSON body is nested too deeply"))
 
     def _get_file_stream(self, total_content_length, content_type, filename=None,
                          content_length=None) -> IO[bytes]:
