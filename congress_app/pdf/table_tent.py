@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..models import Congress, Document
+from ..models import Congress, Document, Visibility
 from ..services import congress as congress_service
 from ..services import documents as document_service
 from ..services.errors import InputRefused
@@ -36,26 +36,76 @@ SIZES: dict[str, dict] = {
            "title_pt": 9.5, "doc_pt": 5.8, "code_pt": 7.5},
 }
 DEFAULT_SIZE = "a4"
-MAX_DOCUMENTS = 4
+# What the print centre's form sends: the organiser chose, so an empty choice is refused
+# rather than silently replaced by the automatic pick.
+CHOSEN = "chosen"
+POSITION_MAX_DIGITS = 3
 
 
-def parse_options(args: Mapping[str, str]) -> dict:
-    """`size` (a4, a5; default a4) and `codes`: up to four document codes, comma- or
-    space-separated, in the order to print; none for the first four in programme order."""
-    codes = []
-    for raw in re.split(r"[\s,;]+", args.get("codes") or ""):
+def documents_that_fit(size: str) -> int:
+    """How many document codes fit beside the home code on one face of this sheet: the home
+    cell takes its code, a 4 mm gutter and 2 mm of padding, each document its code and 2 mm
+    (template: `.codes td`). A4 and A5 both hold 4."""
+    sheet = SIZES[size]
+    room = sheet["width"] - 2 * sheet["pad"] - (sheet["home_qr"] + 4 + 2)
+    return int(room // (sheet["doc_qr"] + 2))
+
+
+def limit_message(size: str) -> str:
+    """The limit, as the print centre states it and a refusal repeats it."""
+    return _l("At most %(num)d documents fit on an %(size)s tent.",
+              num=documents_that_fit(size), size=SIZES[size]["page"])
+
+
+def _values(args: Mapping[str, str], key: str) -> list[str]:
+    """Every value of a query argument (the form sends one `codes` per ticked box)."""
+    getlist = getattr(args, "getlist", None)
+    return getlist(key) if getlist else [args.get(key) or ""]
+
+
+def _position(args: Mapping[str, str], code: str) -> int | None:
+    """The place the form gave a ticked document (`position-<CODE>`), None if left blank."""
+    raw = (args.get(f"position-{code}") or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > POSITION_MAX_DIGITS:
+        raise InputRefused(_l("The place of the document “%(code)s” must be a whole number, "
+                              "such as 1 or 2.", code=code), field="codes")
+    return int(raw)
+
+
+def chosen_codes(args: Mapping[str, str]) -> list[str]:
+    """The document codes asked for, in the order to print: as listed, unless the form
+    numbered them (`position-<CODE>`; unnumbered ones follow, in their listed order)."""
+    codes: list[str] = []
+    for raw in re.split(r"[\s,;]+", ",".join(_values(args, "codes"))):
         if not raw:
             continue
         code = document_service.normalise_code(raw)
         if code is None:
-            raise InputRefused(_l("There is no document with the code “%(code)s”.", code=raw),
-                               status=404, field="codes")
+            raise InputRefused(_l("There is no document with the code “%(code)s”.",
+                                  code=raw[:40]), status=404, field="codes")
         if code not in codes:
             codes.append(code)
-    if len(codes) > MAX_DOCUMENTS:
-        raise InputRefused(_l("A table tent has room for %(num)d documents, not %(count)d.",
-                              num=MAX_DOCUMENTS, count=len(codes)), field="codes")
-    return {"size": parse_choice(args, "size", SIZES, DEFAULT_SIZE), "codes": codes}
+    placed = [(_position(args, code), n, code) for n, code in enumerate(codes)]
+    return [code for place, _n, code in sorted(
+        placed, key=lambda p: (p[0] is None, p[0] or 0, p[1]))]
+
+
+def parse_options(args: Mapping[str, str]) -> dict:
+    """`size` (a4, a5; default a4) and `codes`: the documents to print, in order (comma- or
+    space-separated, or one `codes` per ticked box, each placed by its `position-<CODE>`);
+    none for the automatic pick, unless `pick=chosen` says the organiser chose none."""
+    size = parse_choice(args, "size", SIZES, DEFAULT_SIZE)
+    codes = chosen_codes(args)
+    if not codes and args.get("pick") == CHOSEN:
+        raise InputRefused(_l("Tick at least one document to put on the tent.")
+                           + " " + limit_message(size), field="codes")
+    if len(codes) > documents_that_fit(size):
+        raise InputRefused(limit_message(size) + " " + _l(
+            "You chose %(count)d: untick some, or print a second tent.", count=len(codes)),
+            field="codes")
+    return {"size": size, "codes": codes}
 
 
 def main_documents(congress: Congress, edition: Edition) -> list[Document]:
@@ -72,16 +122,51 @@ def main_documents(congress: Congress, edition: Edition) -> list[Document]:
     return list(ordered.values())
 
 
+def offered_documents(congress: Congress) -> list[Document]:
+    """What the print centre offers for a tent: the published documents a delegate at the
+    table may open (public, and delegates-only, which the tent marks as such), in the
+    automatic pick's order. Organisers-only and unpublished ones never go on a table."""
+    return main_documents(congress, Edition.DELEGATES)
+
+
+def automatic_pick(congress: Congress, edition: Edition, size: str) -> list[Document]:
+    """The tent's documents when none are chosen: the edition's first, programme first."""
+    return main_documents(congress, edition)[:documents_that_fit(size)]
+
+
+def chosen_documents(congress: Congress, edition: Edition, codes: list[str]) -> list[Document]:
+    """The documents the codes name, in that order. Only this congress's documents are
+    looked up, so another congress's code is as unknown as a made-up one (404); one of ours
+    that is deleted, or that this edition may not print, is refused by name."""
+    printable = {d.code: d for d in main_documents(congress, edition)}
+    ours = {d.code: d for d in document_service.congress_documents(congress,
+                                                                   include_deleted=True)}
+    for code in codes:
+        if code in printable:
+            continue
+        document = ours.get(code)
+        if document is None:
+            message = _l("There is no document with the code “%(code)s”.", code=code)
+        elif document.is_deleted:
+            message = _l("The document “%(title)s” (%(code)s) has been deleted: choose the "
+                         "tent's documents again.", title=document.title, code=code)
+        elif document.visibility == Visibility.DELEGATES and document.published:
+            message = _l("“%(title)s” (%(code)s) is for delegates only: choose the delegates' "
+                         "edition to put it on the tent.", title=document.title, code=code)
+        else:
+            message = _l("“%(title)s” (%(code)s) is for the organisers only or not published: "
+                         "it never goes on a tent for the tables.", title=document.title,
+                         code=code)
+        raise InputRefused(message, status=404, field="codes")
+    return [printable[code] for code in codes]
+
+
 def table_tent_context(congress: Congress, edition: Edition, options: dict) -> dict:
     """Everything the tent prints; InputRefused (404) for a code this edition may not see."""
-    documents = main_documents(congress, edition)
     if options["codes"]:
-        by_code = {d.code: d for d in documents}
-        missing = [c for c in options["codes"] if c not in by_code]
-        if missing:
-            raise InputRefused(_l("There is no document with the code “%(code)s”.",
-                                  code=missing[0]), status=404, field="codes")
-        documents = [by_code[c] for c in options["codes"]]
+        documents = chosen_documents(congress, edition, options["codes"])
+    else:
+        documents = automatic_pick(congress, edition, options["size"])
     base_url = current_app.config["PUBLIC_BASE_URL"]
     return {
         **congress_context(congress, edition),
@@ -93,7 +178,7 @@ def table_tent_context(congress: Congress, edition: Edition, options: dict) -> d
             "fold": _("Fold here"),
         },
         "sheet": SIZES[options["size"]],
-        "documents": [document_entry(d, base_url) for d in documents[:MAX_DOCUMENTS]],
+        "documents": [document_entry(d, base_url) for d in documents],
     }
 
 

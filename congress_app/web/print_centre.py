@@ -18,7 +18,7 @@ from ..i18n import print_language, vary_by_language
 from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..models import DocumentCategory
 from ..pages import preview_webp
-from ..pdf import attendance, cards
+from ..pdf import attendance, cards, table_tent
 from ..pdf.cache import preview_path
 from ..pdf.editions import EDITION_LABELS, Edition
 from ..pdf.printables import PRINTABLES, Printable
@@ -61,7 +61,21 @@ def index():
         visibility_labels=VISIBILITY_LABELS,
         base_url=base_url,
         base_url_is_local=is_local_base_url(base_url),
+        tent=_tent_choice(congress),
     )
+
+
+def _tent_choice(congress) -> dict:
+    """The table tent's document choice: what may go on a table, the automatic pick ticked
+    and numbered (as the card's default edition and size print it), and each size's limit."""
+    picked = table_tent.automatic_pick(congress, Edition.PUBLIC, table_tent.DEFAULT_SIZE)
+    return {
+        "documents": table_tent.offered_documents(congress),
+        "size": table_tent.DEFAULT_SIZE,
+        "places": {d.code: n for n, d in enumerate(picked, start=1)},
+        "limits": {size: table_tent.documents_that_fit(size) for size in table_tent.SIZES},
+        "limit_messages": {size: table_tent.limit_message(size) for size in table_tent.SIZES},
+    }
 
 
 @bp.get("/<slug>.pdf")
