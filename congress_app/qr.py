@@ -63,6 +63,13 @@ def _make(payload: str) -> qrcode.QRCode:
     return code
 
 
+def symbol_fraction(payload: str) -> float:
+    """The share of a drawn code's side taken by the symbol itself (quiet zone excluded):
+    what a size rule such as "the symbol is at least 15 mm" must be computed on."""
+    code = _make(payload)
+    return code.modules_count / (code.modules_count + 2 * code.border)
+
+
 def render_qr(payload: str, fmt: str, box_size: int = 10) -> bytes:
     """Render a symbol without caching; callers normally want qr_image()."""
     code = _make(payload)

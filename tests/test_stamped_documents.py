@@ -1,4 +1,5 @@
-"""A document's own PDF stamped with its QR code, so a printed copy leads to the latest version."""
+"""A document's own PDF stamped with its QR code, so a printed copy leads to the latest version,
+and the stamp put where the page is blank, never over the document's own words."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ import pytest
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
+from sqlalchemy import select
 from weasyprint import HTML
+from werkzeug.security import generate_password_hash
 
+from bench.stamp_placement import covered_pages, stamp_boxes
 from congress_app.extensions import db
+from congress_app.models import Document, Role, User
 from congress_app.pdf import stamp
 from congress_app.pdf.editions import Edition
 from congress_app.qr import qr_payload
@@ -21,6 +26,7 @@ from congress_app.services.errors import InputRefused
 from congress_app.storage import file_store
 
 from .conftest import BASE_URL
+from .test_qr_sizes import check_printable
 
 pytestmark = pytest.mark.database_agnostic
 
@@ -32,9 +38,11 @@ LINK = "https://thanhxuan.hanoi.gov.vn/nghi-quyet"
 
 @pytest.fixture(scope="module")
 def odd_pdf() -> bytes:
-    """Three pages: A4 with a link, A5 stored with /Rotate 90 (shown landscape), US letter."""
+    """Three pages: A4 with a link, A5 stored with /Rotate 90 (shown landscape), US letter;
+    their corners blank, so the stamp stays in the corner asked for."""
     html = f"""
     <style>
+      @page {{ margin: 36mm; }}
       @page a5 {{ size: A5; }} @page letter {{ size: letter; }}
       .a5 {{ page: a5; }} .letter {{ page: letter; }}
       section {{ break-after: page; }}
@@ -148,7 +156,7 @@ def test_a_rotated_page_and_other_paper_sizes_get_an_upright_stamp_in_their_corn
         assert [b.text for b in found] == [qr_payload(BASE_URL, resolution.code)]
         assert found[0].orientation == 0  # upright as the page is read, not as stored
     text = page_texts(stamped(app, resolution, pages="all"))[1]
-    assert "Đoàn kết - Dân chủ - Kỷ cương" in text
+    assert "Đoàn kết - Dân chủ - Kỷ cương" in " ".join(text.split())
 
 
 def test_a_stamped_copy_is_built_once_and_again_for_a_replacement_file(
@@ -267,3 +275,162 @@ def test_bad_options_are_refused_with_the_field_named(app, args, field):
     with app.test_request_context("/"), pytest.raises(InputRefused) as refused:
         stamp.parse_options(args)
     assert refused.value.field == field and refused.value.status == 400
+
+
+def text_pdf(margins: str = "0", pages: int = 1, rule: bool = False) -> bytes:
+    """A4 pages printed all over with justified text, but for the given @page margins; with
+    `rule`, a line down the left of the text marks exactly where the left margin ends."""
+    words = " ".join(["Đại hội đại biểu Đảng bộ phường Thanh Xuân nhiệm kỳ 2025–2030."]
+                     * 250 * (pages + 1))
+    border = "border-left: .6mm solid #000;" if rule else ""
+    full = HTML(string=f"""<style>@page {{ size: A4; margin: {margins}; }}
+      html {{ font-size: 9pt; line-height: 1.2; text-align: justify; }}
+      body, p {{ margin: 0; }} p {{ {border} }}</style><p>{words}</p>""").write_pdf()
+    reader = PdfReader(io.BytesIO(full))
+    assert len(reader.pages) > pages  # so each page kept is full to its last line
+    writer = PdfWriter()
+    for page in reader.pages[:pages]:
+        writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_no_stamp_covers_the_words_of_the_demo_documents(runner, client, auth):
+    """Every page of every demo document stamped in the default corner and the bottom-right:
+    no stamp lies over the page's own ink, and every page's code decodes at 150 dpi."""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    # The demo's published password is refused on a public address: an organiser of our own.
+    db.session.add(User(username="editor", role=Role.EDITOR,
+                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
+    db.session.commit()
+    assert auth.login("editor", "pass word").status_code == 302
+    documents = db.session.scalars(select(Document).order_by(Document.position)).all()
+    assert len(documents) >= 12
+    figures = {}
+    for corner in ("top-right", "bottom-right"):
+        covered, pages = [], 0
+        for document in documents:
+            original = file_store().path_for(document.current_version.sha256).read_bytes()
+            response = client.get("/organiser/print/stamped.pdf", query_string={
+                "code": document.code, "pages": "all", "corner": corner})
+            assert response.status_code == 200, response.get_data(as_text=True)[:300]
+            covered += [f"{document.code} p.{n}"
+                        for n in covered_pages(original, response.data)]
+            images = page_images(response.data)
+            pages += len(images)
+            assert [[b.text for b in qr_codes(image)] for image in images] == \
+                [[qr_payload(BASE_URL, document.code)]] * len(images), (corner, document.code)
+        figures[corner] = f"{len(covered)} of {pages} pages covered: {covered}"
+    assert figures == {corner: f"0 of {pages} pages covered: []"
+                       for corner in ("top-right", "bottom-right")}
+    for document in documents:  # so the print centre has nothing to warn about
+        over_text = client.get("/organiser/print/stamped/over-text.json", query_string={
+            "code": document.code, "pages": "all"})
+        assert over_text.get_json() == {"pages": [], "warning": None}
+
+
+def test_a_printed_over_corner_sends_the_stamp_to_a_blank_one(app, make_document):
+    """Text up to the top and both sides: the stamp goes down to the blank bottom-right."""
+    pdf = text_pdf("0 0 60mm 0")
+    document = make_document(title="Báo cáo kiểm điểm", pdf=pdf)
+    result = stamped(app, document, corner="top-right")
+
+    assert covered_pages(pdf, result) == []
+    (page,) = stamp_boxes(pdf, result)
+    image = page_images(result)[0]
+    assert [b.text for b in qr_codes(corner_crop(image, "bottom-right"))] == [
+        qr_payload(BASE_URL, document.code)]
+    width_mm = (page.box[2] - page.box[0]) * 25.4 / 100
+    assert width_mm == pytest.approx(stamp.STAMP_WIDTH_MM, abs=0.5)  # at full size
+
+
+def test_a_narrow_margin_takes_a_smaller_stamp_whose_code_still_measures_15_mm(
+    app, make_document
+):
+    """Only a 30 mm binding margin is blank, 8 mm of it the printer's: the stamp shrinks
+    into the rest, its symbol still ≥ 15 mm."""
+    pdf = text_pdf("0 0 0 30mm", rule=True)
+    document = make_document(title="Quy chế làm việc", pdf=pdf)
+    result = stamped(app, document, corner="top-right")
+
+    assert covered_pages(pdf, result) == []
+    (page,) = stamp_boxes(pdf, result)
+    assert page.box[2] * 25.4 / 100 <= 30  # inside the margin
+    assert (page.box[2] - page.box[0]) * 25.4 / 100 < stamp.STAMP_WIDTH_MM - 0.3  # shrunk
+    figures = check_printable(result, 1)  # decodes at 96 dpi and blurred at 150 dpi, ≥ 15 mm
+    assert figures["sizes"][0] < 15.9  # smaller than at full size
+
+
+def test_a_page_printed_over_everywhere_gets_the_smallest_stamp_and_a_warning(
+    client, signed_in, make_document
+):
+    """No corner or margin is blank: the stamp covers as little as it can, still scans, and
+    the print centre names the pages to the organiser."""
+    pdf = text_pdf("0", pages=2)
+    document = make_document(title="Phụ lục số liệu", pdf=pdf)
+    query = {"code": document.code, "pages": "all"}
+
+    response = client.get("/organiser/print/stamped.pdf", query_string=query)
+    assert response.status_code == 200
+    assert covered_pages(pdf, response.data) == [1, 2]
+    check_printable(response.data, 2)  # each page's code at 96 dpi, blurred, ≥ 15 mm
+
+    answer = client.get("/organiser/print/stamped/over-text.json", query_string=query)
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "private, no-cache"
+    assert answer.get_json() == {"pages": [1, 2], "warning": (
+        "On pages 1, 2 no corner or margin is blank: the stamp covers as little of the text "
+        "as it can there. Check those pages before printing.")}
+    first = client.get("/organiser/print/stamped/over-text.json",
+                       query_string={"code": document.code, "pages": "first"}).get_json()
+    assert first["pages"] == [1] and "On page 1 " in first["warning"]
+
+    client.set_cookie("lang", "vi")
+    vietnamese = client.get("/organiser/print/stamped/over-text.json", query_string=query)
+    assert vietnamese.get_json()["warning"].startswith("Trang 1, 2 không còn góc hay lề nào trống")
+
+    # The print centre page has the place print.js fills in beside the stamp's options.
+    page = client.get("/organiser/print/").get_data(as_text=True)
+    assert 'data-over-text="/organiser/print/stamped/over-text.json"' in page
+
+
+def test_the_warning_survives_a_lost_placement_report(app, make_document):
+    """The stamped copy is rebuilt when the list of its pages over text has gone."""
+    document = make_document(title="Phụ lục số liệu", pdf=text_pdf("0"))
+    with app.test_request_context("/"):
+        path = stamp.render_stamped(document, document.current_version, pages="all",
+                                    corner="top-right", base_url=BASE_URL)
+        assert stamp.pages_over_text(path) == [1]
+        stamp.over_text_path(path).unlink()
+        again = stamp.render_stamped(document, document.current_version, pages="all",
+                                     corner="top-right", base_url=BASE_URL)
+    assert again == path and stamp.pages_over_text(again) == [1]
+
+
+@pytest.mark.browser
+def test_the_print_centre_names_the_pages_where_the_stamp_covers_text(
+    live_server, phone, make_document
+):
+    """The organiser picks a document printed all over: the stamp's card says so, in words,
+    and says nothing for a document with blank corners."""
+    from .conftest import wait_for_js
+    from .test_journeys_browser import sign_in
+
+    covered = make_document(title="Phụ lục số liệu", pdf=text_pdf("0", pages=2))
+    clear = make_document(title="Thông cáo báo chí")
+    db.session.add(User(username="bantochuc", role=Role.ADMIN,
+                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
+    db.session.commit()
+    phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
+    sign_in(phone, live_server, "bantochuc", "pass word", "/organiser/print/")
+
+    card = phone.locator("#print-stamped")
+    note = card.locator("[data-over-text]")
+    card.get_by_label("Document").select_option(value=covered.code)
+    card.get_by_label("Every page").check()
+    card.get_by_text("On pages 1, 2 no corner or margin is blank").wait_for()
+    assert note.is_visible()
+
+    card.get_by_label("Document").select_option(value=clear.code)
+    wait_for_js(phone, "document.querySelector('#print-stamped [data-over-text]').hidden")
+    assert not note.is_visible()

@@ -117,7 +117,9 @@ def prune(kind: str, keep: int = CACHE_KEEP) -> None:
             dated.append((when, path))
     for _when, path in sorted(dated)[:-keep]:
         path.unlink(missing_ok=True)
-        preview_path(path).unlink(missing_ok=True)
+        # And what is kept beside it ("<name>.preview.webp", a stamp's "<name>.over-text.json").
+        for companion in path.parent.glob(f"{path.stem}.*"):
+            companion.unlink(missing_ok=True)
 
 
 def preview_path(pdf: Path) -> Path:

@@ -4,17 +4,29 @@ A printed copy then always leads back to the latest version: the code never chan
 contract in DESIGN.md), whatever file is uploaded later. The pages are the uploaded file's
 own PDF objects, so text, fonts and links stay as they were; the stamp is a small vector
 page (rendered once with WeasyPrint) drawn over each chosen page.
+
+The stamp goes where the page is blank: each stamped page is rasterised at low resolution,
+and the stamp takes the first blank place among the chosen corner, the other corners and
+the margins along the edges, shrunk if need be down to the smallest size whose QR symbol
+still measures 15 mm. Where no place is blank it covers as little ink as it can, and the
+print centre names those pages to the organiser.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from PIL import Image
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.annotations import Link
 from pypdf.errors import PyPdfError
@@ -22,28 +34,40 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 
 from .. import qr
 from ..models import Congress, Document, DocumentVersion
+from ..pages import _pdfium_lock as pdfium_lock  # pdfium is not thread-safe: one lock for all
 from ..services import documents as document_service
 from ..services.errors import InputRefused
-from ..storage import file_store
+from ..storage import file_store, write_atomically
 from .booklet import add_stream, page_as_form
-from .cache import cached_pdf
+from .cache import cached_pdf, pdf_path
 from .editions import Edition, edition_viewer
 from .render import data_uri, render_pdf
 
 KIND = "stamped"
 TEMPLATE = "pdf/stamp.html"
 # Bump when the stamping code changes in a way the template digest cannot see.
-STAMP_VERSION = "2"
+STAMP_VERSION = "3"
 PAGES = ("first", "all")
 CORNERS = ("top-right", "top-left", "bottom-right", "bottom-left")
 MM = 72 / 25.4
 # 21 mm including the 4-module quiet zone: the symbol itself is at least 15 mm (16 mm for a
-# version-2 code), which scans from an arm's length at 96 dpi; the box adds the code.
+# version-2 code), which scans from an arm's length at 96 dpi; the box adds the code below.
+# The box is hardly wider than the code, so it fits a 30 mm binding margin.
 QR_MM = 21
-STAMP_WIDTH_MM = 23
-STAMP_HEIGHT_MM = 26
+STAMP_WIDTH_MM = 21.5
+STAMP_HEIGHT_MM = 24
+# Shrunk to fit a blank place, never below this symbol size (quiet zone excluded).
+MIN_SYMBOL_MM = 15
 # Kept clear of the paper's edge, where printers do not print and guillotines cut.
 MARGIN_MM = 8
+# Placement: pages rasterised at this resolution (about 0.5 mm a pixel); a place is blank
+# when nothing darker than INK_LEVEL comes within CLEARANCE_MM of the stamp's box.
+PLACEMENT_DPI = 50
+PLACEMENT_MAX_PIXELS = 4_000_000
+INK_LEVEL = 245
+CLEARANCE_MM = 1
+EDGE_STEP_MM = 2
+SHRINK_STEPS = 4
 
 
 def parse_options(args: Mapping[str, str]) -> dict:
@@ -108,14 +132,55 @@ def render_stamped(
         "corner": corner,
         "base_url": base_url,
     }
-    return cached_pdf(KIND, context, _build, templates=(TEMPLATE,), version=STAMP_VERSION)
+    path = cached_pdf(KIND, context, _build, templates=(TEMPLATE,), version=STAMP_VERSION)
+    if not over_text_path(path).is_file():  # its placement report was lost: build both again
+        path.unlink(missing_ok=True)
+        path = cached_pdf(KIND, context, _build, templates=(TEMPLATE,), version=STAMP_VERSION)
+    return path
+
+
+def over_text_path(pdf: Path) -> Path:
+    """Where a stamped PDF's list of pages whose stamp could not avoid the text is kept."""
+    return pdf.with_suffix(".over-text.json")
+
+
+def pages_over_text(pdf: Path) -> list[int]:
+    """The pages (1-based) of a stamped PDF where no blank place was found for the stamp."""
+    try:
+        return [int(n) for n in json.loads(over_text_path(pdf).read_text())]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def over_text_warning(pages: list[int]) -> str | None:
+    """What the print centre tells the organiser when the stamp lies over text somewhere."""
+    if not pages:
+        return None
+    return ngettext(
+        "On page %(pages)s no corner or margin is blank: the stamp covers as little of the "
+        "text as it can there. Check that page before printing.",
+        "On pages %(pages)s no corner or margin is blank: the stamp covers as little of the "
+        "text as it can there. Check those pages before printing.",
+        len(pages), pages=", ".join(str(n) for n in pages),
+    )
 
 
 def _build(context: dict) -> bytes:
-    """The stamped PDF for a cache context (the stored file and the stamp rendered)."""
+    """The stamped PDF for a cache context (the stored file and the stamp rendered), its
+    placement report written beside it before the PDF itself is."""
     original = file_store().path_for(context["sha256"]).read_bytes()
     overlay = stamp_overlay(context["code"], context["base_url"])
-    return stamp_pages(original, overlay, pages=context["pages"], corner=context["corner"])
+    payload = qr.qr_payload(context["base_url"], context["code"])
+    pdf, over_text = stamp_pages(original, overlay, pages=context["pages"],
+                                 corner=context["corner"], min_scale=min_scale(payload))
+    path = pdf_path(KIND, context, (TEMPLATE,), STAMP_VERSION)
+    write_atomically(over_text_path(path), json.dumps(over_text).encode())
+    return pdf
+
+
+def min_scale(payload: str) -> float:
+    """The smallest scale of the stamp whose QR symbol (quiet zone excluded) is 15 mm."""
+    return min(1.0, MIN_SYMBOL_MM / (QR_MM * qr.symbol_fraction(payload)))
 
 
 def stamp_overlay(code: str, base_url: str) -> bytes:
@@ -132,13 +197,16 @@ def stamp_overlay(code: str, base_url: str) -> bytes:
     return render_pdf(html)
 
 
-def stamp_pages(pdf: bytes, overlay: bytes, *, pages: str, corner: str) -> bytes:
-    """`pdf` with the one-page `overlay` drawn in `corner` of the first or of every page.
+def stamp_pages(
+    pdf: bytes, overlay: bytes, *, pages: str, corner: str, min_scale: float = 1.0
+) -> tuple[bytes, list[int]]:
+    """`pdf` with the one-page `overlay` drawn on the first or on every page where the page
+    is blank (`corner` first), and the pages (1-based) where no blank place was found.
 
     The overlay becomes one Form XObject drawn by a few bytes added to each page, so the
     original content streams are neither parsed nor re-encoded, and everything else
-    (annotations, outline, metadata) is cloned unchanged. A file pypdf cannot read or
-    decrypt is refused with InputRefused, never a server error.
+    (annotations, outline, metadata) is cloned unchanged. A file pypdf or pdfium cannot
+    read or decrypt is refused with InputRefused, never a server error.
     """
     try:
         reader = PdfReader(io.BytesIO(pdf))
@@ -154,18 +222,24 @@ def stamp_pages(pdf: bytes, overlay: bytes, *, pages: str, corner: str) -> bytes
         # Saves the graphics state before the page's own content, which may leave it changed.
         save = add_stream(writer, b"q\n")
         stamped: dict[int, tuple[DictionaryObject, IndirectObject, str]] = {}
-        for page in writer.pages[:1] if pages == "first" else writer.pages:
-            matrix = stamp_matrix(page, stamp, corner)
+        chosen = writer.pages[:1] if pages == "first" else writer.pages
+        size = (float(stamp.mediabox.width), float(stamp.mediabox.height))
+        over_text = []
+        for n, (page, mask) in enumerate(zip(chosen, ink_masks(pdf, len(chosen)), strict=True)):
+            placement = place_stamp(mask, shown_size(page), size, corner, min_scale)
+            if placement.over_text:
+                over_text.append(n + 1)
+            matrix = stamp_matrix(page, placement)
             _draw_form(writer, page, form, save, matrix, stamped)
             for url in links:
                 writer.add_annotation(page, Link(rect=_bounds(matrix, stamp), url=url))
         out = io.BytesIO()
         writer.write(out)
-        return out.getvalue()
+        return out.getvalue(), over_text
     except InputRefused:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            AssertionError, RecursionError, ZeroDivisionError):
+    except (PyPdfError, pdfium.PdfiumError, ValueError, KeyError, TypeError, AttributeError,
+            IndexError, AssertionError, RecursionError, ZeroDivisionError):
         raise InputRefused(
             _l("This PDF cannot be stamped: it is damaged or uses features the stamp "
               "cannot handle."),
@@ -218,31 +292,132 @@ def _bounds(matrix: tuple[float, ...], stamp: PageObject) -> tuple[float, float,
     return (min(xs), min(ys), max(xs), max(ys))
 
 
-def stamp_matrix(
-    page: PageObject, stamp: PageObject, corner: str, margin: float = MARGIN_MM * MM
-) -> tuple[float, float, float, float, float, float]:
-    """The PDF matrix that draws `stamp` upright in `corner` of the page as a reader sees it.
+@dataclass(frozen=True)
+class Placement:
+    """Where the stamp goes on a page as shown: its lower-left corner in points from the
+    page's lower-left, its scale, and whether it lies over ink (no blank place was found)."""
 
-    Corners are those of the visible area (the crop box) after the page's /Rotate, so on a
-    landscape page stored rotated the stamp still sits top-right and reads upright.
+    x: float
+    y: float
+    scale: float = 1.0
+    over_text: bool = False
+
+
+def shown_size(page: PageObject) -> tuple[float, float]:
+    """The visible area (crop box) of a page as a reader sees it, after its /Rotate."""
+    width, height = float(page.cropbox.width), float(page.cropbox.height)
+    return (height, width) if _rotation(page) in (90, 270) else (width, height)
+
+
+def ink_masks(pdf: bytes, count: int) -> list[Image.Image]:
+    """The first `count` pages as masks of their ink (255 where the page is printed),
+    rendered as shown (turned by /Rotate) at PLACEMENT_DPI, at most PLACEMENT_MAX_PIXELS."""
+    masks = []
+    with pdfium_lock:
+        document = pdfium.PdfDocument(pdf)
+        try:
+            for n in range(count):
+                page = document[n]
+                try:
+                    width, height = page.get_size()
+                    scale = min(PLACEMENT_DPI / 72,
+                                math.sqrt(PLACEMENT_MAX_PIXELS / max(1.0, width * height)))
+                    grey = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+                finally:
+                    page.close()
+                masks.append(grey.point(lambda v: 255 if v < INK_LEVEL else 0))
+        finally:
+            document.close()
+    return masks
+
+
+def place_stamp(
+    mask: Image.Image, shown: tuple[float, float], size: tuple[float, float], corner: str,
+    min_scale: float = 1.0, margin: float = MARGIN_MM * MM,
+) -> Placement:
+    """The first blank place for the stamp: full size first, at the chosen corner, the other
+    corners, then along the edges nearest the chosen corner first; then smaller, down to
+    `min_scale`; failing all, the place at `min_scale` that covers the least ink."""
+    scales = [1 - (1 - min_scale) * k / SHRINK_STEPS for k in range(SHRINK_STEPS + 1)]
+    for scale in scales if min_scale < 1 else [1.0]:
+        scaled = (size[0] * scale, size[1] * scale)
+        for x, y in _places(shown, scaled, corner, margin):
+            box = _pixel_box(mask, shown, (x, y), scaled, CLEARANCE_MM * MM)
+            if mask.crop(box).getbbox() is None:
+                return Placement(x, y, scale)
+    smallest = (size[0] * min_scale, size[1] * min_scale)
+
+    def ink(place: tuple[float, float]) -> int:
+        return mask.crop(_pixel_box(mask, shown, place, smallest)).histogram()[255]
+
+    # min() keeps the first of equals: the most preferred of the least covered places. With
+    # no ink under it (only within the clearance), the stamp is close to the text, not over it.
+    x, y = min(_places(shown, smallest, corner, margin), key=ink)
+    return Placement(x, y, min_scale, over_text=ink((x, y)) > 0)
+
+
+def _places(
+    shown: tuple[float, float], size: tuple[float, float], corner: str, margin: float
+) -> list[tuple[float, float]]:
+    """The stamp's places along the page's edges, `margin` in from them: the four corners
+    (the chosen one first, then the nearest), then the edges' other places, nearest first."""
+    width, height = shown
+    lefts = margin, max(0.0, width - margin - size[0])
+    bottoms = margin, max(0.0, height - margin - size[1])
+    corners = {(x, y) for x in lefts for y in bottoms}
+    step = EDGE_STEP_MM * MM
+    edges = {(x, y) for y in bottoms for x in _steps(*lefts, step)}
+    edges |= {(x, y) for x in lefts for y in _steps(*bottoms, step)}
+    target = (lefts[corner.endswith("right")], bottoms[corner.startswith("top")])
+
+    def preference(place: tuple[float, float]) -> tuple[bool, float, float, float]:
+        return (place not in corners, math.dist(place, target), *place)
+
+    return sorted(corners | edges, key=preference)
+
+
+def _steps(low: float, high: float, step: float) -> Iterable[float]:
+    """Evenly spaced values from low to high, both included, no further apart than step."""
+    if high <= low:
+        return [low]
+    count = math.ceil((high - low) / step)
+    return [low + (high - low) * k / count for k in range(count + 1)]
+
+
+def _pixel_box(
+    mask: Image.Image, shown: tuple[float, float], place: tuple[float, float],
+    size: tuple[float, float], clearance: float = 0,
+) -> tuple[int, int, int, int]:
+    """The mask's pixels a stamp of `size` at `place` (points, from the lower left) touches,
+    or comes within `clearance` points of."""
+    kx, ky = mask.width / shown[0], mask.height / shown[1]
+    left, right = place[0] - clearance, place[0] + size[0] + clearance
+    bottom, top = place[1] - clearance, place[1] + size[1] + clearance
+    return (max(0, math.floor(left * kx)), max(0, math.floor((shown[1] - top) * ky)),
+            min(mask.width, math.ceil(right * kx)),
+            min(mask.height, math.ceil((shown[1] - bottom) * ky)))
+
+
+def _rotation(page: PageObject) -> int:
+    return (int(page.rotation) // 90 * 90) % 360
+
+
+def stamp_matrix(page: PageObject, placement: Placement) -> tuple[float, ...]:
+    """The PDF matrix that draws the stamp upright at `placement` on the page as shown.
+
+    Places are those of the visible area (the crop box) after the page's /Rotate, so on a
+    landscape page stored rotated the stamp still sits where it was placed and reads upright.
     """
     box = page.cropbox
     x0, y0 = float(box.left), float(box.bottom)
     width, height = float(box.width), float(box.height)
-    stamp_width, stamp_height = float(stamp.mediabox.width), float(stamp.mediabox.height)
-    rotation = (int(page.rotation) // 90 * 90) % 360
-    shown_width, shown_height = (height, width) if rotation in (90, 270) else (width, height)
-
-    # Where the stamp's lower-left corner goes, in the page as shown (origin bottom-left).
-    right, top = corner.endswith("right"), corner.startswith("top")
-    dx = max(0.0, shown_width - margin - stamp_width) if right else margin
-    dy = max(0.0, shown_height - margin - stamp_height) if top else margin
-
+    dx, dy, s = placement.x, placement.y, placement.scale
     # Map shown coordinates back to the page's own: the content is turned against /Rotate.
+    rotation = _rotation(page)
     if rotation == 90:
-        return (0, 1, -1, 0, x0 + width - dy, y0 + dx)
+        return (0, s, -s, 0, x0 + width - dy, y0 + dx)
     if rotation == 180:
-        return (-1, 0, 0, -1, x0 + width - dx, y0 + height - dy)
+        return (-s, 0, 0, -s, x0 + width - dx, y0 + height - dy)
     if rotation == 270:
-        return (0, -1, 1, 0, x0 + dy, y0 + height - dx)
-    return (1, 0, 0, 1, x0 + dx, y0 + dy)
+        return (0, -s, s, 0, x0 + dy, y0 + height - dx)
+    return (s, 0, 0, s, x0 + dx, y0 + dy)

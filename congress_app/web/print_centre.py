@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
 from werkzeug.datastructures import MultiDict
 
 from ..i18n import print_language, vary_by_language
 from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..models import DocumentCategory
 from ..pages import preview_webp
-from ..pdf import attendance, cards, table_tent
+from ..pdf import attendance, cards, stamp, table_tent
 from ..pdf.cache import preview_path
 from ..pdf.editions import EDITION_LABELS, Edition
 from ..pdf.printables import PRINTABLES, Printable
@@ -112,6 +112,18 @@ def printable_preview(slug: str):
     response = send_file(preview, mimetype="image/webp", conditional=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-cache"
     return vary_by_language(response)
+
+
+@bp.get("/stamped/over-text.json")
+@organiser_required
+def stamp_over_text():
+    """The pages where the stamp, with these options, could not avoid the document's text,
+    and the warning print.js shows beside the options (in the organiser's language)."""
+    congress = congress_or_404()
+    pages = stamp.pages_over_text(PRINTABLES["stamped"].render(congress, request.args))
+    response = jsonify({"pages": pages, "warning": stamp.over_text_warning(pages)})
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _private_preview(pdf: bytes):
