@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import math
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -23,6 +24,11 @@ from .storage import file_store, write_atomically
 
 WIDTHS = (480, 960)
 WEBP_QUALITY = 80
+# WebP holds at most 16,383 px a side; past 20 MP an image only costs memory (an A4 page
+# 960 px wide is 1.3 MP). A page too tall or too wide for these is drawn narrower than asked:
+# a 100 × 14,400 pt page would otherwise be a 960 × 138,240 px bitmap (530 MB).
+WEBP_MAX_SIDE = 16383
+MAX_PIXELS = 20_000_000
 # Print-centre thumbnails: a first page small enough for a list, sharp enough to recognise.
 PREVIEW_WIDTH = 240
 PDF_MIME = "application/pdf"
@@ -94,11 +100,16 @@ def page_sizes(sha256: str, mime_type: str, source: Path, cache_dir=None) -> lis
 
 
 def render_page(sha256: str, mime_type: str, source: Path, n: int, cache_dir=None) -> None:
-    """Render page n at every width now (the request path when a phone is ahead of the worker)."""
+    """Render page n at every width now (the request path when a phone is ahead of the worker).
+
+    Nothing is drawn when the images appeared while this waited for its turn: the worker, or a
+    request for the same page, has just made them."""
     if mime_type == PDF_MIME:
         import pypdfium2 as pdfium
 
         with _pdfium_lock:
+            if _is_cached(sha256, n, cache_dir):
+                return
             try:
                 pdf = pdfium.PdfDocument(source)
             except (pdfium.PdfiumError, OSError) as error:
@@ -109,6 +120,24 @@ def render_page(sha256: str, mime_type: str, source: Path, n: int, cache_dir=Non
                 pdf.close()
     else:
         _render_image(sha256, source, cache_dir)
+
+
+def _is_cached(sha256: str, n: int, cache_dir) -> bool:
+    return all(page_path(sha256, w, n, cache_dir).is_file() for w in WIDTHS)
+
+
+def page_scale(width: float, height: float, wanted: int) -> float:
+    """Pixels per point to draw a page `wanted` px wide, or narrower so that neither side
+    passes WebP's limit and the whole stays within MAX_PIXELS."""
+    return min(wanted / width, WEBP_MAX_SIDE / height, WEBP_MAX_SIDE / width,
+               math.sqrt(MAX_PIXELS / (width * height)))
+
+
+def image_size(width: float, height: float, wanted: int) -> tuple[int, int]:
+    """The pixel size of a page's image at the width asked for, bounded by page_scale."""
+    scale = page_scale(width, height, wanted)
+    return (min(WEBP_MAX_SIDE, max(1, round(width * scale))),
+            min(WEBP_MAX_SIDE, max(1, round(height * scale))))
 
 
 def render_all(sha256: str, mime_type: str, source: Path, total: int, cache_dir) -> None:
@@ -126,7 +155,7 @@ def render_all(sha256: str, mime_type: str, source: Path, total: int, cache_dir)
         for n in range(1, total + 1):
             if _stop.is_set():
                 return
-            if not all(page_path(sha256, w, n, cache_dir).is_file() for w in WIDTHS):
+            if not _is_cached(sha256, n, cache_dir):
                 with _pdfium_lock:
                     _render_pdf_page(pdf, sha256, n, cache_dir)
             _write_progress(sha256, n, total, cache_dir)
@@ -204,13 +233,14 @@ def _render_pdf_page(pdf, sha256: str, n: int, cache_dir) -> None:
     try:
         page = pdf[n - 1]
         try:
-            bitmap = page.render(scale=max(WIDTHS) / page.get_width(), may_draw_forms=True)
+            size = page.get_size()
+            bitmap = page.render(scale=page_scale(*size, max(WIDTHS)), may_draw_forms=True)
             image = bitmap.to_pil()
         finally:
             page.close()
     except pdfium.PdfiumError as error:
         raise PageNotRendered(str(error)) from error
-    _save_widths(image.convert("RGB"), sha256, n, cache_dir)
+    _save_widths(image.convert("RGB"), size, sha256, n, cache_dir)
 
 
 def _render_image(sha256: str, source: Path, cache_dir) -> None:
@@ -221,7 +251,7 @@ def _render_image(sha256: str, source: Path, cache_dir) -> None:
             image = ImageOps.exif_transpose(image)  # phone photos carry their rotation aside
             if image.mode not in ("RGB", "L"):
                 image = _flatten(image)
-            _save_widths(image.convert("RGB"), sha256, 1, cache_dir)
+            _save_widths(image.convert("RGB"), image.size, sha256, 1, cache_dir)
     except OSError as error:
         raise PageNotRendered(str(error)) from error
 
@@ -234,11 +264,16 @@ def _flatten(image: Image.Image) -> Image.Image:
     return paper
 
 
-def _save_widths(image: Image.Image, sha256: str, n: int, cache_dir) -> None:
+def _save_widths(image: Image.Image, page_size: tuple[float, float], sha256: str, n: int,
+                 cache_dir) -> None:
+    """The page at every width, each at the page's own proportions (`page_size`, in any unit)."""
     for width in sorted(WIDTHS, reverse=True):
-        if image.width != width:
-            height = max(1, round(image.height * width / image.width))
-            image = image.resize((width, height), Image.Resampling.LANCZOS)
+        size = image_size(*page_size, width)
+        # pdfium's bitmap may be a pixel taller or shorter than the exact size: it is kept
+        # rather than resampled (a blur), within WebP's limit.
+        if not (image.width == size[0] and abs(image.height - size[1]) <= 1
+                and image.height <= WEBP_MAX_SIDE):
+            image = image.resize(size, Image.Resampling.LANCZOS)
         buffer = _webp_bytes(image)
         write_atomically(page_path(sha256, width, n, cache_dir), buffer)
 
@@ -266,11 +301,12 @@ def preview_webp(pdf: bytes | Path, width: int = PREVIEW_WIDTH) -> bytes:
         try:
             page = document[0]
             try:
-                image = page.render(scale=width / page.get_width()).to_pil()
+                image = page.render(scale=page_scale(*page.get_size(), width)).to_pil()
             finally:
                 page.close()
         finally:
             document.close()
+    image.thumbnail((WEBP_MAX_SIDE, WEBP_MAX_SIDE))  # drawn a pixel over by rounding up
     out = io.BytesIO()
     image.convert("RGB").save(out, "WEBP", quality=80, method=4)
     return out.getvalue()

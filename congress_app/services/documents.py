@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import secrets
 import unicodedata
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -14,15 +17,15 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
 from .. import pages as page_images
 from ..extensions import db
 from ..filenames import windows_safe
 from ..models import Congress, Document, DocumentCategory, DocumentVersion, User, Visibility
 from ..models.base import utcnow
-from ..storage import FileStore, FileTooLarge, StagedFile, StoredFile, file_store
+from ..storage import FileStore, FileTooLarge, StagedFile, file_store
 from . import audit, images, text_layout
 from .errors import InputRefused, claim_edit
 
@@ -36,9 +39,9 @@ PDF_MIME = "application/pdf"
 IMAGE_TYPES = {"JPEG": ("image/jpeg", (".jpg", ".jpeg")), "PNG": ("image/png", (".png",))}
 EXTENSIONS = {PDF_MIME: (".pdf",), **dict(IMAGE_TYPES.values())}
 IMAGE_MAX_PIXELS = 50_000_000
-# Concurrent replacements of one document race for the next version number; each loser
-# takes the next one. Far more than organisers ever replace one document at once.
-VERSION_NUMBER_ATTEMPTS = 10
+NOTE_MAX = 500
+# How long a replacement waits for another one of the same document on PostgreSQL.
+LOCK_WAIT = "15s"
 NOT_A_DOCUMENT = _l("This file is not a PDF, JPEG or PNG image. "
                     "Upload a PDF, JPEG or PNG file.")
 
@@ -205,56 +208,90 @@ def inspect_upload(staged: StagedFile) -> tuple[str, int, str]:
 
 @dataclass(frozen=True)
 class _Received:
-    """An upload checked and committed to the store, not yet a version row."""
+    """An upload checked in the store's staging area: not yet at its address nor a version."""
 
-    stored: StoredFile
+    staged: StagedFile
     filename: str
     mime_type: str
     pages: int
     text: str
 
 
-def _receive(upload: Upload, store: FileStore) -> _Received:
-    """Check the bytes and commit them to the store (content-addressed, so a retry or a
-    crash before the row is written at worst leaves bytes no version names). A photo is
-    stored cleaned of its metadata: the original bytes, GPS position and all, never are."""
+@contextmanager
+def _receive(upload: Upload, store: FileStore) -> Iterator[_Received]:
+    """Stage and check the bytes. Inside the block the caller adds the version row and ends
+    with _commit_with_file; leaving it any other way deletes the bytes, so a refused upload
+    leaves nothing in the store. A photo is staged again cleaned of its metadata: the
+    original bytes, GPS position and all, are never stored."""
     clean_filename(upload.filename)  # a bad name is refused before the bytes are read
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     try:
         with store.staged(upload.stream, max_size=limit) as staged:
             mime_type, pages, text = inspect_upload(staged)
-            if mime_type == PDF_MIME:
-                stored = store.commit(staged)
-            else:
-                stored = store.put_bytes(images.clean_image(staged.path))
+            if mime_type != PDF_MIME:
+                cleaned = images.clean_image(staged.path)
+                with store.staged(io.BytesIO(cleaned)) as clean:
+                    yield _Received(clean, clean_filename(upload.filename, mime_type),
+                                    mime_type, pages, text)
+                return
+            yield _Received(staged, clean_filename(upload.filename, mime_type), mime_type,
+                            pages, text)
     except FileTooLarge:
         raise InputRefused(_l("The file is larger than the upload limit."), 413, "file") from None
-    return _Received(stored, clean_filename(upload.filename, mime_type), mime_type, pages, text)
 
 
-def _add_version(
-    document: Document, received: _Received, user: User | None, note: str
-) -> DocumentVersion:
-    """Add the version row numbered one past the newest."""
-    number = (
-        db.session.scalar(
-            select(func.max(DocumentVersion.number)).where(
-                DocumentVersion.document_id == document.id
-            )
-        )
-        or 0
-    ) + 1
+def _commit_with_file(received: _Received, store: FileStore) -> None:
+    """Put the bytes at their address, then commit the row that names them: a committed
+    version always has its file, and bytes whose row is not committed are taken back."""
+    placed = not store.exists(received.staged.sha256)
+    store.commit(received.staged)
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        if placed:
+            _remove_if_unnamed(received.staged.sha256, store)
+        raise
+
+
+def _remove_if_unnamed(sha256: str, store: FileStore) -> None:
+    """Delete stored bytes that no version names (the same bytes uploaded for another
+    document may have been committed meanwhile: then they stay)."""
+    try:
+        named = db.session.scalar(
+            select(DocumentVersion.id).where(DocumentVersion.sha256 == sha256).limit(1))
+    except Exception:
+        current_app.logger.exception("cannot tell whether %s is still named", sha256)
+        return  # kept: `flask check-store --repair` removes unnamed files later
+    finally:
+        db.session.rollback()
+    if named is None:
+        store.path_for(sha256).unlink(missing_ok=True)
+
+
+def clean_note(raw: str | None) -> str:
+    """A version's note: trimmed, at most 500 characters (refused beyond, never cut)."""
+    note = unicodedata.normalize("NFC", (raw or "").strip())
+    if len(note) > NOTE_MAX:
+        raise InputRefused(
+            _l("The note is too long (at most %(max)d characters).", max=NOTE_MAX), field="note")
+    return note
+
+
+def _add_version(document: Document, received: _Received, user: User | None, note: str,
+                 number: int) -> DocumentVersion:
+    """Add the version row with this number."""
     version = DocumentVersion(
         number=number,
-        sha256=received.stored.sha256,
+        sha256=received.staged.sha256,
         original_filename=received.filename,
         mime_type=received.mime_type,
-        size=received.stored.size,
+        size=received.staged.size,
         pages=received.pages,
         text=received.text,
         uploaded_by_id=user.id if user is not None else None,
         uploaded_at=utcnow(),
-        note=note.strip()[:500],
+        note=note,
     )
     document.versions.append(version)
     return version
@@ -297,11 +334,13 @@ def create_document(
         position=position,
     )
     db.session.add(document)
+    store = store or file_store()
     try:
-        _add_version(document, _receive(upload, store or file_store()), user, "")
-        db.session.flush()
-        audit.record(user, "document.create", document, code=document.code, title=title)
-        db.session.commit()
+        with _receive(upload, store) as received:
+            _add_version(document, received, user, "", 1)
+            db.session.flush()
+            audit.record(user, "document.create", document, code=document.code, title=title)
+            _commit_with_file(received, store)
     except BaseException:
         db.session.rollback()
         raise
@@ -317,32 +356,70 @@ def replace_file(
     note: str = "",
     store: FileStore | None = None,
 ) -> DocumentVersion:
-    """Add a new version; the code, and so every printed QR code, stays the same."""
+    """Add a new version; the code, and so every printed QR code, stays the same.
+
+    Replacements of one document take turns (see _take_turn), so each is numbered after the
+    one before; the file the document already has is refused, as it would change nothing.
+    """
     if document.is_deleted:
         raise InputRefused(_l("This document has been deleted."), 410)
+    note = clean_note(note)
+    store = store or file_store()
     try:
-        received = _receive(upload, store or file_store())
+        with _receive(upload, store) as received:
+            _take_turn(document)
+            newest = db.session.execute(
+                select(DocumentVersion.number, DocumentVersion.sha256)
+                .where(DocumentVersion.document_id == document.id)
+                .order_by(DocumentVersion.number.desc()).limit(1)
+            ).first()
+            if newest is not None and newest.sha256 == received.staged.sha256:
+                raise InputRefused(
+                    _l("This file is the same as the current version (version %(n)d), so no "
+                       "new version has been made. Choose the corrected file.", n=newest.number),
+                    409, "file")
+            version = _add_version(document, received, user, note,
+                                   newest.number + 1 if newest else 1)
+            db.session.flush()
+            audit.record(user, "document.replace", document, version=version.number)
+            _commit_with_file(received, store)
     except BaseException:
         db.session.rollback()
         raise
-    for attempt in range(1, VERSION_NUMBER_ATTEMPTS + 1):
-        try:
-            version = _add_version(document, received, user, note)
-            db.session.flush()
-            audit.record(user, "document.replace", document, version=version.number)
-            db.session.commit()
-            break
-        except IntegrityError:
-            # Another replacement took this number between our read and our insert: the
-            # unique (document, number) refused it, so number this one after it.
-            db.session.rollback()
-            if attempt == VERSION_NUMBER_ATTEMPTS:
-                raise
-        except BaseException:
-            db.session.rollback()
-            raise
     _schedule_page_images(version)
     return version
+
+
+def _take_turn(document: Document) -> None:
+    """Hold the document's row until commit, so concurrent replacements wait for each other
+    rather than race for the next number. A no-op UPDATE, since SQLite has no SELECT … FOR
+    UPDATE and locks only on a write; a wait past the lock timeout (SQLite's busy timeout,
+    PostgreSQL's lock_timeout) is refused as a conflict, with nothing stored."""
+    table = Document.__table__
+    try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            # PostgreSQL waits for ever by default; SQLite gives up after 15 s (config.py).
+            # A lock_timeout set by the operator is kept.
+            db.session.execute(select(func.set_config("lock_timeout", LOCK_WAIT, True))
+                               .where(func.current_setting("lock_timeout") == "0"))
+        locked = db.session.execute(
+            update(table).where(table.c.id == document.id, table.c.deleted_at.is_(None))
+            .values(deleted_at=table.c.deleted_at))
+    except OperationalError as error:
+        if not _is_lock_wait(error):
+            raise
+        db.session.rollback()  # PostgreSQL refuses every statement until then, even the locale's
+        raise InputRefused(_l(
+            "Another new version of this document was being saved at the same moment, so "
+            "this file has not been saved. Upload it again."), 409, "file") from None
+    if locked.rowcount == 0:
+        raise InputRefused(_l("This document has been deleted."), 410)
+
+
+def _is_lock_wait(error: OperationalError) -> bool:
+    """Whether the database gave up waiting for a lock (not, say, a lost connection)."""
+    sqlstate = getattr(error.orig, "sqlstate", None)  # psycopg: lock timeout, deadlock
+    return sqlstate in ("55P03", "40P01") or "database is locked" in str(error.orig)
 
 
 def _schedule_page_images(version: DocumentVersion) -> None:

@@ -19,7 +19,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import AnyOf, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, Optional, ValidationError
 
 from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..services.submissions import new_token
@@ -193,8 +193,7 @@ class ReplaceFileForm(FlaskForm):
     file = FileField(
         _l("New file"), validators=[FileRequired(_l("Choose the file to upload."))]
     )
-    note = StringField(
-        _l("What changed (optional)"),
-        validators=[Length(max=500, message=_l("This is too long (at most %(max)d characters)."))],
-    )
+    # Its limit is the service's (documents.clean_note): a Length validator would render a
+    # maxlength, where a browser silently cuts a pasted note.
+    note = StringField(_l("What changed (optional)"))
 
