@@ -14,6 +14,8 @@ from congress_app.extensions import db
 from congress_app.models import Document, DocumentVersion
 from congress_app.storage import file_store
 
+pytestmark = pytest.mark.database_agnostic
+
 GPS = {
     ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (21.0, 0.0, 7.0),
     ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: (105.0, 48.0, 19.0),

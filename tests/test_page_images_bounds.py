@@ -19,6 +19,8 @@ from congress_app.extensions import db
 from congress_app.models import DocumentVersion
 from congress_app.storage import file_store
 
+pytestmark = pytest.mark.database_agnostic
+
 SHAPES = {
     "100 × 14,400 pt": (100, 14400),
     "1 × 14,400 pt": (1, 14400),

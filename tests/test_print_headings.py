@@ -24,6 +24,8 @@ from congress_app.services import delegates as delegate_service
 
 from .test_cards_pdf import make_delegates
 
+pytestmark = pytest.mark.database_agnostic
+
 MM = 72 / 25.4  # PDF points per millimetre
 PROGRAMME = "/organiser/print/programme.pdf"
 # Real words of a congress title, so a group of interest lands at every place in a line.

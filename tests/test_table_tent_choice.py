@@ -27,6 +27,8 @@ from congress_app.services import documents as document_service
 from .conftest import ARTIFACTS, BASE_URL, CHROMIUM, CHROMIUM_ARGS, wait_for_js
 from .test_qr_sizes import scans
 
+pytestmark = pytest.mark.database_agnostic
+
 TENT = "/organiser/print/table-tent.pdf"
 HOME = f"{BASE_URL.upper()}/"
 
