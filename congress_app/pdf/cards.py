@@ -26,7 +26,7 @@ from ..extensions import db
 from ..labels import DELEGATE_KIND_LABELS as KIND_LABELS
 from ..models import CheckIn, Congress, Delegate
 from ..services import delegates as delegate_service
-from .render import nfc, render_pdf
+from .render import PRINTER_MARGIN_MM, nfc, render_pdf
 
 TEMPLATE = "pdf/cards.html"
 LAYOUTS = ("a4", "a6")
@@ -39,7 +39,8 @@ class Grid:
     """Where the pieces sit on an A4 page (mm): cards 95 × 68 mm, slips 63 × 34 mm.
 
     The grid is centred left to right, so the back of a sheet, with its columns swapped,
-    lands exactly behind the front when printed double-sided.
+    lands exactly behind the front when printed double-sided. The card grid sits 1.25 mm above
+    centre, so the band under it holds two lines of warning clear of the unprintable strip.
     """
 
     columns: int
@@ -61,7 +62,7 @@ class Grid:
 
 
 A4_WIDTH, A4_HEIGHT = 210, 297
-CARD_GRID = Grid(columns=2, rows=4, width=95, height=68, left=10, top=12.5)
+CARD_GRID = Grid(columns=2, rows=4, width=95, height=68, left=10, top=11.25)
 SLIP_GRID = Grid(columns=3, rows=8, width=63, height=34, left=10.5, top=12.5)
 # The QR code's PNG has 16 pixels per module, module-aligned: print resolution for the
 # 26 mm card code (about 580 ppi for a version-3 symbol) and the 46 mm badge (about 330 ppi),
@@ -273,6 +274,7 @@ def cards_context(congress: Congress, delegates: list[Delegate], layout: str, pi
             for n, page in enumerate(slip_pages, start=1)
         ],
         "sign_in_url": sign_in_url,
+        "printer_margin": PRINTER_MARGIN_MM,
         "local_warning": (
             _("These QR codes open %(url)s, which phones in the hall cannot reach. "
               "Set PUBLIC_BASE_URL to the public address before printing.", url=base_url)

@@ -10,8 +10,9 @@ The labels are placed at the stock's published geometry (mm, A4 portrait 210 × 
 
 so the page has `@page { margin: 0 }` and the labels are absolutely placed. Print at 100 %
 ("actual size", no "fit to page"): any scaling moves the later rows off their labels.
-The 3x8 stock runs edge to edge, so its labels keep their text 4.5 mm in from the cut,
-clear of the strip most printers cannot print; each QR carries its own quiet zone.
+The 3x8 stock runs edge to edge, so its labels keep their ink 8.5 mm in from the label's
+edges: the outer labels' text and code stay clear of the strip printers cannot print
+(PRINTER_MARGIN_MM); each QR carries its own quiet zone.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..services.errors import InputRefused
 from .cache import cached_pdf
 from .editions import Edition
 from .qr_sheet import (
+    category_line,
     chunks,
     congress_context,
     document_entry,
@@ -39,7 +41,7 @@ from .qr_sheet import (
 
 KIND = "labels"
 TEMPLATES = ("pdf/label_sheet.html",)
-VERSION = "1"
+VERSION = "2"
 
 # Geometry of each stock (mm) and how a label is laid out on it: QR size (quiet zone
 # included), inner padding, code and title type sizes (pt) and the title's line budget.
@@ -49,7 +51,7 @@ LAYOUTS: dict[str, dict] = {
             "qr": 32, "pad_x": 2.5, "pad_y": 3, "code_pt": 13, "title_pt": 7.5, "lines": 5},
     "3x8": {"stock": "Avery 3474", "columns": 3, "rows": 8, "width": 70.0, "height": 37.0,
             "left": 0.0, "top": 0.5, "pitch_x": 70.0, "pitch_y": 37.0,
-            "qr": 29, "pad_x": 4.5, "pad_y": 4.5, "code_pt": 12, "title_pt": 7.5, "lines": 4},
+            "qr": 24, "pad_x": 8.5, "pad_y": 8.5, "code_pt": 12, "title_pt": 7.5, "lines": 3},
     "4x10": {"stock": "Avery 3657", "columns": 4, "rows": 10, "width": 48.5, "height": 25.4,
              "left": 8.0, "top": 21.5, "pitch_x": 48.5, "pitch_y": 25.4,
              "qr": 21, "pad_x": 1.5, "pad_y": 2.2, "code_pt": 10, "title_pt": 6, "lines": 3},
@@ -76,6 +78,11 @@ def label_positions(layout: str) -> list[tuple[float, float]]:
     ]
 
 
+def text_width(stock: dict) -> float:
+    """Width of a label's text column (mm): right of the code, inside the label's padding."""
+    return stock["width"] - (stock["pad_x"] + stock["qr"] - 1) - stock["pad_x"]
+
+
 def label_sheet_context(congress: Congress, edition: Edition, options: dict) -> dict:
     """Everything the labels print, as JSON-able data; InputRefused (404) if nothing matches."""
     base_url = current_app.config["PUBLIC_BASE_URL"]
@@ -84,13 +91,18 @@ def label_sheet_context(congress: Congress, edition: Edition, options: dict) -> 
         raise InputRefused(
             _l("No document of this edition matches: there is nothing to print."), status=404
         )
+    stock = LAYOUTS[options["layout"]]
+    category_pt = max(stock["title_pt"] - 1, 5.5)
     return {
         **congress_context(congress, edition),
         "options": options,
         "labels": {"title": _("QR code labels")},
-        "stock": LAYOUTS[options["layout"]],
+        "stock": {**stock, "category_pt": category_pt},
         "positions": label_positions(options["layout"]),
-        "documents": [document_entry(d, base_url) for d in documents],
+        "documents": [
+            {**entry, **category_line(entry, text_width(stock), category_pt)}
+            for entry in (document_entry(d, base_url) for d in documents)
+        ],
     }
 
 

@@ -4,13 +4,15 @@ to cut apart and pin up, with light dashed cutting guides between the cells.
 It also holds what the other print-centre sheets share (options, document entries, the
 congress header), so a poster, a tent and a label sheet list documents exactly alike.
 Each cell has a fixed size and is absolutely placed on its page, so a long title is clamped
-inside its cell and can never push the grid onto another page.
+inside its cell and can never push the grid onto another page. A category line is cut to its
+width here, by the font's own measure, so the ellipsis and the delegates-only marker are
+really printed (CSS clipping would hide the marker and leave it in the PDF's text).
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from PIL import ImageFont
 
 from .. import qr
 from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
@@ -28,15 +31,17 @@ from ..services import documents as document_service
 from ..services.errors import InputRefused
 from .cache import cached_pdf
 from .editions import Edition, edition_viewer
-from .render import css_string, nfc, page_counter_content
+from .render import STATIC_ROOT, css_string, nfc, page_counter_content
 
 KIND = "qrsheet"
 TEMPLATES = ("pdf/qr_sheet.html",)
-VERSION = "1"
+VERSION = "2"
 
 A4 = (210.0, 297.0)
 # Page margins (mm): the header line and page numbers sit in the top and bottom margins.
 SHEET_MARGINS = {"top": 16.0, "right": 10.0, "bottom": 14.0, "left": 10.0}
+# A cell's padding left and right (mm).
+CELL_PADDING = 3.0
 # Per grid (columns × rows): QR size (mm, quiet zone included), code and title type sizes
 # (pt) and how many lines a title may take before it is clamped.
 GRIDS: dict[str, dict] = {
@@ -45,6 +50,16 @@ GRIDS: dict[str, dict] = {
     "4x5": {"columns": 4, "rows": 5, "qr": 30, "code_pt": 12, "title_pt": 7, "lines": 2},
 }
 DEFAULT_GRID = "3x4"
+# With a local address the warning gets a band of its own above the grid (mm), on every page:
+# the cells are that much shorter, so the warning never covers a code or its quiet zone.
+WARNING_BAND = 10.0
+MM_PER_PT = 25.4 / 72
+# The category lines' typeface (print.css, weight 600) and how a cut line ends.
+CATEGORY_FONT = STATIC_ROOT / "fonts" / "be-vietnam-pro" / "BeVietnamPro_600SemiBold.ttf"
+ELLIPSIS = "…"
+SEPARATOR = " · "
+# A category cut shorter than this ("Báo cáo…") says too little to share a line with a marker.
+MIN_CATEGORY_WORDS = 2
 
 
 def parse_choice(args: Mapping[str, str], key: str, choices: Iterable[str], default: str) -> str:
@@ -89,6 +104,67 @@ def document_entry(document: Document, base_url: str) -> dict:
         "short_url": qr.short_url(url),
         "restricted": restricted_note(document),
     }
+
+
+@lru_cache
+def _category_font() -> ImageFont.FreeTypeFont:
+    """The category typeface at 1,000 px per em: lengths read in thousandths of an em."""
+    return ImageFont.truetype(str(CATEGORY_FONT), 1000)
+
+
+def text_width_mm(text: str, size_pt: float, *, uppercase: bool = False,
+                  tracking_em: float = 0.0) -> float:
+    """How wide one line of category type is (mm): the font's advances, shaped and kerned as
+    WeasyPrint sets them, plus the CSS letter-spacing after every character. (A Pillow without
+    raqm skips the kerning and measures a little wide: the line is only cut sooner.)"""
+    shown = text.upper() if uppercase else text
+    ems = _category_font().getlength(shown) / 1000 + tracking_em * len(shown)
+    return ems * size_pt * MM_PER_PT
+
+
+def shorten(text: str, fits: Callable[[str], bool]) -> str:
+    """`text`, or its longest start (whole words when one fits) ending in "…", that `fits`."""
+    if fits(text):
+        return text
+    words = text.split()
+    for count in range(len(words) - 1, 0, -1):
+        candidate = " ".join(words[:count]).rstrip(",;:.-–") + ELLIPSIS
+        if fits(candidate):
+            return candidate
+    for length in range(len(text) - 1, 0, -1):
+        candidate = text[:length].rstrip() + ELLIPSIS
+        if fits(candidate):
+            return candidate
+    return ELLIPSIS
+
+
+def category_line(entry: dict, width_mm: float, size_pt: float, *, uppercase: bool = False,
+                  tracking_em: float = 0.0) -> dict:
+    """The category and the restricted marker ("Chỉ đại biểu") as set on lines of `width_mm`.
+
+    The marker is never cut: the category gives way, ending in "…". When that would leave less
+    than the category's first two words, the marker goes under it (`marker_lines`, broken only
+    between its parts), and the sheet gives the title as many lines less.
+    """
+    # Pillow shapes with HarfBuzz as WeasyPrint does (within 0.02 mm); the slack is for rounding.
+    usable = width_mm - 0.2
+
+    def fits(text: str) -> bool:
+        return text_width_mm(text, size_pt, uppercase=uppercase,
+                             tracking_em=tracking_em) <= usable
+
+    category, marker = entry["category"], entry["restricted"]
+    if marker:
+        short = shorten(category, lambda text: fits(text + SEPARATOR + marker))
+        if short == category or len(short.split()) >= MIN_CATEGORY_WORDS:
+            return {"category": short, "restricted": marker, "marker_lines": []}
+    lines: list[str] = []
+    for part in marker.split(SEPARATOR) if marker else []:
+        if lines and fits(lines[-1] + SEPARATOR + part):
+            lines[-1] += SEPARATOR + part
+        else:
+            lines.append(part)
+    return {"category": shorten(category, fits), "restricted": marker, "marker_lines": lines}
 
 
 def edition_documents(congress: Congress, edition: Edition, category: str = "") -> list[Document]:
@@ -161,21 +237,29 @@ def qr_sheet_context(congress: Congress, edition: Edition, options: dict) -> dic
             _l("No document of this edition matches: there is nothing to print."), status=404
         )
     grid = GRIDS[options["grid"]]
+    base = congress_context(congress, edition)
+    band = WARNING_BAND if base["local_warning"] else 0.0
     width = A4[0] - SHEET_MARGINS["left"] - SHEET_MARGINS["right"]
     # Half a millimetre short of the page area, so rounding never spills a sheet over a page.
-    height = A4[1] - SHEET_MARGINS["top"] - SHEET_MARGINS["bottom"] - 0.5
+    height = A4[1] - SHEET_MARGINS["top"] - SHEET_MARGINS["bottom"] - 0.5 - band
+    cell_width = round(width / grid["columns"], 3)
+    category_pt = max(grid["title_pt"] - 1.5, 6)
     return {
-        **congress_context(congress, edition),
+        **base,
         "options": options,
         "labels": {
             "title": _("QR codes"),
             "scan_hint": _("Scan a QR code with your phone's camera to open the document."),
             "page": _("Page %(page)s of %(pages)s"),
         },
-        "grid": {**grid, "width": width, "height": height,
-                 "cell_width": round(width / grid["columns"], 3),
-                 "cell_height": round(height / grid["rows"], 3)},
-        "documents": [document_entry(d, base_url) for d in documents],
+        "grid": {**grid, "width": width, "height": height, "band": band,
+                 "cell_width": cell_width, "cell_height": round(height / grid["rows"], 3),
+                 "category_pt": category_pt},
+        "documents": [
+            {**entry, **category_line(entry, cell_width - 2 * CELL_PADDING, category_pt,
+                                      uppercase=True, tracking_em=0.04)}
+            for entry in (document_entry(d, base_url) for d in documents)
+        ],
     }
 
 
@@ -188,6 +272,7 @@ def qr_sheet_html(context: dict) -> str:
         pages=chunks(context["documents"], grid["columns"] * grid["rows"]),
         qr_images=qr_images(d["payload"] for d in context["documents"]),
         guides=guides_data_uri(grid["columns"], grid["rows"], grid["width"], grid["height"]),
+        cell_padding=CELL_PADDING,
         header_left=Markup(css_string(context["congress"]["title"])),
         header_right=Markup(css_string(context["labels"]["scan_hint"])),
         page_content=Markup(page_counter_content(context["labels"]["page"])),

@@ -29,6 +29,9 @@ STATIC_ROOT = ROOT / "static"
 APP_BASE_URL = "https://congress-app.invalid/"
 STATIC_URL = APP_BASE_URL + "static/"
 PRINT_CSS = "css/print.css"
+# Most office printers leave the outer 4–6 mm of a sheet blank, and guillotines cut there:
+# a handout keeps its ink at least this far from the paper's edge (cut marks aside).
+PRINTER_MARGIN_MM = 8
 
 
 class FetchRefused(ValueError):
