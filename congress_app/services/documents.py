@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 import secrets
 import unicodedata
 import warnings
@@ -15,8 +14,6 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
@@ -26,7 +23,7 @@ from ..filenames import windows_safe
 from ..models import Congress, Document, DocumentCategory, DocumentVersion, User, Visibility
 from ..models.base import utcnow
 from ..storage import FileStore, FileTooLarge, StagedFile, file_store
-from . import audit, images, text_layout
+from . import audit, images, pdf_inspection
 from .errors import InputRefused, claim_edit
 
 # No 0/O, 1/I/L: a delegate typing a code from paper cannot confuse them.
@@ -123,35 +120,16 @@ def clean_filename(raw: str | None, mime_type: str = PDF_MIME) -> str:
 
 
 def inspect_pdf(staged: StagedFile) -> tuple[int, str]:
-    """Pages and text of an uploaded PDF; refuse anything that is not a readable PDF."""
+    """Pages and text of an uploaded PDF; refuse anything that is not a readable PDF the
+    reader can show, read in a child process with limits (see pdf_inspection)."""
     if staged.size == 0:
         raise InputRefused(_l("The file is empty."), field="file")
     with staged.path.open("rb") as fh:
         head = fh.read(1024)
     if b"%PDF-" not in head:
         raise InputRefused(NOT_A_DOCUMENT, field="file")
-    try:
-        # pypdf reports recoverable damage through logging; a scan should not flood the log.
-        logging.getLogger("pypdf").setLevel(logging.ERROR)
-        reader = PdfReader(staged.path)
-        if reader.is_encrypted:
-            raise InputRefused(
-                _l("This PDF is password-protected. Please upload it without a password."),
-                field="file",
-            )
-        pages = len(reader.pages)
-        # The reader's layout (paragraphs, table rows) from pdfium; pypdf's printed lines
-        # only for a file pdfium cannot open.
-        text = text_layout.file_text(staged.path)
-        if text is None:
-            text = "\n\f".join(page.extract_text() or "" for page in reader.pages)
-    except InputRefused:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        raise InputRefused(_l("This PDF is damaged and cannot be read."), field="file") from None
-    if pages == 0:
-        raise InputRefused(_l("This PDF has no pages."), field="file")
-    return pages, unicodedata.normalize("NFC", text)
+    inspected = pdf_inspection.inspect(staged.path)
+    return inspected.pages, unicodedata.normalize("NFC", inspected.text)
 
 
 def inspect_image(staged: StagedFile) -> str:

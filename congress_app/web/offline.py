@@ -17,7 +17,8 @@ from werkzeug.routing.rules import parse_converter_args
 from .. import pages as page_images
 from ..services import congress as congress_service
 from ..services import documents as document_service
-from .public import READER_WINDOW, page_windows, reader_url, window_text
+from ..services.pdf_inspection import MAX_PAGES
+from .public import READER_WINDOW, page_windows, reader_url
 from .tenancy import PREFIX
 
 bp = Blueprint("offline", __name__)
@@ -171,23 +172,30 @@ def _saved_document(document) -> dict:
     """One document's URLs to save, with their sizes in bytes.
 
     Every window of the reader is listed (/d/CODE, /d/CODE?page=21, …), as the reader links
-    them: offline, the service worker answers ?page=N with the saved window holding N.
+    them: offline, the service worker answers ?page=N with the saved window holding N. A
+    document stored before uploads were limited to MAX_PAGES is listed up to that page, so
+    one document adds at most MAX_PAGES page images (about 150 kB) to the list.
     """
     version = document.current_version
     v = version.sha256[:12]
+    pages = min(version.pages, MAX_PAGES)
+    # Each page's text length, read once (not once per window: a long document's text is
+    # megabytes).
+    text_bytes = ([len(text.encode()) for text in version.text.split("\f")]
+                  if version.text.strip() else [])
     urls = [
         {"url": reader_url(document.code, window.first),
          "bytes": READER_PAGE_OVERHEAD
          + READER_PAGE_PER_PAGE * (window.last - window.first + 1)
-         + sum(len(text.encode()) for text in window_text(version, window))}
-        for window in page_windows(version.pages)
+         + sum(text_bytes[window.first - 1:window.last])}
+        for window in page_windows(pages)
     ]
     urls.append(
         {"url": url_for("public.document_file", code=document.code), "bytes": version.size})
     urls += [
         {"url": url_for("public.document_page_image", code=document.code, n=n, v=v, w=480),
          "bytes": _page_image_size(version.sha256, n)}
-        for n in range(1, version.pages + 1)
+        for n in range(1, pages + 1)
     ]
     return {
         "code": document.code,
