@@ -18,6 +18,8 @@ from congress_app.pdf.render import PRINTER_MARGIN_MM
 
 from .test_cards_pdf import make_delegates
 
+pytestmark = pytest.mark.database_agnostic
+
 DPI = 150
 PX_PER_MM = DPI / 25.4
 # Half the width of the band masked along each crop mark (mm): the 0.15 mm stroke, smoothed.

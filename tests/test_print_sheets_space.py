@@ -17,6 +17,8 @@ from congress_app.pdf.printables import PRINTABLES
 
 from .test_qr_sizes import scans
 
+pytestmark = pytest.mark.database_agnostic
+
 LOCAL_URL = "http://localhost:5000"
 DPI = 150
 PX_PER_MM = DPI / 25.4
