@@ -165,6 +165,7 @@ def init_app(app: Flask) -> None:
         format_decimal=format_decimal,
         format_day=format_day,
         format_moment=format_moment,
+        format_weekday=format_weekday,
     )
 
     @app.context_processor

@@ -186,3 +186,18 @@ def test_stage_json_carries_the_notes_for_the_live_box(client, congress, make_do
     data = client.get("/stage.json").get_json()
     assert data["current"]["notes"] == "Biểu quyết bằng giơ thẻ đại biểu"
     assert [d["code"] for d in data["current"]["documents"]] == [public.code]
+
+
+def test_english_pages_put_the_day_before_the_month(client, congress):
+    """English reads "Wednesday, 23 July 2025" like the printed programme, not Babel's
+    American "Wednesday, July 23, 2025"; Vietnamese keeps its own long form."""
+    congress.ends_on = congress.starts_on
+    db.session.commit()
+    client.set_cookie("lang", "en")
+    home = client.get("/").get_data(as_text=True)
+    programme = client.get("/programme").get_data(as_text=True)
+    assert "Tuesday, 22 July 2025" in home
+    assert "Wednesday, 23 July 2025" in programme
+    assert "July 22" not in home and "July 23" not in programme
+    client.set_cookie("lang", "vi")
+    assert "Thứ Tư, 23 tháng 7, 2025" in client.get("/programme").get_data(as_text=True)
