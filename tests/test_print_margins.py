@@ -142,7 +142,7 @@ def documents(local, make_document, pdf_bytes):
 @pytest.mark.parametrize("slug, query", [
     ("labels", "layout=3x7"), ("labels", "layout=3x8"), ("labels", "layout=4x10"),
     ("qr-sheet", "grid=2x3"), ("qr-sheet", "grid=3x4"), ("qr-sheet", "grid=4x5"),
-    ("poster", "size=a4"),
+    ("poster", "size=a4"), ("table-tent", "size=a4"), ("table-tent", "size=a5"),
 ])
 def test_print_centre_sheets_keep_their_ink_off_the_edge(client, signed_in, documents, slug,
                                                          query):

@@ -22,6 +22,7 @@ from ..services.errors import InputRefused
 from .cache import cached_pdf
 from .editions import Edition, edition_viewer
 from .qr_sheet import congress_context, document_entry, parse_choice, qr_images
+from .render import PRINTER_MARGIN_MM
 
 KIND = "tent"
 TEMPLATES = ("pdf/table_tent.html",)
@@ -178,6 +179,7 @@ def table_tent_context(congress: Congress, edition: Edition, options: dict) -> d
             "fold": _("Fold here"),
         },
         "sheet": SIZES[options["size"]],
+        "printer_margin": PRINTER_MARGIN_MM,
         "documents": [document_entry(d, base_url) for d in documents],
     }
 
