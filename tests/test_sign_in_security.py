@@ -157,6 +157,27 @@ def test_session_ids_of_another_shape_sign_nobody_in(app, organiser, session_id)
     assert load_user(session_id) is None
 
 
+def test_a_page_fetched_while_signing_in_does_not_sign_the_organiser_out_again(
+        app, client, organiser, congress):
+    """The phone's offline worker fetches /offline and the programme while the sign-in form
+    is sent, with the cookie from before; their answers arrive later and must not set that
+    older session back (seen in CI: signed in, then sent to the sign-in page again)."""
+    page = client.get("/login")
+    before = client.get_cookie("session").value
+    token = csrf_token_from(page.get_data(as_text=True))
+    signed = client.post("/login", data={"username": ORGANISER[0], "password": ORGANISER[1],
+                                         "csrf_token": token})
+    assert signed.status_code == 302
+
+    worker = app.test_client()
+    worker.set_cookie("session", before)
+    for path in ("/offline", "/programme", "/", "/sw.js"):
+        answer = worker.get(path)
+        assert answer.status_code == 200, path
+        assert "session=" not in " ".join(answer.headers.getlist("Set-Cookie")), path
+    assert client.get("/organiser/").status_code == 200
+
+
 # Usernames cannot be told apart by the time of the answer ------------------------------------
 
 
