@@ -337,6 +337,31 @@ def test_a_child_that_never_finishes_is_stopped_by_the_wall_clock(app, tmp_path,
     assert "its reading process was still running after 1 s" in caplog.text
 
 
+def test_the_same_bytes_are_read_once_and_a_refused_file_every_time(
+    app, tmp_path, monkeypatch, pdf_bytes
+):
+    """Each ward's copy of one central document is read once; a refused file is read again,
+    since whether a child ran out of time depends on the machine's load."""
+    children = []
+    in_child = pdf_inspection._in_child
+    monkeypatch.setattr(pdf_inspection, "_in_child",
+                        lambda path, limits: children.append(path) or in_child(path, limits))
+    sample = pdf_bytes("Nghị quyết Đại hội (bản dự thảo)", 2)
+    first = pdf_inspection.inspect(_file(tmp_path, sample))
+    again = tmp_path / "ward-2.pdf"
+    again.write_bytes(sample)
+    assert pdf_inspection.inspect(again) == first and first.pages == 2
+    assert len(children) == 1
+    # Other limits are another reading.
+    pdf_inspection.inspect(again, pdf_inspection.Limits(wall_seconds=60))
+    assert len(children) == 2
+    bomb = _file(tmp_path, _content_bomb(100))
+    limits = pdf_inspection.Limits(memory=64 * 2**20, cpu_seconds=60, wall_seconds=120)
+    for _ in range(2):
+        _inspect_refused(app, bomb, limits)
+    assert len(children) == 4
+
+
 # The offline list stays small ----------------------------------------------------------------
 
 # A 2,000-page document: 100 reader windows, the file and 2,000 page images (about 75 bytes
