@@ -161,6 +161,9 @@ DEFAULTS = {
     "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     # Page images of uploaded documents: "background" (after the upload), "sync" or "on-demand".
     "PAGE_RENDERING": "background",
+    # How passwords are hashed (werkzeug's default; an eighth of a second a hash, on purpose).
+    # The tests sign in thousands of times with a one-round method; test_auth checks this one.
+    "PASSWORD_HASH_METHOD": "scrypt",
     # Flask-Limiter: named explicitly, so it neither warns nor keeps a value from another app.
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",

@@ -15,6 +15,9 @@ from .conftest import ORGANISER
 def test_passwords_are_stored_hashed(app):
     from congress_app.services.users import create_user
 
+    from congress_app.config import DEFAULTS
+
+    app.config["PASSWORD_HASH_METHOD"] = DEFAULTS["PASSWORD_HASH_METHOD"]  # an instance's
     user = create_user("thuky", "mat khau bi mat")
     assert "mat khau bi mat" not in user.password_hash
     assert user.password_hash.startswith("scrypt:")

@@ -119,15 +119,15 @@ def change_own_password(user: User, current: str, password: str) -> None:
 
 
 @functools.cache
-def _dummy_hash() -> str:
-    """A hash made the way real passwords are (generate_password_hash's default method)."""
-    return generate_password_hash("no account has this password")
+def _dummy_hash(method: str) -> str:
+    """A hash made the way real passwords are (the app's PASSWORD_HASH_METHOD)."""
+    return generate_password_hash("no account has this password", method=method)
 
 
 def _verify_without_an_account(password: str) -> None:
     """Spend on an unknown or inactive username the time a real password check takes, so
     the answer's delay does not tell which usernames exist."""
-    check_password_hash(_dummy_hash(), password)
+    check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
 
 
 def authenticate(username: str, password: str, address: str | None = None) -> User | None:
