@@ -23,7 +23,7 @@ from ..extensions import db
 from ..models.base import utcnow
 from ..services import archive as archive_service
 from ..services import audit
-from .audit import admin_required
+from .access import admin_required
 from .files import send_download
 from .tenancy import congress_or_404
 

@@ -11,7 +11,6 @@ import re
 
 from flask import (
     Blueprint,
-    abort,
     redirect,
     request,
     url_for,
@@ -29,8 +28,8 @@ from ..pdf import attendance, cards
 from ..services import audit
 from ..services import delegates as delegate_service
 from ..services.errors import InputRefused
+from .access import organiser_required, own_or_404
 from .files import send_download
-from .organiser import organiser_required
 from .tenancy import congress_or_404
 
 bp = Blueprint("cards", __name__, url_prefix="/organiser/print")
@@ -155,9 +154,7 @@ def card_by_number():
 def delegate_card_pdf(delegate_id: int):
     """One delegate's card, with the current credentials: the reprint after a reissue."""
     congress = congress_or_404()
-    delegate = db.get_or_404(Delegate, delegate_id)
-    if delegate.congress_id != congress.id:
-        abort(404)
+    delegate = own_or_404(Delegate, delegate_id)
     if not delegate.active:
         raise InputRefused(
             _("%(name)s has been deactivated, so no card can be printed. Reactivate the "

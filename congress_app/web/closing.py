@@ -30,11 +30,10 @@ from wtforms.validators import DataRequired
 
 from ..services import audit as audit_service
 from ..services import closing as closing_service
-from ..services import congress as congress_service
 from ..services.errors import InputRefused
-from .audit import admin_required
+from .access import admin_required
 from .organiser_forms import ConfirmForm
-from .tenancy import congress_or_404
+from .tenancy import congress_or_404, get_congress
 
 bp = Blueprint("closing", __name__, url_prefix="/organiser/closing")
 
@@ -79,7 +78,7 @@ def refuse_writes_when_closed():
     if (request.method in READ_METHODS or request.blueprint not in ORGANISER_BLUEPRINTS
             or request.endpoint in ALLOWED_WHEN_CLOSED or not _staff()):
         return None
-    congress = congress_service.get_congress()
+    congress = get_congress()
     if not closing_service.is_closed(congress):
         return None
     if request.is_json or request.accept_mimetypes.best == "application/json":

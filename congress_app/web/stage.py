@@ -23,13 +23,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import db
 from ..i18n import format_day
 from ..models import AgendaItem, utcnow
 from ..services import congress as congress_service
 from ..services import stage as stage_service
 from ..services.congress import StageState
-from .organiser import organiser_required
+from .access import organiser_required, own_or_404
 from .tenancy import congress_or_404
 
 bp = Blueprint("stage", __name__)
@@ -183,9 +182,7 @@ def move(direction: str):
 def put_on_stage(item_id: int):
     """Put one chosen item on stage."""
     congress = congress_or_404()
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or item.session.congress_id != congress.id:
-        abort(404)
+    item = own_or_404(AgendaItem, item_id)
     stage_service.set_on_stage(congress, item, current_user._get_current_object())
     _on_stage_now(item)
     return _back()
