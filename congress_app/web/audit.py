@@ -42,6 +42,7 @@ from ..models.base import utcnow
 from ..services import audit as audit_service
 from .access import admin_required
 from .audit_sentences import sentence
+from .editing import acting_user
 from .files import content_disposition
 from .tenancy import get_congress
 
@@ -303,7 +304,7 @@ def export_csv():
     if errors:
         abort(400)
     timezone = current_app.config["CONGRESS_TIMEZONE"]
-    audit_service.record(current_user._get_current_object(), "audit.export", None,
+    audit_service.record(acting_user(), "audit.export", None,
                          filters=_filter_args(wanted))
     db.session.commit()
     congress = get_congress()

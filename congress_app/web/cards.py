@@ -18,7 +18,6 @@ from flask import (
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -29,6 +28,7 @@ from ..services import audit
 from ..services import delegates as delegate_service
 from ..services.errors import InputRefused
 from .access import organiser_required, own_or_404
+from .editing import acting_user
 from .files import send_download
 from .tenancy import congress_or_404
 
@@ -123,7 +123,7 @@ def cards_pdf():
         raise InputRefused(_("No active delegate matches this choice, so there are no cards "
                              "to print."), status=404)
     pdf = cards.render_cards_pdf(congress, delegates, layout=layout, pin=pin, language=language)
-    audit.record(current_user._get_current_object(), "cards.print", congress,
+    audit.record(acting_user(), "cards.print", congress,
                  count=len(delegates), layout=layout, pin=pin, group=group,
                  without_checkin=without_checkin == "1")
     db.session.commit()
@@ -162,7 +162,7 @@ def delegate_card_pdf(delegate_id: int):
     layout, pin = _card_options()
     language = print_language(request.args)
     pdf = cards.render_cards_pdf(congress, [delegate], layout=layout, pin=pin, language=language)
-    audit.record(current_user._get_current_object(), "cards.print_one", delegate,
+    audit.record(acting_user(), "cards.print_one", delegate,
                  number=delegate.number, version=delegate.credential_version,
                  layout=layout, pin=pin)
     db.session.commit()

@@ -32,6 +32,7 @@ from ..services import audit as audit_service
 from ..services import closing as closing_service
 from ..services.errors import InputRefused
 from .access import admin_required
+from .editing import acting_user
 from .organiser_forms import ConfirmForm
 from .tenancy import congress_or_404, get_congress
 
@@ -128,7 +129,7 @@ def close():
     congress = congress_or_404()
     form = ConfirmForm()
     if form.validate_on_submit():
-        closing_service.close(congress, user=current_user._get_current_object())
+        closing_service.close(congress, user=acting_user())
         flash(_("The congress is closed. Everything stays readable; nothing can be changed "
                 "until an administrator reopens it."), "success")
         return redirect(url_for(".index"))
@@ -143,7 +144,7 @@ def reopen():
     congress = congress_or_404()
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    closing_service.reopen(congress, user=current_user._get_current_object())
+    closing_service.reopen(congress, user=acting_user())
     flash(_("The congress is open again: organisers can make changes."), "success")
     return redirect(url_for(".index"))
 
@@ -160,7 +161,7 @@ def purge():
     if form.validate_on_submit():
         try:
             counts = closing_service.purge_personal_data(
-                congress, form.confirmation.data, user=current_user._get_current_object())
+                congress, form.confirmation.data, user=acting_user())
         except InputRefused as refused:
             form.confirmation.errors = [*form.confirmation.errors, refused.message]
             status = refused.status

@@ -34,7 +34,7 @@ from ..services.errors import InputRefused
 from ..storage import file_store
 from . import tenancy
 from .access import admin_required, every_congress_required, own_or_404
-from .editing import refused_on_form
+from .editing import acting_user, refused_on_form
 from .organiser.congress import congress_values
 from .organiser_forms import ConfirmForm, CongressForm
 from .tenancy import get_congress
@@ -94,7 +94,7 @@ def new():
     if form.validate_on_submit():
         try:
             congress = agenda_service.create_congress(
-                **congress_values(form), user=current_user._get_current_object())
+                **congress_values(form), user=acting_user())
         except InputRefused as refused:
             status = refused_on_form(form, refused)
         else:
@@ -137,7 +137,7 @@ def delete(congress_id: int):
     if form.validate_on_submit():
         try:
             deleted = deletion_service.delete_congress(
-                congress, form.confirmation.data, user=current_user._get_current_object(),
+                congress, form.confirmation.data, user=acting_user(),
                 store=file_store())
         except InputRefused as refused:
             status = refused_on_form(form, refused)
@@ -171,7 +171,7 @@ def reset_demo():
         demo_id = demo.id
         try:
             result = seed_service.reset_demo(demo_seeds(), form.confirmation.data,
-                                             user=current_user._get_current_object(),
+                                             user=acting_user(),
                                              store=file_store())
         except InputRefused as refused:
             status = refused_on_form(form, refused)
