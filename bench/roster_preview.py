@@ -33,7 +33,7 @@ def measure(report: Report, app: Flask, runs: int) -> None:
     largest, hostile = _largest(), _runaway_quote()
     read, refused = [], []
     with app.test_request_context(base_url=PUBLIC_BASE_URL):
-        congress = congress_service.get_congress()
+        congress = congress_service.first_congress()
         for samples, data, must_refuse in ((read, largest, False), (refused, hostile, True)):
             for run in range(runs + 1):
                 start = time.perf_counter()

@@ -41,7 +41,7 @@ def measure(report: Report, app: Flask, rounds: int) -> None:
     anonymous = AnonymousUserMixin()
     service, http, hits = [], [], 0
     with app.test_request_context(base_url=PUBLIC_BASE_URL):
-        congress = congress_service.get_congress()
+        congress = congress_service.first_congress()
         for q in QUERIES:
             hits += bool(search_service.search(congress, q, anonymous).hits)
         for _ in range(rounds):

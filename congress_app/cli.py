@@ -193,7 +193,7 @@ def setup_link() -> None:
 def export_congress(output: Path, slug: str | None, full: bool) -> None:
     """Write the congress, its documents' files and its records to one ZIP archive."""
     if slug is None:
-        congress = congress_service.get_congress()
+        congress = congress_service.first_congress()
     else:
         congress = db.session.scalar(select(Congress).where(Congress.slug == slug))
     if congress is None:

@@ -74,7 +74,7 @@ def select_locale() -> str:
 
 def follows_browser_language() -> bool:
     """Whether the congress this request is about lets the phone's language choose."""
-    from .services.congress import get_congress
+    from .web.tenancy import get_congress
 
     congress = get_congress()
     return bool(congress is not None and congress.follow_browser_language)

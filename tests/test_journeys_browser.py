@@ -372,7 +372,7 @@ def test_the_projector_shows_the_next_items_qr_code_once_the_organiser_moves_on(
     first, second = stage_service.programme_order(congress)
     report = make_document(title="Báo cáo chính trị")
     agenda_service.link_document(second, report)
-    stage_service.set_on_stage(congress_service.get_congress(), first, organiser)
+    stage_service.set_on_stage(congress_service.first_congress(), first, organiser)
     code, second_id = report.code, second.id
     db.session.remove()  # the server thread reads the database afresh
 

@@ -123,7 +123,7 @@ def test_a_check_in_account_may_not_use_the_control(client, auth, items):
 
 
 def test_setting_an_item_clears_every_other_flag(app, organiser, items):
-    congress = congress_service.get_congress()
+    congress = congress_service.first_congress()
     for item in items:  # as if an old bug or a hand edit had left several flagged
         item.on_stage = True
     db.session.commit()
@@ -138,7 +138,7 @@ def test_two_organisers_tapping_at_once_leave_one_item_on_stage(app, items):
     def organiser_taps(barrier, direction, index):
         try:
             with app.app_context():
-                congress = congress_service.get_congress()
+                congress = congress_service.first_congress()
                 ordered = stage_service.programme_order(congress)
                 barrier.wait(5)
                 if direction == "set":
@@ -173,7 +173,7 @@ def test_stage_json_says_what_is_on_stage_and_next(client, organiser, items, mak
     hidden = make_document(title="Danh sách nhân sự", visibility="delegates")
     agenda_service.link_document(items[1], public)
     agenda_service.link_document(items[1], hidden)
-    stage_service.set_on_stage(congress_service.get_congress(), items[1], organiser)
+    stage_service.set_on_stage(congress_service.first_congress(), items[1], organiser)
 
     data = client.get("/stage.json").get_json()
     assert data["current"]["id"] == items[1].id
@@ -187,7 +187,7 @@ def test_stage_json_says_what_is_on_stage_and_next(client, organiser, items, mak
 
 
 def test_stage_json_answers_304_until_the_stage_moves(client, organiser, items):
-    congress = congress_service.get_congress()
+    congress = congress_service.first_congress()
     first = client.get("/stage.json")
     etag = first.headers["ETag"]
     assert first.headers["Cache-Control"] == "no-cache"
@@ -208,7 +208,7 @@ def test_stage_json_answers_304_until_the_stage_moves(client, organiser, items):
 
 
 def test_home_and_programme_show_the_organisers_choice(client, organiser, items):
-    stage_service.set_on_stage(congress_service.get_congress(), items[2], organiser)
+    stage_service.set_on_stage(congress_service.first_congress(), items[2], organiser)
     client.set_cookie("lang", "en")
     home = client.get("/").get_data(as_text=True)
     assert re.search(r'<p class="now-title">Thảo luận</p>', home)
@@ -233,7 +233,7 @@ def test_the_screen_shows_the_item_and_only_its_public_qr_codes(
     for document in (public, delegates_only, draft, second):
         agenda_service.link_document(items[1], document)
     agenda_service.link_document(items[0], elsewhere)
-    stage_service.set_on_stage(congress_service.get_congress(), items[1], organiser)
+    stage_service.set_on_stage(congress_service.first_congress(), items[1], organiser)
 
     client.set_cookie("lang", "en")
     html = client.get("/screen").get_data(as_text=True)
@@ -261,7 +261,7 @@ def test_a_hostile_title_is_escaped_everywhere(client, signed_in, items, make_do
     db.session.commit()
     document = make_document(title=HOSTILE)
     agenda_service.link_document(items[0], document)
-    stage_service.set_on_stage(congress_service.get_congress(), items[0], None)
+    stage_service.set_on_stage(congress_service.first_congress(), items[0], None)
 
     for path in ("/", "/programme", "/screen", "/organiser/stage"):
         html = client.get(path).get_data(as_text=True)

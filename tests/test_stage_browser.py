@@ -24,7 +24,7 @@ def hall(app, organiser, congress, make_document):
     private = make_document(title="Danh sách nhân sự", visibility="delegates")
     agenda_service.link_document(second, public)
     agenda_service.link_document(second, private)
-    stage_service.set_on_stage(congress_service.get_congress(), first, organiser)
+    stage_service.set_on_stage(congress_service.first_congress(), first, organiser)
     ids = first.id, second.id, public.code, private.code
     db.session.remove()  # the server thread reads the database afresh
     return ids
@@ -82,7 +82,7 @@ def test_the_phone_home_shows_the_stage_in_the_first_screen_and_follows_it(
     top = box.bounding_box()
     assert top is not None and top["y"] + 120 < 740, top  # title visible without scrolling
 
-    stage_service.set_on_stage(congress_service.get_congress(),
+    stage_service.set_on_stage(congress_service.first_congress(),
                                db.session.get(AgendaItem, second_id), None)
     db.session.remove()
     link = box.locator(f'a[href="/d/{public_code}"]')

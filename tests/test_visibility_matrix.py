@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
@@ -38,7 +39,8 @@ from .test_delegate_signin import add_delegate
 
 VISIBILITIES = ("public", "delegates", "organisers")
 STATES = ("live", "draft", "gone")  # published, unpublished, deleted
-VIEWERS = ("anonymous", "delegate", "other_congress_delegate", "checkin", "organiser")
+VIEWERS = ("anonymous", "delegate", "other_congress_delegate", "checkin", "organiser",
+           "other_congress_admin", "other_congress_editor")
 SIGN_IN = "sign-in"  # a redirect to the delegate sign-in page, which comes back afterwards
 
 # What the direct URLs of a document (its page, file and QR images) answer, by visitor.
@@ -50,7 +52,13 @@ MATRIX = {
     "other_congress_delegate": (200, 404, 410,      404,     404,  410,      404, 404, 410),
     "checkin":                 (200, 404, 410,      SIGN_IN, 404,  410,      404, 404, 410),
     "organiser":               (200, 200, 410,      200,     200,  410,      200, 200, 410),
+    # Organisers tied to the other congress see this one's documents as the public does.
+    "other_congress_admin":    (200, 404, 410,      404,     404,  410,      404, 404, 410),
+    "other_congress_editor":   (200, 404, 410,      404,     404,  410,      404, 404, 410),
 }
+# The accounts tied to the other congress, by viewer.
+OTHER_CONGRESS_STAFF = {"other_congress_admin": ("admin-b", Role.ADMIN),
+                        "other_congress_editor": ("editor-b", Role.EDITOR)}
 
 # Codes made only of letters that never occur in QR SVG path data or by chance in pages.
 CODE_LETTERS = {"public": "P", "delegates": "D", "organisers": "R",
@@ -117,6 +125,10 @@ def viewers(app, client, congress, organiser):
     outsider = add_delegate(elsewhere, number=1, full_name="Vũ Văn Ngoài")
     db.session.add(User(username="cua", role=Role.CHECKIN,
                         password_hash=generate_password_hash("door pass", "pbkdf2:sha256:1")))
+    for username, role in OTHER_CONGRESS_STAFF.values():
+        db.session.add(User(username=username, role=role, congress_id=elsewhere.id,
+                            password_hash=generate_password_hash("pass word",
+                                                                 "pbkdf2:sha256:1")))
     db.session.commit()
 
     def phone():
@@ -136,7 +148,9 @@ def viewers(app, client, congress, organiser):
 
     client.set_cookie("lang", "en")
     clients = {"anonymous": client, "delegate": phone(), "other_congress_delegate": phone(),
-               "checkin": signed_in("cua", "door pass"), "organiser": signed_in(*ORGANISER)}
+               "checkin": signed_in("cua", "door pass"), "organiser": signed_in(*ORGANISER),
+               **{viewer: signed_in(username, "pass word")
+                  for viewer, (username, _role) in OTHER_CONGRESS_STAFF.items()}}
     assert clients["delegate"].get(f"/K/{card_token(delegate)}").status_code == 302
     assert clients["other_congress_delegate"].get(
         f"/K/{card_token(outsider)}").status_code == 302
@@ -149,6 +163,8 @@ IDENTITY = {
     "other_congress_delegate": "Signed in as delegate Vũ Văn Ngoài",
     "checkin": "Sign out (cua)",
     "organiser": f"Sign out ({ORGANISER[0]})",
+    "other_congress_admin": "Sign out (admin-b)",
+    "other_congress_editor": "Sign out (editor-b)",
 }
 
 
@@ -204,18 +220,32 @@ def every_get_url(app, samples: list[Sample]) -> list[str]:
             if not names:  # lists and searches: ask for every matrix document by its word
                 urls.append(f"{path}?q=mtx")
     urls.append("/programme.pdf?edition=organisers")
+    # …and each congress's, asked for by slug (an organiser of the other one asks too).
+    urls += [f"/c/{slug}/programme.pdf?edition=organisers"
+             for slug in db.session.scalars(db.select(Congress.slug))]
     return sorted(set(urls))
 
 
-def readable(response) -> str:
-    """Everything a response tells: headers, body, and a PDF's text; upper case, no spaces."""
-    data = response.get_data()
-    parts = [f"{key}:{value}" for key, value in response.headers.items()]
-    parts.append(data.decode("utf-8", "replace"))
+def _contents(data: bytes) -> list[str]:
+    """What a body holds, read inside: a PDF's text and metadata, a ZIP's every member (its
+    name, and its bytes read the same way, PDFs within the archive included)."""
+    parts = [data.decode("utf-8", "replace")]
     if data.startswith(b"%PDF-"):
         reader = PdfReader(io.BytesIO(data))
         parts += [page.extract_text() or "" for page in reader.pages]
         parts.append(repr(dict(reader.metadata or {})))
+    elif data.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                parts += [name, *_contents(archive.read(name))]
+    return parts
+
+
+def readable(response) -> str:
+    """Everything a response tells: headers, body, a PDF's text, a ZIP's members; upper
+    case, no spaces."""
+    parts = [f"{key}:{value}" for key, value in response.headers.items()]
+    parts += _contents(response.get_data())
     return "".join("".join(parts).split()).replace("\u00ad", "").upper()
 
 
@@ -294,3 +324,47 @@ def test_no_page_names_a_document_its_visitor_may_not_see(app, viewers, samples,
         assert "MTXORGANISERSLIVE" in internal
     # Nothing on the way signed this visitor out or in as someone else.
     assert IDENTITY[viewer] in client.get("/").get_data(as_text=True)
+
+
+# The congress archive, read inside -----------------------------------------------------------
+
+
+def _archive(client, full: bool) -> tuple[str, set[str]]:
+    """The archive an admin downloads of their congress: everything it tells, read inside,
+    and the sha256 of every stored file it holds."""
+    if full:
+        page = client.get("/organiser/export").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        response = client.post("/organiser/export-full.zip",
+                               data={"understood": "y", "csrf_token": token})
+    else:
+        response = client.get("/organiser/export.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
+        files = {name.removeprefix("files/") for name in archive.namelist()
+                 if name.startswith("files/")}
+    return readable(response), files
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["archive", "full-backup"])
+def test_an_archive_holds_its_own_congress_s_documents_and_nothing_of_another(
+        viewers, samples, full, pdf_bytes):
+    elsewhere = db.session.scalar(db.select(Congress).where(Congress.slug == "other"))
+    theirs = document_service.create_document(
+        elsewhere, title="Văn kiện MtxElsewhere", category="political_report",
+        visibility="organisers", published=False,
+        upload=document_service.Upload(io.BytesIO(pdf_bytes("MtxElsewhere")),
+                                       "MtxElsewhere.pdf"))
+    ours, our_files = _archive(viewers["organiser"], full)
+    other, other_files = _archive(viewers["other_congress_admin"], full)
+    for sample in samples:
+        shas = {version.sha256 for version in sample.document.versions}
+        # A congress's archive is its whole record: hidden and deleted documents included…
+        assert sample.marker.upper() in ours and shas <= our_files, sample.marker
+        # …and another congress's archive holds no title, code or file of them.
+        assert sample.marker.upper() not in other and sample.code not in other, sample.marker
+        assert not shas & other_files, sample.marker
+    assert "MTXELSEWHERE" in other and "MTXELSEWHERE" not in ours
+    assert not {version.sha256 for version in theirs.versions} & our_files
+    # Editors, of either congress, get no archive at all.
+    assert viewers["other_congress_editor"].get("/organiser/export.zip").status_code == 403

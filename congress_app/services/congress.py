@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, has_request_context
+from flask import g, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -24,21 +24,6 @@ from .documents import can_view
 def first_congress() -> Congress | None:
     """The oldest congress: what a single-congress instance serves."""
     return db.session.scalar(select(Congress).order_by(Congress.id).limit(1))
-
-
-def get_congress() -> Congress | None:
-    """The congress this request is about (or the first one, outside a request).
-
-    An instance may hold several congresses (a city's wards). Which one a request concerns
-    is decided once per request by the resolver the web layer registers (the URL's slug, the
-    scanned document, the signed-in account); services stay free of request details.
-    """
-    if not has_request_context():
-        return first_congress()
-    if "congress" not in g:
-        resolver = current_app.extensions.get("congress_resolver", first_congress)
-        g.congress = resolver()
-    return g.congress
 
 
 def by_id(congress_id: int) -> Congress | None:

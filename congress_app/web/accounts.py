@@ -8,8 +8,6 @@ congress tie) live in services.users.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import (
     Blueprint,
     abort,
@@ -22,15 +20,15 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from ..extensions import db
 from ..labels import ROLE_LABELS
 from ..models import Congress, Role, User
-from ..services import congress as congress_service
 from ..services import users as user_service
 from ..services.errors import InputRefused
+from .access import admin_required, own_or_404, staff_required
 from .accounts_forms import (
     EVERY_CONGRESS,
     AccountEditForm,
@@ -39,9 +37,9 @@ from .accounts_forms import (
     OwnPasswordForm,
     congress_choices,
 )
-from .audit import admin_required
 from .auth import landing_page, safe_next
-from .organiser import _confirmed_or_400, _invalid_status, _user, refused_on_form
+from .editing import acting_user, confirmed_or_400, form_status, refused_on_form
+from .tenancy import get_congress
 
 bp = Blueprint("accounts", __name__, url_prefix="/organiser")
 
@@ -80,27 +78,6 @@ def one_time_password_first():
     return redirect(url_for("accounts.own_password", next=target))
 
 
-def own_password_required(view):
-    """Any organiser-side account (admin, editor, check-in staff); delegates get 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if getattr(current_user, "is_delegate", True):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def _account_or_404(user_id: int) -> User:
-    """An account this admin may see; another congress's accounts answer 404."""
-    target = db.get_or_404(User, user_id)
-    if not user_service.may_see(_user(), target):
-        abort(404)
-    return target
-
-
 def _congresses() -> list[Congress]:
     return list(db.session.scalars(select(Congress).order_by(Congress.id)))
 
@@ -117,7 +94,7 @@ def _chosen_congress(value: str) -> Congress | None:
 
 def _changeable_or_403(target: User) -> None:
     """An account serving every congress is listed for a tied admin, but not its to change."""
-    if not user_service.may_change(_user(), target):
+    if not user_service.may_change(acting_user(), target):
         abort(403)
 
 
@@ -134,11 +111,11 @@ def _flash_refused(refused: InputRefused) -> int:
 @admin_required
 def index():
     """The accounts that serve this congress (every account, for an admin of every one)."""
-    actor = _user()
+    actor = acting_user()
     accounts = user_service.visible_accounts(actor)
     return render_template(
         "organiser/accounts/index.html", accounts=accounts, actor=actor,
-        congress=congress_service.get_congress(), may_change=user_service.may_change
+        congress=get_congress(), may_change=user_service.may_change
     )
 
 
@@ -146,13 +123,13 @@ def index():
 @admin_required
 def new():
     """Add an account with a one-time password, tied to a congress or serving every one."""
-    actor = _user()
-    congress = congress_service.get_congress()
+    actor = acting_user()
+    congress = get_congress()
     options = congress_choices(actor, _congresses())
     form = AccountForm(options)
     if request.method == "GET" and congress is not None:
         form.congress.data = str(congress.id)
-    status = _invalid_status()
+    status = form_status()
     if form.validate_on_submit():
         try:
             user = user_service.create_account(
@@ -173,7 +150,7 @@ def new():
 
 
 def _account_page(target: User, edit_form=None, password_form=None, status: int = 200):
-    actor = _user()
+    actor = acting_user()
     options = congress_choices(actor, _congresses())
     if edit_form is None:
         edit_form = AccountEditForm(options, formdata=None, role=target.role.value,
@@ -184,7 +161,7 @@ def _account_page(target: User, edit_form=None, password_form=None, status: int 
         may_change=user_service.may_change(actor, target),
         edit_form=edit_form, password_form=password_form or OneTimePasswordForm(formdata=None),
         published=user_service.has_published_password(target),
-        congress=congress_service.get_congress(),
+        congress=get_congress(),
     ), status
 
 
@@ -192,11 +169,11 @@ def _account_page(target: User, edit_form=None, password_form=None, status: int 
 @admin_required
 def account(user_id: int):
     """One account: its role and congress tie (POST saves them), password and state."""
-    target = _account_or_404(user_id)
+    target = own_or_404(User, user_id)
     if request.method == "GET":
         return _account_page(target)
     _changeable_or_403(target)
-    actor = _user()
+    actor = acting_user()
     form = AccountEditForm(congress_choices(actor, _congresses()))
     if not form.validate_on_submit():
         return _account_page(target, edit_form=form, status=400)
@@ -216,7 +193,7 @@ def account(user_id: int):
 @admin_required
 def one_time_password(user_id: int):
     """Give the account a password to pass on; its sessions end, the next sign-in changes it."""
-    target = _account_or_404(user_id)
+    target = own_or_404(User, user_id)
     if target.id == current_user.id:
         abort(400)  # one's own password is changed knowing the current one (own_password)
     _changeable_or_403(target)
@@ -224,7 +201,7 @@ def one_time_password(user_id: int):
     if not form.validate_on_submit():
         return _account_page(target, password_form=form, status=400)
     try:
-        user_service.set_one_time_password(_user(), target, form.password.data)
+        user_service.set_one_time_password(acting_user(), target, form.password.data)
     except InputRefused as refused:
         return _account_page(target, password_form=form, status=refused_on_form(form, refused))
     flash(_("%(name)s has a one-time password now: every session of the account has ended, and "
@@ -233,11 +210,11 @@ def one_time_password(user_id: int):
 
 
 def _set_active(user_id: int, active: bool):
-    target = _account_or_404(user_id)
+    target = own_or_404(User, user_id)
     _changeable_or_403(target)
-    _confirmed_or_400()
+    confirmed_or_400()
     try:
-        user_service.set_active(_user(), target, active)
+        user_service.set_active(acting_user(), target, active)
     except InputRefused as refused:
         return _account_page(target, status=_flash_refused(refused))
     if active:
@@ -266,12 +243,12 @@ def reactivate(user_id: int):
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@own_password_required
+@staff_required
 def own_password():
     """Change one's own password: the current one, then the new one twice."""
-    user = _user()
+    user = acting_user()
     form = OwnPasswordForm()
-    status = _invalid_status()
+    status = form_status()
     if form.validate_on_submit():
         try:
             user_service.change_own_password(user, form.current.data, form.password.data)

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
@@ -23,7 +22,8 @@ from ..extensions import db
 from ..models.base import utcnow
 from ..services import archive as archive_service
 from ..services import audit
-from .audit import admin_required
+from .access import admin_required
+from .editing import acting_user
 from .files import send_download
 from .tenancy import congress_or_404
 
@@ -71,7 +71,7 @@ def export_full():
 def _download(*, full: bool):
     congress = congress_or_404()
     # Recorded first, so the archive carries its own export in its audit trail.
-    audit.record(current_user._get_current_object(), "congress.export", congress,
+    audit.record(acting_user(), "congress.export", congress,
                  full=full, via="web")
     db.session.commit()
     # Not a `with`: the response streams the file and closes it when the download ends.

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -26,7 +25,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
@@ -37,14 +36,15 @@ from ..models import (
     CongressSession,
     Delegate,
     Document,
-    Role,
     User,
 )
 from ..models.base import utcnow
 from ..services import audit as audit_service
-from ..services import congress as congress_service
+from .access import admin_required
 from .audit_sentences import sentence
+from .editing import acting_user
 from .files import content_disposition
+from .tenancy import get_congress
 
 bp = Blueprint("audit", __name__, url_prefix="/organiser")
 
@@ -105,19 +105,6 @@ ACTION_LABELS = {
 }
 
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-def admin_required(view):
-    """Anonymous visitors go to sign-in; every account but an admin gets 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if getattr(current_user, "is_delegate", True) or current_user.role != Role.ADMIN:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def action_label(action: str) -> str:
@@ -261,7 +248,7 @@ def index():
         actions.append(wanted.action)
     return render_template(
         "organiser/audit.html",
-        congress=congress_service.get_congress(),
+        congress=get_congress(),
         page=page,
         rows=rows,
         wanted=wanted,
@@ -317,10 +304,10 @@ def export_csv():
     if errors:
         abort(400)
     timezone = current_app.config["CONGRESS_TIMEZONE"]
-    audit_service.record(current_user._get_current_object(), "audit.export", None,
+    audit_service.record(acting_user(), "audit.export", None,
                          filters=_filter_args(wanted))
     db.session.commit()
-    congress = congress_service.get_congress()
+    congress = get_congress()
     now = utcnow().astimezone(ZoneInfo(timezone))
     name = _UNSAFE_FILENAME.sub(" ", f"Nhật ký hoạt động {congress.slug if congress else ''}")
     filename = f"{' '.join(name.split())[:100]} {now:%Y-%m-%d %Hh%M}.csv"

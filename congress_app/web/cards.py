@@ -11,7 +11,6 @@ import re
 
 from flask import (
     Blueprint,
-    abort,
     redirect,
     request,
     url_for,
@@ -19,7 +18,6 @@ from flask import (
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -29,8 +27,9 @@ from ..pdf import attendance, cards
 from ..services import audit
 from ..services import delegates as delegate_service
 from ..services.errors import InputRefused
+from .access import organiser_required, own_or_404
+from .editing import acting_user
 from .files import send_download
-from .organiser import organiser_required
 from .tenancy import congress_or_404
 
 bp = Blueprint("cards", __name__, url_prefix="/organiser/print")
@@ -124,7 +123,7 @@ def cards_pdf():
         raise InputRefused(_("No active delegate matches this choice, so there are no cards "
                              "to print."), status=404)
     pdf = cards.render_cards_pdf(congress, delegates, layout=layout, pin=pin, language=language)
-    audit.record(current_user._get_current_object(), "cards.print", congress,
+    audit.record(acting_user(), "cards.print", congress,
                  count=len(delegates), layout=layout, pin=pin, group=group,
                  without_checkin=without_checkin == "1")
     db.session.commit()
@@ -155,9 +154,7 @@ def card_by_number():
 def delegate_card_pdf(delegate_id: int):
     """One delegate's card, with the current credentials: the reprint after a reissue."""
     congress = congress_or_404()
-    delegate = db.get_or_404(Delegate, delegate_id)
-    if delegate.congress_id != congress.id:
-        abort(404)
+    delegate = own_or_404(Delegate, delegate_id)
     if not delegate.active:
         raise InputRefused(
             _("%(name)s has been deactivated, so no card can be printed. Reactivate the "
@@ -165,7 +162,7 @@ def delegate_card_pdf(delegate_id: int):
     layout, pin = _card_options()
     language = print_language(request.args)
     pdf = cards.render_cards_pdf(congress, [delegate], layout=layout, pin=pin, language=language)
-    audit.record(current_user._get_current_object(), "cards.print_one", delegate,
+    audit.record(acting_user(), "cards.print_one", delegate,
                  number=delegate.number, version=delegate.credential_version,
                  layout=layout, pin=pin)
     db.session.commit()

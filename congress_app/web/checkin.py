@@ -9,47 +9,27 @@ check-in can be undone on its day (POST /checkin/<id>/undo).
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import format_datetime, to_user_timezone
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
 
 from ..i18n import format_moment
 from ..labels import DELEGATE_KIND_LABELS as KIND_LABELS
-from ..models import Role
+from ..models import CheckIn
 from ..models.base import utcnow
 from ..services import attendance as attendance_service
 from ..services.attendance import ScanOutcome, ScanStatus
 from ..services.errors import InputRefused
+from .access import own_or_404, staff_required
+from .editing import acting_user
 from .secure_context import camera_needs_https
 from .tenancy import congress_or_404
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
-STAFF_ROLES = frozenset({Role.CHECKIN, Role.EDITOR, Role.ADMIN})
 POLL_INTERVAL_MS = 3000
 UNREADABLE = _l("This request could not be read. Reload the page and try again.")
-
-
-
-def checkin_required(view):
-    """Anonymous visitors go to sign-in; only check-in, editor and admin accounts get in.
-
-    A phone signed in as a delegate is refused (403), like any account without a role.
-    """
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if getattr(current_user, "is_delegate", True) or (
-            getattr(current_user, "role", None) not in STAFF_ROLES
-        ):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+NO_SUCH_CHECKIN = _l("This check-in does not exist (it may have been undone already).")
 
 
 @bp.app_template_filter("checkin_time")
@@ -65,11 +45,6 @@ def checkin_context() -> dict:
     """Labels the check-in templates show next to stored values, and whether the camera is
     refused because the page came over plain HTTP."""
     return {"kind_labels": KIND_LABELS, "camera_needs_https": camera_needs_https()}
-
-
-def _user():
-    """The signed-in account itself (not the proxy), for the check-in row and the audit."""
-    return current_user._get_current_object()
 
 
 def _counts(congress) -> dict:
@@ -116,7 +91,7 @@ def _json_object() -> dict | None:
 
 
 @bp.get("/")
-@checkin_required
+@staff_required
 def scan():
     """The door phone: camera viewfinder, result, and the number form."""
     congress = congress_or_404()
@@ -128,7 +103,7 @@ def scan():
 
 
 @bp.post("/scan")
-@checkin_required
+@staff_required
 def scan_token():
     """Check in the holder of the card whose token the camera read (JSON in, JSON out)."""
     congress = congress_or_404()
@@ -138,14 +113,14 @@ def scan_token():
     token = attendance_service.parse_token(payload.get("token"))
     if token is None:
         return _malformed(_l("This is not a delegate card code."))
-    outcome = attendance_service.check_in_by_token(congress, token, _user())
+    outcome = attendance_service.check_in_by_token(congress, token, acting_user())
     return _outcome_json(congress, outcome)
 
 
 def _number_outcome(congress, number: int, confirmed: bool) -> ScanOutcome:
     """Check in a confirmed number; an unconfirmed one is only looked up (who it is)."""
     if confirmed:
-        return attendance_service.check_in_by_number(congress, number, _user())
+        return attendance_service.check_in_by_number(congress, number, acting_user())
     return attendance_service.look_up_number(congress, number)
 
 
@@ -161,7 +136,7 @@ def _scan_page(congress, status: int = 200, **context):
 
 
 @bp.post("/number")
-@checkin_required
+@staff_required
 def check_in_number():
     """Check in by the number printed on the card: JSON from the page's script, or a plain
     form post when the phone runs no JavaScript. The first post only shows who the number
@@ -192,14 +167,15 @@ def check_in_number():
 
 
 @bp.post("/<int:checkin_id>/undo")
-@checkin_required
+@staff_required
 def undo(checkin_id: int):
     """Undo a check-in made by mistake, on the day it was made (audited); the delegate
     counts as absent again. JSON for the page's script, the door page for a form post."""
     congress = congress_or_404()
     try:
+        record = own_or_404(CheckIn, checkin_id, missing=NO_SUCH_CHECKIN)
         delegate = attendance_service.undo_check_in(
-            congress, checkin_id, _user(), current_app.config["CONGRESS_TIMEZONE"])
+            congress, record.id, acting_user(), current_app.config["CONGRESS_TIMEZONE"])
     except InputRefused as refused:
         if request.is_json:
             return jsonify({"status": "refused", "message": str(refused.message)}), \
@@ -212,7 +188,7 @@ def undo(checkin_id: int):
 
 
 @bp.get("/attendance")
-@checkin_required
+@staff_required
 def attendance():
     """The head count, per unit and group, and who is still missing; it updates itself."""
     congress = congress_or_404()
@@ -223,7 +199,7 @@ def attendance():
 
 
 @bp.get("/attendance.json")
-@checkin_required
+@staff_required
 def attendance_json():
     """The attendance as data; 304 while nothing has changed since the caller's ETag."""
     congress = congress_or_404()

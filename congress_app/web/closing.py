@@ -30,11 +30,11 @@ from wtforms.validators import DataRequired
 
 from ..services import audit as audit_service
 from ..services import closing as closing_service
-from ..services import congress as congress_service
 from ..services.errors import InputRefused
-from .audit import admin_required
+from .access import admin_required
+from .editing import acting_user
 from .organiser_forms import ConfirmForm
-from .tenancy import congress_or_404
+from .tenancy import congress_or_404, get_congress
 
 bp = Blueprint("closing", __name__, url_prefix="/organiser/closing")
 
@@ -79,7 +79,7 @@ def refuse_writes_when_closed():
     if (request.method in READ_METHODS or request.blueprint not in ORGANISER_BLUEPRINTS
             or request.endpoint in ALLOWED_WHEN_CLOSED or not _staff()):
         return None
-    congress = congress_service.get_congress()
+    congress = get_congress()
     if not closing_service.is_closed(congress):
         return None
     if request.is_json or request.accept_mimetypes.best == "application/json":
@@ -129,7 +129,7 @@ def close():
     congress = congress_or_404()
     form = ConfirmForm()
     if form.validate_on_submit():
-        closing_service.close(congress, user=current_user._get_current_object())
+        closing_service.close(congress, user=acting_user())
         flash(_("The congress is closed. Everything stays readable; nothing can be changed "
                 "until an administrator reopens it."), "success")
         return redirect(url_for(".index"))
@@ -144,7 +144,7 @@ def reopen():
     congress = congress_or_404()
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    closing_service.reopen(congress, user=current_user._get_current_object())
+    closing_service.reopen(congress, user=acting_user())
     flash(_("The congress is open again: organisers can make changes."), "success")
     return redirect(url_for(".index"))
 
@@ -161,7 +161,7 @@ def purge():
     if form.validate_on_submit():
         try:
             counts = closing_service.purge_personal_data(
-                congress, form.confirmation.data, user=current_user._get_current_object())
+                congress, form.confirmation.data, user=acting_user())
         except InputRefused as refused:
             form.confirmation.errors = [*form.confirmation.errors, refused.message]
             status = refused.status

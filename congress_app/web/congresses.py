@@ -4,7 +4,6 @@ or resetting the demo (services/deletion.py, services/seed.py)."""
 
 from __future__ import annotations
 
-from functools import wraps
 from pathlib import Path
 
 from flask import (
@@ -20,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
@@ -34,8 +33,11 @@ from ..services import seed as seed_service
 from ..services.errors import InputRefused
 from ..storage import file_store
 from . import tenancy
-from .organiser import congress_values, refused_on_form
+from .access import admin_required, every_congress_required, own_or_404
+from .editing import acting_user, refused_on_form
+from .organiser.congress import congress_values
 from .organiser_forms import ConfirmForm, CongressForm
+from .tenancy import get_congress
 
 bp = Blueprint("congresses", __name__, url_prefix="/organiser/congresses")
 
@@ -53,26 +55,13 @@ def demo_seeds() -> Path:
     return Path(current_app.config.get("DEMO_SEEDS") or ROOT / "seeds")
 
 
-def every_congress_required(view):
-    """Accounts tied to one congress never see the others, not even their names."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.can_edit or not current_user.serves_every_congress:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 @bp.get("/")
 @every_congress_required
 def index():
     """Every congress of the instance, the one being worked on marked."""
     return render_template(
         "organiser/congresses.html",
-        congress=congress_service.get_congress(),
+        congress=get_congress(),
         congresses=congress_service.all_congresses(),
         form=ConfirmForm(),
         can_create=current_user.role == Role.ADMIN,
@@ -86,9 +75,7 @@ def choose(congress_id: int):
     """Work on this congress from now on (this browser session only)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    congress = congress_service.by_id(congress_id)
-    if congress is None:
-        abort(404)
+    congress = own_or_404(Congress, congress_id)
     tenancy.choose(congress)
     flash(_("You are now working on “%(title)s”.", title=congress.title), "success")
     if request.form.get("then") == "delete":  # from the deletion page, to offer its archive
@@ -107,7 +94,7 @@ def new():
     if form.validate_on_submit():
         try:
             congress = agenda_service.create_congress(
-                **congress_values(form), user=current_user._get_current_object())
+                **congress_values(form), user=acting_user())
         except InputRefused as refused:
             status = refused_on_form(form, refused)
         else:
@@ -124,11 +111,7 @@ def new():
 def _deletable_or_404(congress_id: int) -> Congress:
     """A congress an admin may delete: another congress's account does not even learn that
     it exists (404); an admin tied to this one may not delete it (their account goes too)."""
-    if getattr(current_user, "is_delegate", True) or current_user.role != Role.ADMIN:
-        abort(403)
-    congress = congress_service.by_id(congress_id)
-    if congress is None or not current_user.serves(congress.id):
-        abort(404)
+    congress = own_or_404(Congress, congress_id)
     if not current_user.serves_every_congress:
         abort(403)
     return congress
@@ -145,7 +128,7 @@ def _after_deleting(deleted: deletion_service.DeletedCongress, congress_id: int)
 
 
 @bp.route("/<int:congress_id>/delete", methods=["GET", "POST"])
-@login_required
+@admin_required
 def delete(congress_id: int):
     """Offer the archive and ask for the typed code (GET), then delete the congress (POST)."""
     congress = _deletable_or_404(congress_id)
@@ -154,7 +137,7 @@ def delete(congress_id: int):
     if form.validate_on_submit():
         try:
             deleted = deletion_service.delete_congress(
-                congress, form.confirmation.data, user=current_user._get_current_object(),
+                congress, form.confirmation.data, user=acting_user(),
                 store=file_store())
         except InputRefused as refused:
             status = refused_on_form(form, refused)
@@ -163,7 +146,7 @@ def delete(congress_id: int):
             if congress_service.first_congress() is None:
                 return redirect(url_for("organiser.dashboard"))
             return redirect(url_for(".index"))
-    current = congress_service.get_congress()
+    current = get_congress()
     return render_template(
         "organiser/congress_delete.html", congress=current, doomed=congress, form=form,
         choose_form=ConfirmForm(), contents=deletion_service.contents(congress),
@@ -188,7 +171,7 @@ def reset_demo():
         demo_id = demo.id
         try:
             result = seed_service.reset_demo(demo_seeds(), form.confirmation.data,
-                                             user=current_user._get_current_object(),
+                                             user=acting_user(),
                                              store=file_store())
         except InputRefused as refused:
             status = refused_on_form(form, refused)
@@ -200,6 +183,6 @@ def reset_demo():
                     documents=result.documents, delegates=result.delegates), "success")
             return redirect(url_for(".index"))
     return render_template(
-        "organiser/demo_reset.html", congress=congress_service.get_congress(), demo=demo,
+        "organiser/demo_reset.html", congress=get_congress(), demo=demo,
         form=form, closed=demo.closed_at is not None,
     ), status

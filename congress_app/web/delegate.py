@@ -26,12 +26,12 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Regexp
 
 from ..extensions import limiter
-from ..services import congress as congress_service
 from ..services import delegates as delegate_service
 from ..services import users as user_service
 from .auth import safe_next
 from .security import renew_csrf_token
 from .sign_in_limits import guard_sign_in
+from .tenancy import get_congress
 
 bp = Blueprint("delegate", __name__)
 
@@ -111,7 +111,7 @@ def _submitted_number() -> str:
     """The rate-limit key of the delegate number in the form ("007" and "7" are one)."""
     number = _without_spaces(request.form.get("number")) or ""
     if number.isascii() and number.isdigit() and len(number) <= 6:
-        congress = congress_service.get_congress()
+        congress = get_congress()
         # Numbers start at 1 in every congress: the limit is per card, not per number.
         return f"delegate-number:{congress.id if congress else 0}:{int(number)}"
     return "delegate-number:invalid"
@@ -123,7 +123,7 @@ def _submitted_number() -> str:
                per_account="PIN_ATTEMPTS_PER_NUMBER")
 def sign_in():
     """Delegate number and PIN from the card, for phones that cannot scan it."""
-    congress = congress_service.get_congress()
+    congress = get_congress()
     if congress is None:
         abort(404)
     target = safe_next(request.values.get("next"), "")

@@ -15,11 +15,10 @@ from werkzeug.routing import Map
 from werkzeug.routing.rules import parse_converter_args
 
 from .. import pages as page_images
-from ..services import congress as congress_service
 from ..services import documents as document_service
 from ..services.pdf_inspection import MAX_PAGES
 from .public import READER_WINDOW, page_windows, reader_url
-from .tenancy import PREFIX
+from .tenancy import PREFIX, get_congress
 
 bp = Blueprint("offline", __name__)
 
@@ -136,7 +135,7 @@ def service_worker():
 @bp.get("/manifest.webmanifest")
 def web_app_manifest():
     """What a phone needs to put the congress on its home screen."""
-    congress = congress_service.get_congress()
+    congress = get_congress()
     manifest = {
         "name": congress.organisation if congress else "congress_app",
         "short_name": _("Congress"),
@@ -209,7 +208,7 @@ def _saved_document(document) -> dict:
 @bp.get("/offline/manifest.json")
 def saved_documents():
     """Every document this visitor may see, with what to save for reading it offline."""
-    congress = congress_service.get_congress()
+    congress = get_congress()
     documents = document_service.list_documents(congress, current_user) if congress else []
     saved = [_saved_document(d) for d in documents if d.current_version is not None]
     total = sum(d["bytes"] for d in saved)

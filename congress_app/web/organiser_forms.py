@@ -25,7 +25,7 @@ from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..services.submissions import new_token
 
 
-class _OwnMessage:
+class OwnParseMessage:
     """Mixin: replace the parse error of a typed field with our translatable message."""
 
     parse_message = None
@@ -37,13 +37,13 @@ class _OwnMessage:
             raise ValueError(self.parse_message) from None
 
 
-class DayField(_OwnMessage, DateField):
+class DayField(OwnParseMessage, DateField):
     """A date, from <input type=date>."""
 
     parse_message = _l("Enter a date such as 2025-07-22.")
 
 
-class ClockField(_OwnMessage, TimeField):
+class ClockField(OwnParseMessage, TimeField):
     """A time of day, HH:MM, from <input type=time>."""
 
     parse_message = _l("Enter a time such as 07:30.")
@@ -53,13 +53,13 @@ class ClockField(_OwnMessage, TimeField):
         super().__init__(*args, **kwargs)
 
 
-class CountField(_OwnMessage, IntegerField):
+class CountField(OwnParseMessage, IntegerField):
     """A whole number."""
 
     parse_message = _l("Enter a whole number of 0 or more.")
 
 
-class ChoiceField(_OwnMessage, SelectField):
+class ChoiceField(OwnParseMessage, SelectField):
     """A select list that refuses values not offered, with our own message."""
 
     parse_message = _l("Choose one of the options in the list.")

@@ -25,9 +25,9 @@ from ..pdf.printables import PRINTABLES, Printable
 from ..qr import is_local_base_url
 from ..services import documents as document_service
 from ..storage import write_atomically
+from .access import organiser_required
 from .cards import download_filename, print_counts
 from .files import send_download
-from .organiser import organiser_required
 from .tenancy import congress_or_404
 
 bp = Blueprint("print_centre", __name__, url_prefix="/organiser/print")

@@ -30,7 +30,7 @@ from ..services import stage as stage_service
 from ..services import text_layout
 from ..storage import file_store
 from .files import content_disposition, send_download, send_version
-from .tenancy import congress_or_404
+from .tenancy import congress_or_404, get_congress
 
 bp = Blueprint("public", __name__)
 
@@ -61,7 +61,7 @@ def _document_or_error(code: str) -> Document:
 
 @bp.app_context_processor
 def public_context() -> dict:
-    return {"category_labels": CATEGORY_LABELS, "site_congress": congress_service.get_congress}
+    return {"category_labels": CATEGORY_LABELS, "site_congress": get_congress}
 
 @bp.get("/")
 def home():
@@ -71,7 +71,7 @@ def home():
         return render_template(
             "public/congresses.html", congresses=congress_service.listed_congresses()
         )
-    congress = congress_service.get_congress()
+    congress = get_congress()
     if congress is None:
         return render_template("public/not_set_up.html", needs_setup=setup_service.needs_setup())
     stage = congress_service.on_stage(

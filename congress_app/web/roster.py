@@ -22,14 +22,8 @@ from ..extensions import db
 from ..models import Delegate
 from ..services import roster as roster_service
 from ..services.errors import InputRefused
-from .audit import admin_required
-from .organiser import (
-    _confirmed_or_400,
-    _invalid_status,
-    _user,
-    organiser_required,
-    refused_on_form,
-)
+from .access import admin_required, organiser_required, own_or_404
+from .editing import acting_user, confirmed_or_400, form_status, refused_on_form
 from .organiser_forms import ConfirmForm
 from .roster_forms import KIND_LABELS, DelegateForm, RosterConfirmForm, RosterUploadForm
 from .tenancy import congress_or_404
@@ -47,15 +41,6 @@ def roster_context() -> dict:
         "field_labels": roster_service.FIELD_LABELS,
         "card_url": lambda delegate: url_for("cards.delegate_card_pdf", delegate_id=delegate.id),
     }
-
-
-def _delegate_or_404(delegate_id: int) -> Delegate:
-    """A delegate of this instance's congress."""
-    congress = congress_or_404()
-    delegate = db.get_or_404(Delegate, delegate_id)
-    if delegate.congress_id != congress.id:
-        abort(404)
-    return delegate
 
 
 def _details(form: DelegateForm) -> dict:
@@ -99,10 +84,11 @@ def new():
     """Add one delegate by hand; the card can be printed at once."""
     congress = congress_or_404()
     form = DelegateForm()
-    status = _invalid_status()
+    status = form_status()
     if form.validate_on_submit():
         try:
-            delegate = roster_service.create_delegate(congress, user=_user(), **_details(form))
+            delegate = roster_service.create_delegate(congress, user=acting_user(),
+                                                      **_details(form))
         except InputRefused as refused:
             status = refused_on_form(form, refused)
         else:
@@ -118,12 +104,12 @@ def new():
 @organiser_required
 def delegate(delegate_id: int):
     """One delegate: the details form, check-in state, card and deactivation."""
-    delegate = _delegate_or_404(delegate_id)
+    delegate = own_or_404(Delegate, delegate_id)
     form = DelegateForm(obj=delegate)
-    status = _invalid_status()
+    status = form_status()
     if form.validate_on_submit():
         try:
-            roster_service.update_delegate(delegate, user=_user(), **_details(form))
+            roster_service.update_delegate(delegate, user=acting_user(), **_details(form))
         except InputRefused as refused:
             status = refused_on_form(form, refused)
         else:
@@ -137,9 +123,9 @@ def delegate(delegate_id: int):
 
 
 def _set_active(delegate_id: int, active: bool):
-    delegate = _delegate_or_404(delegate_id)
-    _confirmed_or_400()
-    roster_service.set_active(delegate, active, user=_user())
+    delegate = own_or_404(Delegate, delegate_id)
+    confirmed_or_400()
+    roster_service.set_active(delegate, active, user=acting_user())
     if active:
         flash(_("%(name)s is active again: the card and PIN work.", name=delegate.full_name),
               "success")
@@ -167,28 +153,28 @@ def reactivate(delegate_id: int):
 @organiser_required
 def reissue(delegate_id: int):
     """Ask first (GET), then make a new card (POST): the old card stops working at once."""
-    delegate = _delegate_or_404(delegate_id)
+    delegate = own_or_404(Delegate, delegate_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        roster_service.reissue_card(delegate, user=_user())
+        roster_service.reissue_card(delegate, user=acting_user())
         flash(_("A new card has been issued for %(name)s. The old card and its PIN no longer "
                 "work: print the new card now.", name=delegate.full_name), "success")
         return redirect(url_for(".delegate", delegate_id=delegate.id, _anchor="card"))
     return render_template(
         "organiser/delegates/reissue.html", congress=delegate.congress, delegate=delegate,
         form=form,
-    ), _invalid_status()
+    ), form_status()
 
 
 @bp.route("/<int:delegate_id>/delete", methods=["GET", "POST"])
 @admin_required
 def delete(delegate_id: int):
     """Ask first (GET), then delete a delegate who was never checked in (POST, admins only)."""
-    delegate = _delegate_or_404(delegate_id)
+    delegate = own_or_404(Delegate, delegate_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         name, number = delegate.full_name, delegate.number
-        roster_service.delete_delegate(delegate, user=_user())  # refused: its 409 page
+        roster_service.delete_delegate(delegate, user=acting_user())  # refused: its 409 page
         flash(_("Delegate number %(number)d, %(name)s, has been deleted.", number=number,
                 name=name), "success")
         return redirect(url_for(".index"))
@@ -203,7 +189,7 @@ def delete(delegate_id: int):
             _("The audit log keeps the number and name. Deactivating instead can be undone."),
         ],
         form=form, cancel_url=url_for(".delegate", delegate_id=delegate.id),
-    ), _invalid_status()
+    ), form_status()
 
 
 # The CSV import ----------------------------------------------------------------------
@@ -230,7 +216,7 @@ def import_roster():
     """Upload a roster file (POST) and see what importing it would do; nothing is saved."""
     congress = congress_or_404()
     form = RosterUploadForm()
-    status = _invalid_status()
+    status = form_status()
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.stream.read(roster_service.MAX_FILE_BYTES + 1)
@@ -291,7 +277,7 @@ def import_confirm():
             max_rows=roster_service.MAX_ROWS,
         ), status
     try:
-        result = roster_service.apply_roster(congress, data, _user(), expected=form.plan.data)
+        result = roster_service.apply_roster(congress, data, acting_user(), expected=form.plan.data)
     except InputRefused as refused:
         db.session.rollback()
         try:

@@ -10,10 +10,10 @@ from wtforms.validators import Optional, Regexp
 
 from ..labels import DELEGATE_KIND_LABELS as KIND_LABELS
 from ..models import DelegateKind
-from .organiser_forms import ChoiceField, _OwnMessage
+from .organiser_forms import ChoiceField, OwnParseMessage
 
 
-class NumberField(_OwnMessage, IntegerField):
+class NumberField(OwnParseMessage, IntegerField):
     """A delegate number (STT), typed as digits."""
 
     parse_message = _l("Enter the number in digits, for example 12.")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from ..services import congress as congress_service
 from ..services import search as search_service
+from .tenancy import get_congress
 
 bp = Blueprint("search", __name__)
 
@@ -14,7 +14,7 @@ bp = Blueprint("search", __name__)
 @bp.get("/search")
 def search():
     """The search page; with ?q= the documents this visitor may see that match."""
-    congress = congress_service.get_congress()
+    congress = get_congress()
     results = search_service.search(congress, request.args.get("q", ""), current_user)
     return render_template(
         "search/results.html",

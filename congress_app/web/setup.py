@@ -20,7 +20,7 @@ from ..services import setup as setup_service
 from ..services import users as user_service
 from ..services.errors import InputRefused
 from . import render_error
-from .organiser import refused_on_form
+from .editing import refused_on_form
 from .security import renew_csrf_token
 
 bp = Blueprint("setup", __name__, url_prefix="/setup")

@@ -21,15 +21,14 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from ..extensions import db
 from ..i18n import format_day
 from ..models import AgendaItem, utcnow
 from ..services import congress as congress_service
 from ..services import stage as stage_service
 from ..services.congress import StageState
-from .organiser import organiser_required
+from .access import organiser_required, own_or_404
+from .editing import acting_user
 from .tenancy import congress_or_404
 
 bp = Blueprint("stage", __name__)
@@ -165,7 +164,7 @@ def move(direction: str):
         abort(404)
     congress = congress_or_404()
     try:
-        item = stage_service.step(congress, direction, current_user._get_current_object(),
+        item = stage_service.step(congress, direction, acting_user(),
                                   _stage(congress).current, _seen_item(request.form))
     except stage_service.StageMovedOn as moved:
         flash(moved.message, "error")
@@ -183,10 +182,8 @@ def move(direction: str):
 def put_on_stage(item_id: int):
     """Put one chosen item on stage."""
     congress = congress_or_404()
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or item.session.congress_id != congress.id:
-        abort(404)
-    stage_service.set_on_stage(congress, item, current_user._get_current_object())
+    item = own_or_404(AgendaItem, item_id)
+    stage_service.set_on_stage(congress, item, acting_user())
     _on_stage_now(item)
     return _back()
 
@@ -196,6 +193,6 @@ def put_on_stage(item_id: int):
 def clear():
     """Nobody chooses any more: the clock and the agenda's times decide what is on stage."""
     congress = congress_or_404()
-    stage_service.set_on_stage(congress, None, current_user._get_current_object())
+    stage_service.set_on_stage(congress, None, acting_user())
     flash(_("The stage now follows the clock."), "success")
     return _back()

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, abort, g, has_request_context, request, session
 from flask_login import current_user
 
+from ..models import Congress
 from ..services import congress as congress_service
 from ..services import documents as document_service
 
@@ -44,7 +45,20 @@ def is_multi() -> bool:
     return congress_service.congress_count() > 1
 
 
-def resolve_congress():
+def get_congress() -> Congress | None:
+    """The congress this request is about (or the instance's first, outside a request).
+
+    Decided once per request (resolve_congress) and kept in `g`; services never ask for
+    it: the web layer passes the congress to them.
+    """
+    if not has_request_context():
+        return congress_service.first_congress()
+    if "congress" not in g:
+        g.congress = resolve_congress()
+    return g.congress
+
+
+def resolve_congress() -> Congress | None:
     """The congress of this request: the URL's slug, else the scanned document's, else the
     signed-in account's, else the instance's first."""
     slug = g.get(SLUG_ARG)
@@ -87,7 +101,7 @@ def _may_name_its_congress(document) -> bool:
 def congress_or_404():
     """The congress of this request; 404 while there is none (a fresh instance, or an
     unknown slug)."""
-    congress = congress_service.get_congress()
+    congress = get_congress()
     if congress is None:
         abort(404)
     return congress
@@ -107,7 +121,6 @@ def init_app(app: Flask) -> None:
             app.add_url_rule(path, endpoint=rule.endpoint, methods=rule.methods)
     missing = set(SCOPED_ENDPOINTS) - {r.endpoint for r in app.url_map.iter_rules()}
     assert not missing, f"no such endpoints: {missing}"
-    app.extensions["congress_resolver"] = resolve_congress
 
     @app.url_value_preprocessor
     def pull_slug(endpoint, values) -> None:
@@ -116,12 +129,12 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_unknown_slug() -> None:
-        if SLUG_ARG in g and congress_service.get_congress() is None:
+        if SLUG_ARG in g and get_congress() is None:
             abort(404)
 
     @app.url_defaults
     def add_slug(endpoint, values) -> None:
         if endpoint in SCOPED_ENDPOINTS and SLUG_ARG not in values and is_multi():
-            congress = congress_service.get_congress()
+            congress = get_congress()
             if congress is not None:
                 values[SLUG_ARG] = congress.slug

@@ -1,0 +1,71 @@
+"""The organisers' dashboard and the congress's own details."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from ...qr import is_local_base_url
+from ...services import agenda as agenda_service
+from ...services.errors import InputRefused
+from ..access import organiser_required
+from ..editing import acting_user, form_status, refused_on_form
+from ..organiser_forms import CongressForm
+from ..secure_context import hall_https
+from ..tenancy import get_congress
+from . import bp
+
+
+def congress_values(form: CongressForm) -> dict:
+    """The congress form's fields, as the services take them."""
+    return {name: form[name].data for name in (
+        "title", "organisation", "parent_organisation", "ordinal", "term", "venue",
+        "starts_on", "ends_on", "motto", "delegates_expected", "members_represented",
+        "follow_browser_language")}
+
+
+# Dashboard and congress details ------------------------------------------------------
+
+
+@bp.get("/")
+@organiser_required
+def dashboard():
+    """Links to everything, how much is prepared, and warnings about QR addresses and HTTPS."""
+    congress = get_congress()
+    base_url = current_app.config["PUBLIC_BASE_URL"]
+    return render_template(
+        "organiser/dashboard.html",
+        congress=congress,
+        counts=agenda_service.counts(congress) if congress else None,
+        base_url=base_url,
+        base_url_is_local=is_local_base_url(base_url),
+        hall_https=hall_https(base_url),
+    )
+
+
+@bp.route("/congress", methods=["GET", "POST"])
+@organiser_required
+def congress_details():
+    """Edit what the home page, the programme and every printout are headed with.
+
+    On a fresh instance (no demo loaded) the same form sets the congress up.
+    """
+    congress = get_congress()
+    form = CongressForm(obj=congress)
+    status = form_status()
+    if form.validate_on_submit():
+        try:
+            save = (
+                agenda_service.create_congress
+                if congress is None
+                else partial(agenda_service.update_congress, congress)
+            )
+            save(**congress_values(form), user=acting_user())
+        except InputRefused as refused:
+            status = refused_on_form(form, refused)
+        else:
+            flash(_("The congress details have been saved."), "success")
+            return redirect(url_for(".dashboard"))
+    return render_template("organiser/congress.html", congress=congress, form=form), status

@@ -1,0 +1,162 @@
+"""Every organiser-side view with an id in its URL loads it through web.access.own_or_404.
+
+Organisers tied to congress A (an admin and an editor) request every such route (found in
+app.url_map, so a route added later is covered the day it is added) with the ids of
+congress B's rows, one foreign id at a time among A's own: each must answer exactly as
+for a row that does not exist, a 404, and change nothing. A view that loads its row by
+id without the scoped loader answers B's row (200, a redirect, a 400 for the form) and
+fails here.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, time
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from congress_app.extensions import db
+from congress_app.models import (
+    AgendaItem,
+    AuditEvent,
+    CheckIn,
+    Congress,
+    CongressSession,
+    Delegate,
+    Role,
+    User,
+)
+from congress_app.services import documents as document_service
+
+from .conftest import csrf_token_from, route_path
+
+ORGANISER_SIDE = ("/organiser", "/checkin")
+# URL values that are not rows of a congress: a version number (its document is the row),
+# a printable's slug, a stage direction, a kept roster upload's token.
+NOT_ROWS = frozenset({"number", "slug", "direction", "token"})
+NOT_VALUES = {"number": 1, "slug": "programme", "direction": "up", "token": "x"}
+MISSING = 987654  # an id no table holds
+PARAM = re.compile(r"<(?:[^:>]+:)?(\w+)>")
+
+
+def id_routes(app) -> list[tuple[str, str, str, list[str]]]:
+    """(endpoint, rule, method, row params) of every organiser-side route naming a row."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(ORGANISER_SIDE):
+            continue
+        rows = [name for name in PARAM.findall(rule.rule) if name not in NOT_ROWS]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if rows:
+                routes.append((rule.endpoint, rule.rule, method, rows))
+    return sorted(routes)
+
+
+def _account(username: str, role: Role, congress: Congress) -> User:
+    user = User(username=username, role=role, congress_id=congress.id,
+                password_hash=generate_password_hash("pass word", method="pbkdf2:sha256:1"))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def _rows(congress: Congress, title: str, pdf: bytes, username: str) -> dict[str, int]:
+    """One row of every kind a URL names, in this congress; their ids by URL name."""
+    session = congress.sessions[0] if congress.sessions else None
+    if session is None:
+        session = CongressSession(congress=congress, name=f"Phiên {title}", position=1,
+                                  date=congress.starts_on, starts_at=time(8, 0))
+        session.items = [AgendaItem(position=1, starts_at=time(8, 0), title=f"Mục {title}")]
+        db.session.add(session)
+    delegate = Delegate(congress_id=congress.id, number=3, full_name=f"Đại biểu {title}",
+                        search_name=title.lower())
+    db.session.add(delegate)
+    db.session.flush()
+    checkin = CheckIn(delegate_id=delegate.id, congress_id=congress.id, method="number")
+    db.session.add(checkin)
+    db.session.commit()
+    document = document_service.create_document(
+        congress, title=f"Văn kiện {title}", category="political_report",
+        upload=document_service.Upload(io.BytesIO(pdf), f"{title}.pdf"))
+    account = _account(username, Role.EDITOR, congress)
+    return {"congress_id": congress.id, "session_id": session.id,
+            "item_id": session.items[0].id, "document_id": document.id,
+            "delegate_id": delegate.id, "checkin_id": checkin.id, "user_id": account.id}
+
+
+@pytest.fixture
+def two_congresses(congress, pdf_bytes):
+    """Congress A (the `congress` fixture) and B, each with a row of every kind."""
+    b = Congress(slug="ben-canh", title="Đại hội Đảng bộ xã Bên Cạnh",
+                 organisation="Đảng bộ xã Bên Cạnh", starts_on=date(2025, 7, 24),
+                 ends_on=date(2025, 7, 24))
+    db.session.add(b)
+    db.session.commit()
+    return (_rows(congress, "ThanhXuan", pdf_bytes("A"), "staff-a"),
+            _rows(b, "BenCanh", pdf_bytes("B"), "staff-b"))
+
+
+def _counts() -> tuple:
+    """What a request that went through would have changed."""
+    return tuple(db.session.scalar(select(func.count()).select_from(model))
+                 for model in (AuditEvent, CheckIn, Delegate, User, AgendaItem))
+
+
+def _sign_in(app, username: str):
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": username, "password": "pass word",
+                                           "csrf_token": token})
+    assert response.status_code == 302
+    return client, csrf_token_from(client.get("/organiser/").get_data(as_text=True))
+
+
+def _open(client, token: str, method: str, rule: str, values: dict) -> int:
+    data = {"csrf_token": token} if method == "POST" else None
+    return client.open(route_path(rule, {**NOT_VALUES, **values}), method=method,
+                       data=data).status_code
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.EDITOR])
+def test_another_congress_s_ids_answer_404_on_every_organiser_route(app, two_congresses, role):
+    own, other = two_congresses
+    _account("organiser-a", role, db.session.get(Congress, own["congress_id"]))
+    client, token = _sign_in(app, "organiser-a")
+    routes = id_routes(app)
+    assert len(routes) > 25 and {endpoint for endpoint, *_ in routes} >= {
+        "organiser.session_edit", "organiser.item_document_unlink", "organiser.version_file",
+        "roster.delegate", "cards.delegate_card_pdf", "stage.put_on_stage", "checkin.undo",
+        "accounts.account", "congresses.delete"}
+    before = _counts()
+    problems, refused_by_role, scoped = [], set(), 0
+    for endpoint, rule, method, params in routes:
+        unknown = set(params) - set(own)
+        assert not unknown, f"{rule}: no sample row for {unknown}; add one to _rows"
+        # A role that may not open the route at all is refused (403) before any id is read.
+        missing = _open(client, token, method, rule, dict.fromkeys(params, MISSING))
+        if missing == 403:
+            refused_by_role.add(endpoint)
+        elif missing != 404:
+            problems.append(f"{method} {rule} ({endpoint}) with missing ids: {missing}")
+        for foreign in params:
+            values = {name: (other if name == foreign else own)[name] for name in params}
+            status = _open(client, token, method, rule, values)
+            if status != missing:
+                problems.append(f"{method} {route_path(rule, {**NOT_VALUES, **values})} "
+                                f"({endpoint}), {foreign} of congress B: {status}, "
+                                f"not {missing} as for a row that does not exist")
+            scoped += status == 404
+    assert not problems, "\n".join(problems)
+    db.session.expire_all()
+    assert _counts() == before  # no request with a foreign id changed anything
+    # Only the role decorators refused without a 404, and only where the role is lacking.
+    if role == Role.ADMIN:
+        assert refused_by_role == {"congresses.choose"}  # every-congress accounts only
+    else:
+        assert "organiser.session_edit" not in refused_by_role
+        assert {"accounts.account", "roster.delete", "congresses.delete"} <= refused_by_role
+    assert scoped > 30
