@@ -13,9 +13,8 @@ from .conftest import ORGANISER
 
 
 def test_passwords_are_stored_hashed(app):
-    from congress_app.services.users import create_user
-
     from congress_app.config import DEFAULTS
+    from congress_app.services.users import create_user
 
     app.config["PASSWORD_HASH_METHOD"] = DEFAULTS["PASSWORD_HASH_METHOD"]  # an instance's
     user = create_user("thuky", "mat khau bi mat")
