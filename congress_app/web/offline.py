@@ -103,7 +103,8 @@ def worker_routes(url_map: Map) -> dict:
     table: dict = {}
     for kind, endpoints in WORKER_ENDPOINTS.items():
         missing = set(endpoints) - {rule.endpoint for rule in rules}
-        assert not missing, f"the service worker names no such endpoints: {missing}"
+        if missing:  # a renamed view: the worker would stop handling its pages
+            raise RuntimeError(f"the service worker names no such endpoints: {sorted(missing)}")
         table[kind] = [f"^{_path_pattern(rule.rule, url_map)}$"
                        for rule in rules if rule.endpoint in endpoints]
     table["congress"] = f"^({_path_pattern(PREFIX, url_map)})/"
