@@ -31,6 +31,7 @@ from .organiser import (
     refused_on_form,
 )
 from .organiser_forms import ConfirmForm
+from .request import int_arg
 from .roster_forms import KIND_LABELS, DelegateForm, RosterConfirmForm, RosterUploadForm
 from .tenancy import congress_or_404
 
@@ -80,7 +81,7 @@ def index():
     query = request.args.get("q", "").strip()[:100]
     page = db.paginate(
         roster_service.search_query(congress, query),
-        page=min(request.args.get("page", 1, type=int), 10**6),  # an OFFSET the DB can take
+        page=int_arg("page", 1, hi=10**6, clamp=True),  # an OFFSET the DB can take
         per_page=PER_PAGE,
         error_out=False,
     )
