@@ -52,7 +52,6 @@ def checkin_required(view):
     return wrapped
 
 
-@bp.app_template_filter("checkin_time")
 def checkin_time(at) -> str:
     """07:42 for an arrival today; with the date for one on an earlier day of the congress."""
     if to_user_timezone(at).date() == to_user_timezone(utcnow()).date():

@@ -57,8 +57,8 @@ def _document_or_error(code: str) -> Document:
         abort(404)
     return document
 
-@bp.app_context_processor
 def public_context() -> dict:
+    """What every page may show: category names, and the congress it is about."""
     return {"category_labels": CATEGORY_LABELS, "site_congress": congress_service.get_congress}
 
 @bp.get("/")
