@@ -84,6 +84,7 @@ def _query_keys() -> list[str]:
     pattern = re.compile(
         r"""args(?:\.get\(|\[)\s*["'](\w+)["']"""
         r"""|parse_\w+\(\s*args,\s*["'](\w+)["']"""
+        r"""|int_arg\(\s*["'](\w+)["']"""
         r"""|_parse_day\(\s*["'](\w+)["']""")
     for folder, _dirs, files in os.walk(SOURCE):
         for name in files:

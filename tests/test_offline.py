@@ -16,8 +16,8 @@ from congress_app import pages as page_images
 from congress_app.extensions import db
 from congress_app.models import Congress, Delegate
 from congress_app.services import delegates as delegate_service
+from congress_app.services.reader import READER_WINDOW
 from congress_app.web.offline import _RULE_ARGUMENT, WORKER_ENDPOINTS, worker_routes
-from congress_app.web.public import READER_WINDOW
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 

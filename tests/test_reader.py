@@ -14,8 +14,8 @@ from congress_app import pages as page_images
 from congress_app.extensions import db
 from congress_app.models import Document, DocumentVersion
 from congress_app.services import documents as document_service
+from congress_app.services import reader as reader_service
 from congress_app.services.errors import InputRefused
-from congress_app.web import public
 
 VIETNAMESE = "Nghị quyết Đại hội đại biểu Đảng bộ phường"
 
@@ -399,13 +399,13 @@ def test_a_2000_page_pdf_is_accepted_at_once_and_rendered_in_the_background(
     (20, 20, (1, 20)), (2000, 1999, (1981, 2000)),
 ])
 def test_a_page_opens_the_window_that_holds_it(total, page, window):
-    found = public.page_window(total, page)
+    found = reader_service.page_window(total, page)
     assert (found.first, found.last) == window
-    assert public.READER_WINDOW == 20
+    assert reader_service.READER_WINDOW == 20
 
 
 def test_every_window_of_a_document_is_listed_once():
-    windows = public.page_windows(45)
+    windows = reader_service.page_windows(45)
     assert [(w.first, w.last) for w in windows] == [(1, 20), (21, 40), (41, 45)]
     assert [(w.previous, w.next) for w in windows] == [(None, 21), (1, 41), (21, None)]
 

@@ -130,13 +130,13 @@ def test_text_stored_before_the_layout_still_reads_as_paragraphs():
 
 def test_a_paragraph_running_on_to_the_next_page_is_read_whole(client, make_document,
                                                                 programme_pdf, tmp_path):
-    from congress_app.web.public import PageWindow, _text_pages
+    from congress_app.services.reader import PageWindow, text_pages
 
     class Version:
         text = ("Một đoạn văn dài chưa hết ở cuối trang\n\nTrang 1/2\n\f"
                 "vẫn tiếp tục ở trang sau.\n\n# Mục mới")
 
-    pages = _text_pages(Version, PageWindow(1, 2, 2))
+    pages = text_pages(Version, PageWindow(1, 2, 2))
     assert [b.text for b in pages[0][1]] == [
         "Một đoạn văn dài chưa hết ở cuối trang vẫn tiếp tục ở trang sau."]
     assert [(b.kind, b.text) for b in pages[1][1]] == [("heading", "Mục mới")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, and_, exists, inspect
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
@@ -70,11 +70,24 @@ class Document(db.Model):
     agenda_links: Mapped[list[AgendaItemDocument]] = relationship(  # noqa: F821
         back_populates="document", cascade="all, delete-orphan"
     )
+    # The newest version alone, one row from the database (a list page asks it of every
+    # document): read it through current_version, which prefers `versions` once loaded.
+    _newest_version: Mapped[DocumentVersion | None] = relationship(
+        primaryjoin=lambda: _newest_version_join(), viewonly=True, uselist=False,
+    )
 
     @property
     def current_version(self) -> DocumentVersion | None:
-        """The newest upload is the one every scan opens."""
-        return self.versions[-1] if self.versions else None
+        """The newest upload is the one every scan opens.
+
+        Once `versions` is loaded (the programme loads it, an upload appends to it) its last
+        is the newest, new rows not yet committed included; otherwise the one-row relation
+        answers without loading every version.
+        """
+        state = inspect(self)
+        if "versions" in state.dict or not state.persistent:
+            return self.versions[-1] if self.versions else None
+        return self._newest_version
 
     @property
     def is_deleted(self) -> bool:
@@ -95,10 +108,22 @@ class DocumentVersion(db.Model):
     mime_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     pages: Mapped[int] = mapped_column(default=0)
-    text: Mapped[str] = mapped_column(Text, default="")
+    # Each page's extracted text, megabytes for a long document: loaded only when read
+    # (the reader's text mode, search excerpts, the offline list, the archive).
+    text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(String(500), default="")
 
     document: Mapped[Document] = relationship(back_populates="versions")
     uploaded_by: Mapped[User | None] = relationship()  # noqa: F821
+
+
+def _newest_version_join():
+    """A document's version with no later version beside it: the newest."""
+    later = aliased(DocumentVersion)
+    return and_(
+        DocumentVersion.document_id == Document.id,
+        ~exists().where(later.document_id == DocumentVersion.document_id,
+                        later.number > DocumentVersion.number),
+    )

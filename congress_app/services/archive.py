@@ -53,6 +53,7 @@ from typing import IO, Any
 from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.types import TypeDecorator
 
@@ -290,6 +291,8 @@ def build_manifest(congress: Congress, *, full: bool = False) -> dict:
     documents = []
     for document in db.session.scalars(
         select(Document).where(Document.congress_id == congress.id).order_by(Document.id)
+        # Every version's text goes into the archive: in one query, not one per version.
+        .options(selectinload(Document.versions).undefer(DocumentVersion.text))
     ):
         documents.append(_dump(document, full, versions=[
             _dump(v, full, uploaded_by=account(v.uploaded_by_id)) for v in document.versions

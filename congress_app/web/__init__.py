@@ -1,10 +1,16 @@
-"""Blueprints and error pages."""
+"""Blueprints, error pages and the hooks every request goes through.
+
+The app-wide hooks (before-request checks, context processors, error handlers) are
+registered here and only here, in the order they run; each is defined beside its domain.
+A blueprint's own handlers (auth's pause page for sign-in) stay with its blueprint.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import ClientDisconnected
 
@@ -78,6 +84,15 @@ def init_app(app: Flask) -> None:
                    search, stage, offline, archive, audit, closing, congresses, setup,
                    accounts):
         app.register_blueprint(module.bp)
+
+    # After the security checks (security.init_app), before the congress of a /c/<slug>/
+    # URL is checked (tenancy.init_app).
+    app.before_request(closing.refuse_writes_when_closed)
+    app.before_request(accounts.one_time_password_first)
+    for context in (public.public_context, closing.closing_context,
+                    accounts.demo_banner_context, stage.stage_context):
+        app.context_processor(context)
+    app.add_template_filter(checkin.checkin_time, "checkin_time")
     tenancy.init_app(app)
 
     for status in ERROR_MESSAGES:
@@ -102,6 +117,9 @@ def init_app(app: Flask) -> None:
     def upload_interrupted(error):
         return render_error(400, _l("The upload was interrupted before the whole file arrived. "
                                     "Nothing was saved; please try again."))
+
+    # Every rate limit's pause page; auth answers its own sign-in form's (auth.too_many_logins).
+    app.register_error_handler(RateLimitExceeded, delegate.too_many_attempts)
 
     @app.errorhandler(InputRefused)
     def refused(error: InputRefused):

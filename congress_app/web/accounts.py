@@ -56,13 +56,11 @@ def accounts_context() -> dict:
     return {"role_labels": ROLE_LABELS, "password_min": user_service.PASSWORD_MIN}
 
 
-@bp.app_context_processor
 def demo_banner_context() -> dict:
     """The organiser dashboard warns while the demo admin keeps the README's password."""
     return {"exposed_demo_account": user_service.demo_account_exposed}
 
 
-@bp.before_app_request
 def one_time_password_first():
     """While an account's password is one an admin set, every page leads to changing it."""
     if request.endpoint is None or request.endpoint in OPEN_BEFORE_THE_CHANGE:

@@ -44,6 +44,7 @@ from .access import admin_required
 from .audit_sentences import sentence
 from .editing import acting_user
 from .files import content_disposition
+from .request import int_arg
 from .tenancy import get_congress
 
 bp = Blueprint("audit", __name__, url_prefix="/organiser")
@@ -238,7 +239,7 @@ def index():
     timezone = current_app.config["CONGRESS_TIMEZONE"]
     scope = current_user.congress_id  # an admin tied to a congress reads only its events
     page = db.paginate(audit_service.events_query(wanted, timezone, scope),
-                       page=min(request.args.get("page", 1, type=int), 10**6), per_page=PER_PAGE,
+                       page=int_arg("page", 1, hi=10**6, clamp=True), per_page=PER_PAGE,
                        error_out=False)
     known = _subjects(page.items)
     rows = [(event, _who(event), action_label(event.action), _subject(event, known),

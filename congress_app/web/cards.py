@@ -30,6 +30,7 @@ from ..services.errors import InputRefused
 from .access import organiser_required, own_or_404
 from .editing import acting_user
 from .files import send_download
+from .request import int_arg
 from .tenancy import congress_or_404
 
 bp = Blueprint("cards", __name__, url_prefix="/organiser/print")
@@ -136,12 +137,12 @@ def cards_pdf():
 def card_by_number():
     """The reprint form asks for a delegate number; send it on to that delegate's card."""
     congress = congress_or_404()
-    raw = request.args.get("number", "").strip()
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # "²"; past the INTEGER range
+    number = int_arg("number", lo=0)
+    if number is None:
         raise InputRefused(_("Enter the delegate's number, for example 12."), field="number")
-    delegate = delegate_service.delegate_by_number(congress, int(raw))
+    delegate = delegate_service.delegate_by_number(congress, number)
     if delegate is None:
-        raise InputRefused(_("There is no delegate number %(number)s.", number=raw[:9]),
+        raise InputRefused(_("There is no delegate number %(number)s.", number=number),
                            status=404, field="number")
     layout, pin = _card_options()
     language = print_language(request.args)

@@ -32,7 +32,6 @@ UNREADABLE = _l("This request could not be read. Reload the page and try again."
 NO_SUCH_CHECKIN = _l("This check-in does not exist (it may have been undone already).")
 
 
-@bp.app_template_filter("checkin_time")
 def checkin_time(at) -> str:
     """07:42 for an arrival today; with the date for one on an earlier day of the congress."""
     if to_user_timezone(at).date() == to_user_timezone(utcnow()).date():

@@ -1,7 +1,8 @@
 """Closing the congress (admins): a closed congress is read-only on the organiser side.
 
-The refusal is one app-wide before-request hook keyed by blueprint and HTTP method, so a
-write route added later to an organiser-side blueprint is covered without touching it.
+The refusal is one app-wide before-request hook (registered in web/__init__.py) keyed by
+blueprint and HTTP method, so a write route added later to an organiser-side blueprint is
+covered without touching it.
 It answers 423 Locked rather than 409 Conflict: this app already uses 409 for "your input
 clashes with what is stored; fix it and send again" (a delegate number taken, a roster
 changed during import, an edit made on a stale page), which resubmitting can cure, while
@@ -69,7 +70,6 @@ def _staff() -> bool:
     return current_user.is_authenticated and not getattr(current_user, "is_delegate", True)
 
 
-@bp.before_app_request
 def refuse_writes_when_closed():
     """Answer 423 to every organiser-side write while the congress is closed.
 
@@ -89,7 +89,6 @@ def refuse_writes_when_closed():
                            message=CLOSED_MESSAGE), LOCKED
 
 
-@bp.app_context_processor
 def closing_context() -> dict:
     """`congress_purge(congress)` for pages that show the purge notice (attendance)."""
     return {"congress_purge": _purge_summary}

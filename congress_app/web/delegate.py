@@ -162,7 +162,6 @@ def sign_out():
     return redirect(_home())
 
 
-@bp.app_errorhandler(RateLimitExceeded)
 def too_many_attempts(error: RateLimitExceeded):
     """A readable pause page: how long to wait, and that the organisers' desk can help."""
     limit = limiter.current_limit

@@ -16,8 +16,9 @@ from werkzeug.routing.rules import parse_converter_args
 
 from .. import pages as page_images
 from ..services import documents as document_service
+from ..services import reader as reader_service
 from ..services.pdf_inspection import MAX_PAGES
-from .public import READER_WINDOW, page_windows, reader_url
+from .public import reader_url
 from .tenancy import PREFIX, get_congress
 
 bp = Blueprint("offline", __name__)
@@ -102,7 +103,8 @@ def worker_routes(url_map: Map) -> dict:
     table: dict = {}
     for kind, endpoints in WORKER_ENDPOINTS.items():
         missing = set(endpoints) - {rule.endpoint for rule in rules}
-        assert not missing, f"the service worker names no such endpoints: {missing}"
+        if missing:  # a renamed view: the worker would stop handling its pages
+            raise RuntimeError(f"the service worker names no such endpoints: {sorted(missing)}")
         table[kind] = [f"^{_path_pattern(rule.rule, url_map)}$"
                        for rule in rules if rule.endpoint in endpoints]
     table["congress"] = f"^({_path_pattern(PREFIX, url_map)})/"
@@ -122,7 +124,7 @@ def service_worker():
     static = Path(current_app.static_folder)
     script = (static / "js" / "sw.js").read_text(encoding="utf-8")
     script = script.replace("__ASSETS_VERSION__", _assets_version(static))
-    script = script.replace("__READER_WINDOW__", str(READER_WINDOW))
+    script = script.replace("__READER_WINDOW__", str(reader_service.READER_WINDOW))
     routes = json.dumps(worker_routes(current_app.url_map), sort_keys=True, indent=1)
     script = script.replace("__ROUTES__", routes)
     response = make_response(script)
@@ -180,14 +182,13 @@ def _saved_document(document) -> dict:
     pages = min(version.pages, MAX_PAGES)
     # Each page's text length, read once (not once per window: a long document's text is
     # megabytes).
-    text_bytes = ([len(text.encode()) for text in version.text.split("\f")]
-                  if version.text.strip() else [])
+    text_bytes = [len(text.encode()) for text in reader_service.page_texts(version)]
     urls = [
         {"url": reader_url(document.code, window.first),
          "bytes": READER_PAGE_OVERHEAD
          + READER_PAGE_PER_PAGE * (window.last - window.first + 1)
          + sum(text_bytes[window.first - 1:window.last])}
-        for window in page_windows(pages)
+        for window in reader_service.page_windows(pages)
     ]
     urls.append(
         {"url": url_for("public.document_file", code=document.code), "bytes": version.size})

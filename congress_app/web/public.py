@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import (
     Blueprint,
     abort,
@@ -25,18 +23,18 @@ from ..models import Document, Visibility, utcnow
 from ..qr import QR_FORMATS, document_url, qr_image, qr_payload
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..services import reader as reader_service
 from ..services import setup as setup_service
 from ..services import stage as stage_service
-from ..services import text_layout
 from ..storage import file_store
 from .files import content_disposition, send_download, send_version
+from .request import int_arg
 from .tenancy import congress_or_404, get_congress
 
 bp = Blueprint("public", __name__)
 
-# Pages per reader page: a phone holds 20 page images and their text well, not 2,000. The
-# service worker (sw.js) maps ?page=N to its window with the same number.
-READER_WINDOW = 20
+# Page and version numbers in the reader's query string: past these, a number is ignored.
+NUMBER_MAX = 999_999
 # How often an open document page asks whether a new version was published, in ms: a
 # replacement is rare and 168 phones reading should cost little.
 VERSION_POLL_MS = 30_000
@@ -59,8 +57,8 @@ def _document_or_error(code: str) -> Document:
         abort(404)
     return document
 
-@bp.app_context_processor
 def public_context() -> dict:
+    """What every page may show: category names, and the congress it is about."""
     return {"category_labels": CATEGORY_LABELS, "site_congress": get_congress}
 
 @bp.get("/")
@@ -144,33 +142,29 @@ def upper_case_url(code: str, rest: str = ""):
 def document(code: str):
     """The reader: the pages as images (or the text, bigger), and the original file a tap away.
 
-    A long document is shown READER_WINDOW pages at a time; ?page=N opens the window that holds
-    page N, scrolled to it.
+    A long document is shown reader_service.READER_WINDOW pages at a time; ?page=N opens the
+    window that holds page N, scrolled to it.
     """
     document = _document_or_error(code)
     if code != document.code:
         # The query is kept, but never as url_for's own arguments (code, _external, _scheme…).
         query = {k: v for k, v in request.args.items() if k != "code" and not k.startswith("_")}
         return redirect(url_for("public.document", code=document.code, **query), 301)
-    items = [link.item for link in document.agenda_links]
-    items.sort(key=lambda i: (i.session.position, i.position))
-    version = document.current_version
-    start_page = _positive_int(request.args.get("page"))
-    window = page_window(version.pages, start_page) if version else None
+    start_page = int_arg("page", hi=NUMBER_MAX)
+    shown = reader_service.reading(document, start_page, int_arg("v", hi=NUMBER_MAX))
     return render_template(
         "public/document.html",
         congress=document.congress,
         document=document,
-        version=version,
-        items=items,
+        version=shown.version,
+        items=shown.items,
         share_url=document_url(current_app.config["PUBLIC_BASE_URL"], document.code),
-        window=window,
+        window=shown.window,
         reader_url=reader_url,
-        pages=_reader_pages(version, window) if version else [],
-        text_pages=_text_pages(version, window) if version else [],
+        pages=shown.pages,
+        text_pages=shown.text_pages,
         start_page=start_page,
-        # An old link (?v=2) or an old tab: tell the reader the document has changed since.
-        outdated=_is_older(request.args.get("v"), version),
+        outdated=shown.outdated,
         text_mode=request.args.get("mode") == "text",
         version_poll_ms=current_app.config.get("VERSION_POLL_MS", VERSION_POLL_MS),
     )
@@ -190,89 +184,17 @@ def document_version(code: str):
     response.headers["Cache-Control"] = "no-cache"
     return response
 
-@dataclass(frozen=True)
-class PageWindow:
-    """The pages one reader page shows: first to last, of the document's total."""
-
-    first: int
-    last: int
-    total: int
-
-    @property
-    def previous(self) -> int | None:
-        """The first page of the window before this one, if any."""
-        return max(self.first - READER_WINDOW, 1) if self.first > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        """The first page of the window after this one, if any."""
-        return self.last + 1 if self.last < self.total else None
-
-def page_window(total: int, page: int | None = None) -> PageWindow:
-    """The window that holds this page; a page past the end opens the last window."""
-    page = min(page or 1, max(total, 1))
-    first = (page - 1) // READER_WINDOW * READER_WINDOW + 1
-    return PageWindow(first, min(first + READER_WINDOW - 1, total), total)
-
-def page_windows(total: int) -> list[PageWindow]:
-    """Every window of a document, in order: what a phone saves to read all of it offline."""
-    return [page_window(total, first) for first in range(1, max(total, 1) + 1, READER_WINDOW)]
-
 def reader_url(code: str, first: int, **args) -> str:
     """The reader page of the window starting at `first`: the URL its links and offline use."""
     return url_for("public.document", code=code, **({"page": first} if first > 1 else {}),
                    **args)
 
-def _positive_int(raw: str | None) -> int | None:
-    """A page or version number from the query string; anything else is ignored."""
-    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
-        return None
-    return int(raw) or None
-
-def _is_older(seen: str | None, version) -> bool:
-    """Whether a link or tab names a version before the current one."""
-    number = _positive_int(seen)
-    return version is not None and number is not None and number < version.number
-
-def _reader_pages(version, window: PageWindow) -> list[dict]:
-    """The window's pages: number and box (so the page never jumps while the images load)."""
-    try:
-        sizes = page_images.page_sizes(
-            version.sha256, version.mime_type, file_store().path_for(version.sha256)
-        )
-    except Exception:
-        current_app.logger.exception("no page sizes for %s", version.sha256)
-        sizes = [(595, 842)] * version.pages  # A4 portrait: the usual congress document
-    return [
-        {"n": n, "width": page_images.WIDTHS[-1],
-         "height": round(page_images.WIDTHS[-1] * h / w) if w else 0}
-        for n, (w, h) in enumerate(sizes[window.first - 1: window.last], start=window.first)
-    ]
-
-def window_text(version, window: PageWindow) -> list[str]:
-    """The extracted text of the window's pages, as stored (pages end with a form feed)."""
-    if not version.text.strip():
-        return []
-    return version.text.split("\f")[window.first - 1: window.last]
-
-def _text_pages(version, window: PageWindow) -> list[tuple[int, list[text_layout.Block]]]:
-    """The window's text, page by page, as the blocks the text mode reflows; a paragraph
-    that runs on to the next page is read whole, on the page where it starts."""
-    pages: list[tuple[int, list[text_layout.Block]]] = []
-    for n, page_text in enumerate(window_text(version, window), start=window.first):
-        blocks = text_layout.reader_blocks(page_text)
-        if pages and text_layout.continues(pages[-1][1], blocks):
-            last = pages[-1][1][-1]
-            pages[-1][1][-1] = text_layout.Block("paragraph", f"{last.text} {blocks[0].text}")
-            blocks = blocks[1:]
-        pages.append((n, blocks))
-    return pages
-
 
 @bp.get("/d/<code>/pages/<int:n>.webp")
 def document_page_image(code: str, n: int):
     """One page as a WebP picture, from the cache, or rendered now if the worker is behind."""
-    width = request.args.get("w", type=int) or page_images.WIDTHS[-1]
+    # A width the reader never asks for is no such picture; junk is ignored.
+    width = int_arg("w", page_images.WIDTHS[-1], clamp=True)
     if width not in page_images.WIDTHS:
         abort(404)
     document = _document_or_error(code)

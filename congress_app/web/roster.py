@@ -25,6 +25,7 @@ from ..services.errors import InputRefused
 from .access import admin_required, organiser_required, own_or_404
 from .editing import acting_user, confirmed_or_400, form_status, refused_on_form
 from .organiser_forms import ConfirmForm
+from .request import int_arg
 from .roster_forms import KIND_LABELS, DelegateForm, RosterConfirmForm, RosterUploadForm
 from .tenancy import congress_or_404
 
@@ -65,7 +66,7 @@ def index():
     query = request.args.get("q", "").strip()[:100]
     page = db.paginate(
         roster_service.search_query(congress, query),
-        page=min(request.args.get("page", 1, type=int), 10**6),  # an OFFSET the DB can take
+        page=int_arg("page", 1, hi=10**6, clamp=True),  # an OFFSET the DB can take
         per_page=PER_PAGE,
         error_out=False,
     )

@@ -50,7 +50,6 @@ def poll_interval() -> int:
     return int(current_app.config.get("STAGE_POLL_INTERVAL_MS", POLL_INTERVAL_MS))
 
 
-@bp.app_context_processor
 def stage_context() -> dict:
     """What the live parts of the home and programme pages need to poll."""
     return {"stage_poll_interval": poll_interval}

@@ -1,8 +1,8 @@
 /* The service worker: the congress keeps working when the hall's Wi-Fi does not.
    Served by the app at /sw.js (scope: the whole site); __ASSETS_VERSION__ is replaced by a
    hash of the cached assets, so a changed CSS or JS file installs a new worker,
-   __READER_WINDOW__ by the reader's pages per window (public.READER_WINDOW), and __ROUTES__
-   by the route table generated from Flask's URL map (offline.worker_routes): which paths
+   __READER_WINDOW__ by the reader's pages per window (services.reader.READER_WINDOW), and
+   __ROUTES__ by the route table generated from Flask's URL map (offline.worker_routes): which paths
    are pages, page images, files …, under /c/<slug>/ too when the instance has several
    congresses. A route is never retyped here.
 
