@@ -27,12 +27,12 @@ from congress_app.models import (
     Role,
     User,
 )
-from congress_app.pages import pages_root
 from congress_app.services import closing as closing_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services import deletion as deletion_service
 from congress_app.services import documents as document_service
 from congress_app.services import seed as seed_service
+from congress_app.services.page_images import pages_root
 from congress_app.storage import file_store
 
 from .conftest import csrf_token_from

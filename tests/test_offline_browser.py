@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from congress_app import pages as page_images
+from congress_app.services import page_images
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, DropSafeHandler, closing_on_drop, wait_for_js
 

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-from congress_app import pages as page_images
 from congress_app.extensions import db
 from congress_app.models import Document, DocumentVersion
 from congress_app.services import documents as document_service
+from congress_app.services import page_images
 from congress_app.services.errors import InputRefused
 from congress_app.web import public
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from congress_app import pages as page_images
+from congress_app.services import page_images
 
 from .conftest import wait_for_js
 

@@ -34,9 +34,9 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 
 from .. import qr
 from ..models import Congress, Document, DocumentVersion
-from ..pages import _pdfium_lock as pdfium_lock  # pdfium is not thread-safe: one lock for all
 from ..services import documents as document_service
 from ..services.errors import InputRefused
+from ..services.page_images import pdfium_lock  # pdfium is not thread-safe: one lock for all
 from ..storage import file_store, write_atomically
 from .booklet import add_stream, page_as_form
 from .cache import cached_pdf, pdf_path

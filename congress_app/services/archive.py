@@ -56,7 +56,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.types import TypeDecorator
 
-from .. import pages as page_images
 from ..extensions import db
 from ..models import (
     AgendaItem,
@@ -74,7 +73,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..storage import CHUNK, FileStore, file_store
-from . import audit
+from . import audit, page_images
 from . import delegates as delegate_service
 
 FORMAT = "congress_app.archive"

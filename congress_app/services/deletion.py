@@ -36,11 +36,11 @@ from ..models import (
     DocumentVersion,
     User,
 )
-from ..pages import pages_root
 from ..storage import FileStore
 from . import audit
 from .closing import is_closed
 from .errors import InputRefused
+from .page_images import pages_root
 
 DELETE_ACTION = "congress.delete"
 # Every table holding rows of a congress, in the order they are deleted (children first).

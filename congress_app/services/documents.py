@@ -17,13 +17,12 @@ from PIL import Image
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
-from .. import pages as page_images
 from ..extensions import db
 from ..filenames import windows_safe
 from ..models import Congress, Document, DocumentCategory, DocumentVersion, User, Visibility
 from ..models.base import utcnow
 from ..storage import FileStore, FileTooLarge, StagedFile, file_store
-from . import audit, images, pdf_inspection
+from . import audit, images, page_images, pdf_inspection
 from .errors import InputRefused, claim_edit
 
 # No 0/O, 1/I/L: a delegate typing a code from paper cannot confuse them.

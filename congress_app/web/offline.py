@@ -14,9 +14,9 @@ from flask_login import current_user
 from werkzeug.routing import Map
 from werkzeug.routing.rules import parse_converter_args
 
-from .. import pages as page_images
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..services import page_images
 from ..services.pdf_inspection import MAX_PAGES
 from .public import READER_WINDOW, page_windows, reader_url
 from .tenancy import PREFIX

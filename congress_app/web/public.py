@@ -19,15 +19,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user
 
-from .. import pages as page_images
 from ..labels import CATEGORY_LABELS
 from ..models import Document, Visibility, utcnow
 from ..qr import QR_FORMATS, document_url, qr_image, qr_payload
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..services import page_images, text_layout
 from ..services import setup as setup_service
 from ..services import stage as stage_service
-from ..services import text_layout
 from ..storage import file_store
 from .files import content_disposition, send_download, send_version
 from .tenancy import congress_or_404
