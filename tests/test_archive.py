@@ -37,6 +37,7 @@ from congress_app.models import (
     User,
 )
 from congress_app.services import archive as archive_service
+from congress_app.services import attendance as attendance_service
 from congress_app.services import closing as closing_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services import documents as document_service
@@ -118,7 +119,7 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
         delegates = db.session.scalars(select(Delegate).where(
             Delegate.congress_id == congress.id).order_by(Delegate.number)).all()
         delegate_service.reissue_credentials(delegates[0], user=admin)
-        delegate_service.check_in(delegates[1], user=door)
+        attendance_service.check_in(delegates[1], user=door)
 
         b = Congress(slug=B_SLUG, title=f"Đại hội Đảng bộ phường {B_MARKER}",
                      organisation=f"Đảng bộ phường {B_MARKER}", starts_on=date(2025, 7, 24),
@@ -137,7 +138,7 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
         db.session.flush()
         delegate_service.issue_credentials(b_delegate)
         db.session.commit()
-        delegate_service.check_in(b_delegate, user=b_door)
+        attendance_service.check_in(b_delegate, user=b_door)
     yield app
     _dispose(app)
 

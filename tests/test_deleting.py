@@ -27,8 +27,8 @@ from congress_app.models import (
     Role,
     User,
 )
+from congress_app.services import attendance as attendance_service
 from congress_app.services import closing as closing_service
-from congress_app.services import delegates as delegate_service
 from congress_app.services import deletion as deletion_service
 from congress_app.services import documents as document_service
 from congress_app.services import seed as seed_service
@@ -81,7 +81,7 @@ def wards(app, client, congress, make_document, pdf_bytes):
     db.session.commit()
     checked_in = add_delegate(congress, number=1, full_name="Nguyễn Văn Đã Đến")
     add_delegate(congress, number=2, full_name="Trần Thị Chưa Đến")
-    delegate_service.check_in(checked_in)
+    attendance_service.check_in(checked_in)
 
     b = Congress(slug="phuong-b-2025", title="Đại hội Đảng bộ phường B lần thứ I",
                  organisation="Đảng bộ phường B", starts_on=date(2025, 7, 24),

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from congress_app import ROOT
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Delegate, DelegateKind
+from congress_app.services import attendance as attendance_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services import roster as roster_service
 from congress_app.services.errors import InputRefused
@@ -587,7 +588,7 @@ def test_an_empty_search_lists_everyone_by_number(demo_roster):
 
 def test_counts_per_kind(demo_roster):
     roster_service.set_active(_delegate(demo_roster, 1), False)
-    delegate_service.check_in(_delegate(demo_roster, 2))
+    attendance_service.check_in(_delegate(demo_roster, 2))
     counts = {c.kind: (c.active, c.checked_in, c.inactive)
               for c in roster_service.kind_counts(demo_roster)}
     assert counts == {DelegateKind.OFFICIAL: (167, 1, 1), DelegateKind.ALTERNATE: (6, 0, 0),

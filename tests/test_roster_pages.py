@@ -18,6 +18,7 @@ from werkzeug.security import generate_password_hash
 from congress_app import ROOT
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Delegate, Role, User
+from congress_app.services import attendance as attendance_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services import roster as roster_service
 from congress_app.web import roster as roster_views
@@ -323,7 +324,7 @@ def test_kept_uploads_older_than_a_day_are_removed(app, client, signed_in, congr
 
 
 def test_the_roster_lists_everyone_with_counts(client, signed_in, roster):
-    delegate_service.check_in(_number(roster, 1))
+    attendance_service.check_in(_number(roster, 1))
     roster_service.set_active(_number(roster, 2), False)
     html = _text(client.get("/organiser/delegates/"))
     for name in ("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường"):

@@ -25,7 +25,8 @@ from congress_app.models import (
 from congress_app.services import agenda as agenda_service
 from congress_app.services import audit as audit_service
 from congress_app.services import documents as document_service
-from congress_app.services.delegates import card_pin, card_token, check_in
+from congress_app.services.attendance import check_in
+from congress_app.services.delegates import card_pin, card_token
 
 from .conftest import blueprint_routes, csrf_token_from, route_path
 from .test_delegate_signin import add_delegate

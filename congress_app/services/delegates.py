@@ -1,4 +1,4 @@
-"""Delegates: their card credentials, sign-in lookups, search and check-in.
+"""Delegates: their card credentials and sign-in lookups.
 
 A card carries a personal link token and a 6-digit PIN. Both are derived with HMAC from the
 app's secret key, the delegate's id and their credential version, so a lost card can be
@@ -15,11 +15,9 @@ import unicodedata
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import CheckIn, Congress, Delegate, User
-from ..models.base import utcnow
+from ..models import Congress, Delegate, User
 from . import audit
 
 TOKEN_BYTES = 20  # 160 bits → 32 base32 characters
@@ -110,28 +108,3 @@ def check_pin(congress: Congress, number: int, pin: str) -> Delegate | None:
     if not (pin.isdigit() and len(pin) == PIN_DIGITS):
         return None
     return delegate if hmac.compare_digest(delegate.pin_hash, pin_digest(delegate, pin)) else None
-
-
-def check_in(
-    delegate: Delegate, *, user: User | None = None, method: str = "scan"
-) -> tuple[CheckIn, bool]:
-    """Record an arrival once. Returns (the check-in, whether this call created it).
-
-    The unique delegate_id makes two simultaneous scans of one card end in one row:
-    the loser of the race reads the winner's row.
-    """
-    existing = db.session.scalar(select(CheckIn).where(CheckIn.delegate_id == delegate.id))
-    if existing is not None:
-        return existing, False
-    record = CheckIn(delegate_id=delegate.id, congress_id=delegate.congress_id, at=utcnow(),
-                     by_user_id=user.id if user is not None else None, method=method)
-    db.session.add(record)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        existing = db.session.scalar(select(CheckIn).where(CheckIn.delegate_id == delegate.id))
-        return existing, False
-    audit.record(user, "delegate.checkin", delegate, number=delegate.number, method=method)
-    db.session.commit()
-    return record, True

@@ -200,9 +200,9 @@ def congress_details():
     if form.validate_on_submit():
         try:
             save = (
-                agenda_service.create_congress
+                congress_service.create_congress
                 if congress is None
-                else partial(agenda_service.update_congress, congress)
+                else partial(congress_service.update_congress, congress)
             )
             save(**congress_values(form), user=_user())
         except InputRefused as refused:

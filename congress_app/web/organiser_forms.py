@@ -72,7 +72,7 @@ class ChoiceField(_OwnMessage, SelectField):
 
 
 class CongressForm(FlaskForm):
-    """The congress details (services.agenda.update_congress checks them)."""
+    """The congress details (services.congress.update_congress checks them)."""
 
     title = StringField(_l("Full title of the congress"))
     organisation = StringField(_l("Organisation holding the congress"))

@@ -49,7 +49,7 @@ def resolve_congress():
     signed-in account's, else the instance's first."""
     slug = g.get(SLUG_ARG)
     if slug is not None:
-        # Slugs are short ASCII words (services.agenda.congress_slug); anything else, a NUL
+        # Slugs are short ASCII words (services.congress.congress_slug); anything else, a NUL
         # included, is not looked up at all.
         # None for an unknown slug: refuse_unknown_slug answers 404, and error pages (which
         # ask for the congress too) belong to no congress.
