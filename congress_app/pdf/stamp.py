@@ -35,6 +35,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 from .. import qr
 from ..models import Congress, Document, DocumentVersion
 from ..services import documents as document_service
+from ..services import visibility as visibility_service
 from ..services.errors import InputRefused
 from ..services.page_images import pdfium_lock  # pdfium is not thread-safe: one lock for all
 from ..storage import file_store, write_atomically
@@ -99,7 +100,7 @@ def render(congress: Congress, edition: Edition, options: dict) -> Path:
         or document.congress_id != congress.id
         or document.is_deleted
         or document.current_version is None
-        or not document_service.can_view(document, viewer)
+        or not visibility_service.can_view(document, viewer)
     ):
         # The same answer for "no such code" and "not in this edition": a print-out must not
         # reveal that a restricted document exists. Messages raised while rendering are lazy:

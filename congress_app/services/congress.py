@@ -24,8 +24,8 @@ from ..models import (
 )
 from . import audit
 from .agenda import clean_count, clean_text
-from .documents import can_view
 from .errors import InputRefused
+from .visibility import can_view
 
 
 def first_congress() -> Congress | None:

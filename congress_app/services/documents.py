@@ -1,4 +1,6 @@
-"""Documents: stable codes, uploads and replacements, visibility, deletion."""
+"""Documents: stable codes, uploads and replacements, editing, deletion, listing.
+
+Who may see a document is decided in services/visibility.py."""
 
 from __future__ import annotations
 
@@ -448,59 +450,12 @@ def delete_document(document: Document, *, user: User | None = None) -> None:
     db.session.commit()
 
 
-def _serves(user, congress_id: int) -> bool:
-    """An account tied to another congress sees only what the public sees; stand-in viewers
-    (print editions) are made for the congress being printed."""
-    serves = getattr(user, "serves", None)
-    return serves is None or serves(congress_id)
-
-
-def can_view(document: Document, user) -> bool:
-    """Whether this visitor may see the document, or learn that it exists.
-
-    Organisers (admin, editor) see everything of the congresses they serve. Anyone may see
-    published public documents; signed-in delegates of the same congress also see published
-    delegates-only ones.
-    """
-    if (getattr(user, "is_authenticated", False) and getattr(user, "can_edit", False)
-            and _serves(user, document.congress_id)):
-        return True
-    if document.is_deleted or not document.published or document.current_version is None:
-        return False
-    if document.visibility == Visibility.PUBLIC:
-        return True
-    if document.visibility == Visibility.DELEGATES:
-        return (
-            getattr(user, "is_delegate", False)
-            and user.is_active
-            and user.congress_id == document.congress_id
-        )
-    return False
-
-
-def needs_delegate_sign_in(document: Document, user) -> bool:
-    """A published delegates-only document scanned by someone not signed in as a delegate:
-    they get the sign-in page (and then the document) rather than a 404."""
-    return (
-        not document.is_deleted
-        and document.published
-        and document.visibility == Visibility.DELEGATES
-        and not getattr(user, "is_delegate", False)
-        and not getattr(user, "can_edit", False)
-    )
-
-
 def congress_documents(congress: Congress, *, include_deleted: bool = False) -> list[Document]:
     """Every document of the congress in programme order, whoever may see it."""
     query = select(Document).where(Document.congress_id == congress.id)
     if not include_deleted:
         query = query.where(Document.deleted_at.is_(None))
     return list(db.session.scalars(query.order_by(Document.position, Document.id)))
-
-
-def list_documents(congress: Congress, user) -> list[Document]:
-    """The documents this visitor may see, in programme order."""
-    return [d for d in congress_documents(congress) if can_view(d, user)]
 
 
 CATEGORY_ORDER = list(DocumentCategory)

@@ -21,8 +21,7 @@ from sqlalchemy import func, or_, select, text
 
 from ..extensions import db
 from ..models import Congress, Document, DocumentVersion
-from . import documents as document_service
-from . import text_layout
+from . import text_layout, visibility
 from .delegates import fold
 
 QUERY_MAX = 200
@@ -288,7 +287,7 @@ def search(congress: Congress | None, raw_query: str | None, user) -> SearchResu
     hits = []
     for document_id, pages in ranked:
         document = documents.get(document_id)
-        if document is None or not document_service.can_view(document, user):
+        if document is None or not visibility.can_view(document, user):
             continue
         hits.append(_hit(document, pages, terms))
         if len(hits) == RESULTS_MAX:

@@ -15,8 +15,8 @@ from werkzeug.routing import Map
 from werkzeug.routing.rules import parse_converter_args
 
 from ..services import congress as congress_service
-from ..services import documents as document_service
 from ..services import page_images
+from ..services import visibility as visibility_service
 from ..services.pdf_inspection import MAX_PAGES
 from .public import READER_WINDOW, page_windows, reader_url
 from .tenancy import PREFIX
@@ -210,7 +210,7 @@ def _saved_document(document) -> dict:
 def saved_documents():
     """Every document this visitor may see, with what to save for reading it offline."""
     congress = congress_service.get_congress()
-    documents = document_service.list_documents(congress, current_user) if congress else []
+    documents = visibility_service.list_documents(congress, current_user) if congress else []
     saved = [_saved_document(d) for d in documents if d.current_version is not None]
     total = sum(d["bytes"] for d in saved)
     response = jsonify(
