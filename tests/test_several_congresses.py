@@ -199,14 +199,14 @@ def test_a_delegates_card_never_opens_another_congress_s_delegates_only_document
 
 def _b_ids(city) -> dict:
     """URL values that name B's rows (and harmless values for the other placeholders)."""
-    from congress_app.services import roster as roster_service
+    from congress_app.services import roster_import
 
     b_checkin, _created = check_in(city["b_delegate"])
     return {"session_id": city["b_session"].id, "item_id": city["b_item"].id,
             "document_id": city["public"].id, "delegate_id": city["b_delegate"].id,
             "number": 1, "direction": "up", "slug": "programme", "congress_id": city["b"].id,
             "checkin_id": b_checkin.id,
-            "token": roster_service.stash_upload(b"STT,Ho va ten\n1,Nguyen Van A\n", city["b"])}
+            "token": roster_import.stash_upload(b"STT,Ho va ten\n1,Nguyen Van A\n", city["b"])}
 
 
 B_ROW_PARAMS = ("<int:session_id>", "<int:item_id>", "<int:document_id>", "<int:delegate_id>",

@@ -23,9 +23,8 @@ from ..models import (
     User,
 )
 from ..storage import FileStore
-from . import audit, deletion
+from . import audit, deletion, roster_import
 from . import documents as document_service
-from . import roster as roster_service
 from . import users as user_service
 from .errors import InputRefused
 
@@ -137,5 +136,5 @@ def _load(seed_dir: Path, data: dict, *, demo_organiser: bool = True) -> SeedRes
     delegates = 0
     roster = seed_dir / "delegates.csv"
     if roster.exists():
-        delegates = roster_service.apply_roster(congress, roster.read_bytes()).added
+        delegates = roster_import.apply_roster(congress, roster.read_bytes()).added
     return SeedResult(True, congress, len(by_code), items, delegates)
