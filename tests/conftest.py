@@ -32,8 +32,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from congress_app import create_app
 from congress_app.extensions import db
 from congress_app.models import AgendaItem, Congress, CongressSession, Role, User
-from congress_app.services import documents as document_service
-from congress_app.services import page_images
+from congress_app.services import intake, page_images
 from congress_app.services import users as user_service
 
 BASE_URL = "http://congress.test"
@@ -423,11 +422,11 @@ def make_document(congress, pdf_bytes):
 
     def make(title: str = "Báo cáo chính trị", filename: str = "Báo cáo chính trị.pdf",
              pdf: bytes | None = None, **kwargs):
-        return document_service.create_document(
+        return intake.create_document(
             congress,
             title=title,
             category=kwargs.pop("category", "political_report"),
-            upload=document_service.Upload(io.BytesIO(pdf or pdf_bytes(title)), filename),
+            upload=intake.Upload(io.BytesIO(pdf or pdf_bytes(title)), filename),
             **kwargs,
         )
 

@@ -40,6 +40,7 @@ from congress_app.services import attendance as attendance_service
 from congress_app.services import closing as closing_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services import documents as document_service
+from congress_app.services import intake
 from congress_app.services import search as search_service
 from congress_app.services import seed as seed_service
 from congress_app.services import users as user_service
@@ -116,7 +117,7 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
         assert user_service.authenticate(A_ACCOUNTS[0], PASSWORD) == editor
         first, second, third = document_service.congress_documents(congress)[:3]
         with file_store().path_for(second.current_version.sha256).open("rb") as pdf:
-            document_service.replace_file(first, document_service.Upload(pdf, "bản mới.pdf"),
+            intake.replace_file(first, intake.Upload(pdf, "bản mới.pdf"),
                                           user=editor, note="Sửa lỗi chính tả")
         document_service.delete_document(third, user=admin)
         delegates = db.session.scalars(select(Delegate).where(
@@ -132,9 +133,9 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
         b_admin = user_service.create_user(B_ACCOUNTS[0], PASSWORD, Role.ADMIN, b)
         b_door = user_service.create_user(B_ACCOUNTS[1], PASSWORD, Role.CHECKIN, b)
         assert user_service.authenticate(B_ACCOUNTS[0], PASSWORD) == b_admin
-        document_service.create_document(
+        intake.create_document(
             b, title=f"Báo cáo {B_MARKER}", category="political_report", user=b_admin,
-            upload=document_service.Upload(io.BytesIO(pdf_bytes(B_MARKER)), "b.pdf"))
+            upload=intake.Upload(io.BytesIO(pdf_bytes(B_MARKER)), "b.pdf"))
         b_delegate = Delegate(congress_id=b.id, number=1, full_name=f"Trần {B_MARKER}",
                               search_name=f"tran {B_MARKER.lower()}")
         db.session.add(b_delegate)

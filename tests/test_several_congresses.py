@@ -24,7 +24,7 @@ from congress_app.models import (
 )
 from congress_app.services import agenda as agenda_service
 from congress_app.services import audit as audit_service
-from congress_app.services import documents as document_service
+from congress_app.services import intake
 from congress_app.services.attendance import check_in
 from congress_app.services.delegates import card_pin, card_token
 
@@ -71,9 +71,9 @@ def city(app, client, congress, make_document, pdf_bytes):
     db.session.commit()
 
     def b_document(title: str, **kwargs) -> Document:
-        return document_service.create_document(
+        return intake.create_document(
             b, title=title, category="political_report",
-            upload=document_service.Upload(io.BytesIO(pdf_bytes(title)), f"{title}.pdf"),
+            upload=intake.Upload(io.BytesIO(pdf_bytes(title)), f"{title}.pdf"),
             **kwargs)
 
     public = b_document("Báo cáo BinhMinh công khai")

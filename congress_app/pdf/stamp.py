@@ -35,6 +35,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 from .. import qr
 from ..models import Congress, Document, DocumentVersion
 from ..services import documents as document_service
+from ..services import intake
 from ..services import visibility as visibility_service
 from ..services.errors import InputRefused
 from ..services.page_images import pdfium_lock  # pdfium is not thread-safe: one lock for all
@@ -122,7 +123,7 @@ def render_stamped(
     """
     if pages not in PAGES or corner not in CORNERS:
         raise ValueError(f"unknown stamp options {pages!r}, {corner!r}")
-    if version.mime_type != document_service.PDF_MIME:
+    if version.mime_type != intake.PDF_MIME:
         raise InputRefused(
             _l("Only PDF documents can be stamped; this document is an image."), status=422
         )

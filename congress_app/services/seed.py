@@ -23,8 +23,7 @@ from ..models import (
     User,
 )
 from ..storage import FileStore
-from . import audit, deletion, roster_import
-from . import documents as document_service
+from . import audit, deletion, intake, roster_import
 from . import users as user_service
 from .errors import InputRefused
 
@@ -101,12 +100,12 @@ def _load(seed_dir: Path, data: dict, *, demo_organiser: bool = True) -> SeedRes
     for entry in data["documents"]:
         source = (seed_dir / entry["source"]).read_text(encoding="utf-8")
         pdf = render_markdown_document(_nfc(source), title=_nfc(entry["title"]))
-        by_code[entry["code"]] = document_service.create_document(
+        by_code[entry["code"]] = intake.create_document(
             congress,
             title=_nfc(entry["title"]),
             category=entry["category"],
             visibility=entry.get("visibility", "public"),
-            upload=document_service.Upload(io.BytesIO(pdf), _nfc(entry["filename"])),
+            upload=intake.Upload(io.BytesIO(pdf), _nfc(entry["filename"])),
             code=entry["code"],
         )
 

@@ -193,7 +193,7 @@ class ReplaceFileForm(FlaskForm):
     file = FileField(
         _l("New file"), validators=[FileRequired(_l("Choose the file to upload."))]
     )
-    # Its limit is the service's (documents.clean_note): a Length validator would render a
+    # Its limit is the service's (intake.clean_note): a Length validator would render a
     # maxlength, where a browser silently cuts a pasted note.
     note = StringField(_l("What changed (optional)"))
 
