@@ -102,13 +102,10 @@ def check_in(
                      by_user_id=user.id if user is not None else None, method=method)
     db.session.add(record)
     try:
-        db.session.flush()
+        audit.commit(user, "delegate.checkin", delegate, number=delegate.number, method=method)
     except IntegrityError:
-        db.session.rollback()
         existing = db.session.scalar(select(CheckIn).where(CheckIn.delegate_id == delegate.id))
         return existing, False
-    audit.record(user, "delegate.checkin", delegate, number=delegate.number, method=method)
-    db.session.commit()
     return record, True
 
 
@@ -175,10 +172,10 @@ def undo_check_in(congress: Congress, checkin_id: int, user: User | None,
         raise InputRefused(_l("This check-in was made on an earlier day and can no longer "
                               "be undone at the door."), 409)
     delegate = record.delegate
-    audit.record(user, "delegate.checkin_undo", delegate, number=delegate.number,
-                 checked_in_at=record.at.isoformat(), method=record.method)
-    db.session.delete(record)
-    db.session.commit()
+    with audit.edit_transaction():
+        audit.record(user, "delegate.checkin_undo", delegate, number=delegate.number,
+                     checked_in_at=record.at.isoformat(), method=record.method)
+        db.session.delete(record)
     db.session.expire(delegate)
     return delegate
 

@@ -83,8 +83,7 @@ def reset_demo(seed_dir: Path, confirmation: str | None, *, user: User | None,
         raise InputRefused(_l("This site does not hold the demo congress."), 404)
     deletion.delete_congress(congress, confirmation, user=user, store=store)
     result = _load(seed_dir, _seed_data(seed_dir), demo_organiser=False)
-    audit.record(user, RESET_ACTION, result.congress)
-    db.session.commit()
+    audit.commit(user, RESET_ACTION, result.congress)
     return result
 
 

@@ -66,17 +66,13 @@ def create_first_admin(token: str, username: str, password: str) -> User:
     """
     if not token_is_valid(token):
         raise InputRefused(INVALID_LINK, 404)
-    try:
+    with audit.edit_transaction():
         used = db.session.execute(delete(SetupToken).where(
             SetupToken.token_hash == _digest(token))).rowcount
         if used != 1:
             raise InputRefused(INVALID_LINK, 404)
         user = user_service.create_user(username, password, Role.ADMIN)  # commits both
-    except BaseException:
-        db.session.rollback()
-        raise
-    audit.record(user, SETUP_ACTION, user, username=user.username)
-    db.session.commit()
+    audit.commit(user, SETUP_ACTION, user, username=user.username)
     return user
 
 

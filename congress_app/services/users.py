@@ -79,16 +79,16 @@ def create_user(username: str, password: str, role: Role | str = Role.ADMIN,
     if username != demo_credentials()[0]:  # only the seeded demo account has that password
         _refuse_published(password)
     role = _role(role)
+    taken = InputRefused(_l("The username %(name)s is taken.", name=username), 409, "username")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise InputRefused(_l("The username %(name)s is taken.", name=username), 409, "username")
+        raise taken
     user = User(username=username, role=role, must_change_password=one_time,
                 congress_id=congress.id if congress is not None else None)
     user.set_password(password)
     db.session.add(user)
-    db.session.flush()
-    audit.record(by, "user.create", user, username=username, role=str(user.role),
-                 congress=congress.slug if congress is not None else "")
-    db.session.commit()
+    # Taken meanwhile: another admin created the same username between the check and here.
+    audit.commit(by, "user.create", user, refused=taken, username=username,
+                 role=str(user.role), congress=congress.slug if congress is not None else "")
     return user
 
 
@@ -139,11 +139,9 @@ def authenticate(username: str, password: str, address: str | None = None) -> Us
         _verify_without_an_account(password or "")
     elif user.check_password(password or ""):
         refuse_published_sign_in(user, password, address)
-        audit.record(user, "auth.login", user, address=address)
-        db.session.commit()
+        audit.commit(user, "auth.login", user, address=address)
         return user
-    audit.record(None, "auth.login_failed", None, username=username[:80], address=address)
-    db.session.commit()
+    audit.commit(None, "auth.login_failed", None, username=username[:80], address=address)
     return None
 
 
@@ -157,8 +155,7 @@ def sign_out(account: User | Delegate) -> None:
 def record_paused_login(username: str, address: str | None) -> None:
     """A sign-in refused by the rate limit: its password was never checked, but it is logged."""
     username = unicodedata.normalize("NFC", (username or "").strip())
-    audit.record(None, "auth.login_paused", None, username=username[:80], address=address)
-    db.session.commit()
+    audit.commit(None, "auth.login_paused", None, username=username[:80], address=address)
 
 
 # The demo account ---------------------------------------------------------------------
@@ -215,9 +212,8 @@ def refuse_published_sign_in(user: User, password: str, address: str | None = No
     the internet; on this computer alone it still works, so a new one can be set."""
     if password != demo_credentials()[1] or not served_beyond_this_computer():
         return
-    audit.record(None, "auth.login_refused_demo", user, username=user.username,
+    audit.commit(None, "auth.login_refused_demo", user, username=user.username,
                  address=address)
-    db.session.commit()
     raise InputRefused(_l(
         "This is the demo password published in the README, and this app can be reached from "
         "other computers, so it is refused. Set a new password on the server with “flask "
