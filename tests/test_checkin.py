@@ -453,7 +453,7 @@ def test_a_check_in_of_an_earlier_day_cannot_be_undone(
 ):
     delegate = make_delegate(5)
     # 23:30 in Hà Nội on 22 July (16:30 UTC) …
-    monkeypatch.setattr(delegate_service, "utcnow",
+    monkeypatch.setattr(attendance_service, "utcnow",
                         lambda: datetime(2025, 7, 22, 16, 30, tzinfo=UTC))
     record, _created = attendance_service.check_in(delegate)
     # … is another day at 00:10 on 23 July (17:10 UTC), though under an hour later.

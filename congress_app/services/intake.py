@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import unicodedata
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -161,9 +161,9 @@ class _Received:
 
 @contextmanager
 def _receive(upload: Upload, store: FileStore) -> Iterator[_Received]:
-    """Stage and check the bytes. Inside the block the caller adds the version row and ends
-    with _commit_with_file; leaving it any other way deletes the bytes, so a refused upload
-    leaves nothing in the store. A photo is staged again cleaned of its metadata: the
+    """Stage and check the bytes. Inside the block the caller adds the version row and
+    places the bytes (_placed_before_commit); leaving it any other way deletes them, so a
+    refused upload leaves nothing in the store. A photo is staged again cleaned of its metadata: the
     original bytes, GPS position and all, are never stored."""
     clean_filename(upload.filename)  # a bad name is refused before the bytes are read
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
@@ -182,17 +182,23 @@ def _receive(upload: Upload, store: FileStore) -> Iterator[_Received]:
         raise InputRefused(_l("The file is larger than the upload limit."), 413, "file") from None
 
 
-def _commit_with_file(received: _Received, store: FileStore) -> None:
-    """Put the bytes at their address, then commit the row that names them: a committed
-    version always has its file, and bytes whose row is not committed are taken back."""
-    placed = not store.exists(received.staged.sha256)
-    store.commit(received.staged)
+@contextmanager
+def _placed_before_commit(received: _Received, store: FileStore) -> Iterator[Callable[[], None]]:
+    """The block ends by calling place(): the bytes go to their address just before the
+    commit of the row that names them, so a committed version always has its file; if that
+    commit fails, bytes placed here that no committed version names are taken back."""
+    sha256 = received.staged.sha256
+    placed: list[bool] = []
+
+    def place() -> None:
+        placed.append(not store.exists(sha256))
+        store.commit(received.staged)
+
     try:
-        db.session.commit()
+        yield place
     except BaseException:
-        db.session.rollback()
-        if placed:
-            _remove_if_unnamed(received.staged.sha256, store)
+        if placed and placed[0]:
+            _remove_if_unnamed(sha256, store)
         raise
 
 
@@ -275,17 +281,15 @@ def create_document(
         published=published,
         position=position,
     )
-    db.session.add(document)
     store = store or file_store()
-    try:
-        with _receive(upload, store) as received:
-            _add_version(document, received, user, "", 1)
-            db.session.flush()
-            audit.record(user, "document.create", document, code=document.code, title=title)
-            _commit_with_file(received, store)
-    except BaseException:
-        db.session.rollback()
-        raise
+    with (_receive(upload, store) as received,
+          _placed_before_commit(received, store) as place,
+          audit.edit_transaction()):
+        db.session.add(document)
+        _add_version(document, received, user, "", 1)
+        db.session.flush()
+        audit.record(user, "document.create", document, code=document.code, title=title)
+        place()
     _schedule_page_images(document.current_version)
     return document
 
@@ -307,27 +311,25 @@ def replace_file(
         raise InputRefused(_l("This document has been deleted."), 410)
     note = clean_note(note)
     store = store or file_store()
-    try:
-        with _receive(upload, store) as received:
-            _take_turn(document)
-            newest = db.session.execute(
-                select(DocumentVersion.number, DocumentVersion.sha256)
-                .where(DocumentVersion.document_id == document.id)
-                .order_by(DocumentVersion.number.desc()).limit(1)
-            ).first()
-            if newest is not None and newest.sha256 == received.staged.sha256:
-                raise InputRefused(
-                    _l("This file is the same as the current version (version %(n)d), so no "
-                       "new version has been made. Choose the corrected file.", n=newest.number),
-                    409, "file")
-            version = _add_version(document, received, user, note,
-                                   newest.number + 1 if newest else 1)
-            db.session.flush()
-            audit.record(user, "document.replace", document, version=version.number)
-            _commit_with_file(received, store)
-    except BaseException:
-        db.session.rollback()
-        raise
+    with (_receive(upload, store) as received,
+          _placed_before_commit(received, store) as place,
+          audit.edit_transaction()):
+        _take_turn(document)
+        newest = db.session.execute(
+            select(DocumentVersion.number, DocumentVersion.sha256)
+            .where(DocumentVersion.document_id == document.id)
+            .order_by(DocumentVersion.number.desc()).limit(1)
+        ).first()
+        if newest is not None and newest.sha256 == received.staged.sha256:
+            raise InputRefused(
+                _l("This file is the same as the current version (version %(n)d), so no "
+                   "new version has been made. Choose the corrected file.", n=newest.number),
+                409, "file")
+        version = _add_version(document, received, user, note,
+                               newest.number + 1 if newest else 1)
+        db.session.flush()
+        audit.record(user, "document.replace", document, version=version.number)
+        place()
     _schedule_page_images(version)
     return version
 
