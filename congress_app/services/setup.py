@@ -40,13 +40,12 @@ def needs_setup() -> bool:
 
 def issue_token() -> str | None:
     """A new set-up token (the previous one stops working), or None once an admin exists."""
-    db.session.execute(delete(SetupToken))
-    if not needs_setup():
-        db.session.commit()
-        return None
-    token = secrets.token_urlsafe(32)
-    db.session.add(SetupToken(token_hash=_digest(token)))
-    db.session.commit()
+    with audit.edit_transaction():
+        db.session.execute(delete(SetupToken))
+        if not needs_setup():
+            return None
+        token = secrets.token_urlsafe(32)
+        db.session.add(SetupToken(token_hash=_digest(token)))
     return token
 
 

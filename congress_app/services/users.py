@@ -102,10 +102,9 @@ def change_password(user: User, password: str, *, by: User | None = None,
     user.end_sessions()
     user.must_change_password = one_time
     if one_time:
-        audit.record(by, "user.password_set", user, username=user.username, one_time=True)
+        audit.commit(by, "user.password_set", user, username=user.username, one_time=True)
     else:
-        audit.record(by, "user.password_changed", user, username=user.username)
-    db.session.commit()
+        audit.commit(by, "user.password_changed", user, username=user.username)
 
 
 def change_own_password(user: User, current: str, password: str) -> None:
@@ -148,8 +147,8 @@ def authenticate(username: str, password: str, address: str | None = None) -> Us
 def sign_out(account: User | Delegate) -> None:
     """Sign-out ends every session of the account or card, not only this browser's: a copy
     of its cookies taken earlier no longer signs anyone in."""
-    account.end_sessions()
-    db.session.commit()
+    with audit.edit_transaction():
+        account.end_sessions()
 
 
 def record_paused_login(username: str, address: str | None) -> None:
