@@ -25,7 +25,7 @@ from ..models import (
 from . import audit
 from .agenda import clean_count, clean_text
 from .errors import InputRefused
-from .visibility import can_view
+from .visibility import can_view, viewer_of
 
 
 def first_congress() -> Congress | None:
@@ -183,6 +183,7 @@ class ProgrammeSession:
 
 def programme(congress: Congress, user) -> list[ProgrammeSession]:
     """Sessions and items in order, each item with the documents this visitor may see."""
+    viewer = viewer_of(user)
     sessions = db.session.scalars(
         select(CongressSession)
         .where(CongressSession.congress_id == congress.id)
@@ -201,7 +202,7 @@ def programme(congress: Congress, user) -> list[ProgrammeSession]:
                 ProgrammeItem(
                     item,
                     [link.document for link in item.document_links
-                     if can_view(link.document, user)],
+                     if can_view(link.document, viewer)],
                 )
                 for item in session.items
             ],
