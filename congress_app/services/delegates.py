@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import unicodedata
+from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -209,7 +210,7 @@ def _number_taken(number: int) -> InputRefused:
 def _commit(user: User | None, action: str, delegate: Delegate, **detail) -> None:
     """Flush, issue credentials to a new delegate, audit, commit; undo all on failure."""
     number = delegate.number
-    with audit.edit_transaction(_number_taken(number)):
+    with audit.edit_transaction(partial(_number_taken, number)):
         db.session.flush()
         if delegate.token_hash is None:
             issue_credentials(delegate)
@@ -257,7 +258,7 @@ def delete_delegate(delegate: Delegate, *, user: User | None = None) -> None:
     if delegate.checkin is not None:
         raise refused
     # An IntegrityError: checked in at the door between the test above and the delete.
-    with audit.edit_transaction(refused):
+    with audit.edit_transaction(lambda: refused):
         # Earlier events of the delegate lose the row they named (SQLite may hand its id to
         # the next delegate added); their details keep the number, this one the name too.
         db.session.execute(

@@ -269,12 +269,7 @@ def apply_roster(
     if not preview.has_changes:
         db.session.rollback()
         return result
-    changed_meanwhile = InputRefused(
-        _("The roster changed while the file was being imported, so nothing was "
-          "imported. Upload the file again."),
-        409, "file",
-    )
-    with audit.edit_transaction(changed_meanwhile):
+    with audit.edit_transaction(_changed_meanwhile):
         added = []
         for row in preview.to_add:
             values = dict(row.values)
@@ -306,6 +301,14 @@ def apply_roster(
             unchanged=len(preview.unchanged),
         )
     return result
+
+
+def _changed_meanwhile() -> InputRefused:
+    return InputRefused(
+        _("The roster changed while the file was being imported, so nothing was "
+          "imported. Upload the file again."),
+        409, "file",
+    )
 
 
 # Keeping an upload between the preview and the confirmation --------------------------

@@ -79,9 +79,12 @@ def create_user(username: str, password: str, role: Role | str = Role.ADMIN,
     if username != demo_credentials()[0]:  # only the seeded demo account has that password
         _refuse_published(password)
     role = _role(role)
-    taken = InputRefused(_l("The username %(name)s is taken.", name=username), 409, "username")
+    def taken() -> InputRefused:
+        return InputRefused(_l("The username %(name)s is taken.", name=username), 409,
+                            "username")
+
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise taken
+        raise taken()
     user = User(username=username, role=role, must_change_password=one_time,
                 congress_id=congress.id if congress is not None else None)
     user.set_password(password)
