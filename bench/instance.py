@@ -120,7 +120,7 @@ def add_stamp_document(app: Flask) -> str:
     from congress_app.extensions import db
     from congress_app.models import Congress
     from congress_app.pdf.documents import render_markdown_document
-    from congress_app.services import documents as document_service
+    from congress_app.services import intake
 
     with app.test_request_context(base_url=PUBLIC_BASE_URL):
         pdf = render_markdown_document(_stamp_markdown(STAMP_PAGES), STAMP_TITLE)
@@ -133,9 +133,9 @@ def add_stamp_document(app: Flask) -> str:
             writer.write(out)
             pdf = out.getvalue()
         congress = db.session.scalars(select(Congress)).one()
-        document = document_service.create_document(
+        document = intake.create_document(
             congress, title=STAMP_TITLE, category="political_report", visibility="organisers",
-            upload=document_service.Upload(io.BytesIO(pdf), "Bao-cao-chinh-tri-day-du.pdf"),
+            upload=intake.Upload(io.BytesIO(pdf), "Bao-cao-chinh-tri-day-du.pdf"),
         )
         code = document.code
         db.session.remove()
@@ -154,7 +154,7 @@ def add_big_document(app: Flask) -> str:
 
     from congress_app.extensions import db
     from congress_app.models import Congress
-    from congress_app.services import documents as document_service
+    from congress_app.services import intake
 
     side = 900
     while True:  # grow the photo until the PDF holds at least BIG_BYTES
@@ -166,9 +166,9 @@ def add_big_document(app: Flask) -> str:
         side += 100
     with app.test_request_context(base_url=PUBLIC_BASE_URL):
         congress = db.session.scalars(select(Congress)).one()
-        document = document_service.create_document(
+        document = intake.create_document(
             congress, title=BIG_TITLE, category="other",
-            upload=document_service.Upload(io.BytesIO(out.getvalue()), "Phu-luc-anh.pdf"),
+            upload=intake.Upload(io.BytesIO(out.getvalue()), "Phu-luc-anh.pdf"),
         )
         code = document.code
         db.session.remove()

@@ -9,9 +9,9 @@ import time
 from flask import Flask
 from sqlalchemy import select
 
-from congress_app import pages
 from congress_app.extensions import db
 from congress_app.models import Document
+from congress_app.services import page_images
 from congress_app.storage import file_store
 
 from .report import Report
@@ -27,7 +27,7 @@ def measure(report: Report, app: Flask, pages_per_document: int | None = None) -
             source = file_store().path_for(version.sha256)
             for n in range(1, min(version.pages, pages_per_document or version.pages) + 1):
                 start = time.perf_counter()
-                pages.render_page(version.sha256, version.mime_type, source, n, cache_dir)
+                page_images.render_page(version.sha256, version.mime_type, source, n, cache_dir)
                 samples.append((time.perf_counter() - start) * 1000)
     report.add("pages.per_page", "page image, cold, per page", "ms", samples, show_p95=True,
-               note=f"{len(samples)} pages, {len(pages.WIDTHS)} widths each")
+               note=f"{len(samples)} pages, {len(page_images.WIDTHS)} widths each")

@@ -9,7 +9,7 @@ import time
 from flask import Flask
 
 from congress_app.services import congress as congress_service
-from congress_app.services import roster as roster_service
+from congress_app.services import roster_file, roster_import
 from congress_app.services.errors import InputRefused
 
 from .instance import PUBLIC_BASE_URL
@@ -20,7 +20,7 @@ HEADER = "STT;Họ và tên;Đơn vị;Tổ thảo luận;Ghế;Loại"
 
 def _largest() -> bytes:
     rows = [f"{n};Nguyễn Văn {n};Chi bộ Khu dân cư số {n % 40 + 1};Tổ {n % 12 + 1};A-{n};"
-            for n in range(1, roster_service.MAX_ROWS + 1)]
+            for n in range(1, roster_file.MAX_ROWS + 1)]
     return ("\ufeff" + "\r\n".join([HEADER, *rows]) + "\r\n").encode()
 
 
@@ -38,18 +38,18 @@ def measure(report: Report, app: Flask, runs: int) -> None:
             for run in range(runs + 1):
                 start = time.perf_counter()
                 try:
-                    preview = roster_service.preview_roster(congress, data)
+                    preview = roster_import.preview_roster(congress, data)
                 except InputRefused:
                     if not must_refuse:
                         raise
                 else:
                     if must_refuse:
                         raise RuntimeError("the runaway-quote roster was not refused")
-                    if len(preview.to_add) < roster_service.MAX_ROWS - 200:
+                    if len(preview.to_add) < roster_file.MAX_ROWS - 200:
                         raise RuntimeError(f"the preview adds {len(preview.to_add)} delegates")
                 if run:
                     samples.append((time.perf_counter() - start) * 1000)
     report.add("roster.preview_largest", "roster: preview of the largest file", "ms", read,
-               target=Target("<=", 2000), note=f"{roster_service.MAX_ROWS:,} rows")
+               target=Target("<=", 2000), note=f"{roster_file.MAX_ROWS:,} rows")
     report.add("roster.refuse_hostile", "roster: a runaway quote refused", "ms", refused,
                target=Target("<=", 2000), note="200 KB, one quote never closed")

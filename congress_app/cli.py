@@ -18,12 +18,12 @@ from . import ROOT
 from .extensions import db
 from .models import Congress, Role
 from .qr import is_local_base_url
-from .services import archive as archive_service
 from .services import audit, store_check
 from .services import congress as congress_service
 from .services import seed as seed_service
 from .services import setup as setup_service
 from .services import users as user_service
+from .services.archive import export, file_format, restore
 from .services.errors import InputRefused
 from .storage import file_store
 
@@ -203,8 +203,8 @@ def export_congress(output: Path, slug: str | None, full: bool) -> None:
     db.session.commit()
     started = time.perf_counter()
     try:
-        archive_service.export_congress(congress, output, full=full)
-    except archive_service.ArchiveRefused as refused:
+        export.export_congress(congress, output, full=full)
+    except file_format.ArchiveRefused as refused:
         raise click.ClickException(str(refused)) from None
     size = output.stat().st_size / 1_000_000
     click.echo(f"Exported “{congress.title}” ({congress.slug}) to {output}: {size:.1f} MB "
@@ -223,10 +223,10 @@ def import_congress(archive: Path) -> None:
     """Restore a congress from an archive made by export-congress (all of it or nothing)."""
     started = time.perf_counter()
     try:
-        congress = archive_service.import_congress(archive)
-    except archive_service.ArchiveRefused as refused:
+        congress = restore.import_congress(archive)
+    except file_format.ArchiveRefused as refused:
         raise click.ClickException(f"{refused} Nothing was imported.") from None
-    summary = archive_service.last_import(congress)
+    summary = restore.last_import(congress)
     click.echo(f"Imported “{congress.title}” ({congress.slug}): "
                f"{summary.get('documents', 0)} documents, {summary.get('delegates', 0)} "
                f"delegates, {summary.get('accounts', 0)} accounts, "

@@ -29,10 +29,10 @@ from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from congress_app import create_app, pages
+from congress_app import create_app
 from congress_app.extensions import db
 from congress_app.models import AgendaItem, Congress, CongressSession, Role, User
-from congress_app.services import documents as document_service
+from congress_app.services import intake, page_images
 from congress_app.services import users as user_service
 
 BASE_URL = "http://congress.test"
@@ -228,7 +228,7 @@ def app(tmp_path, migrated_db, _postgres_app_database):
     app = create_app(_config(tmp_path, database))
     with app.app_context():
         yield app
-        pages.stop_rendering()
+        page_images.stop_rendering()
         db.session.remove()
         db.engine.dispose()
     if _postgres_app_database is not None:
@@ -421,11 +421,11 @@ def make_document(congress, pdf_bytes):
 
     def make(title: str = "Báo cáo chính trị", filename: str = "Báo cáo chính trị.pdf",
              pdf: bytes | None = None, **kwargs):
-        return document_service.create_document(
+        return intake.create_document(
             congress,
             title=title,
             category=kwargs.pop("category", "political_report"),
-            upload=document_service.Upload(io.BytesIO(pdf or pdf_bytes(title)), filename),
+            upload=intake.Upload(io.BytesIO(pdf or pdf_bytes(title)), filename),
             **kwargs,
         )
 

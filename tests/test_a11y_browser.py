@@ -18,7 +18,7 @@ from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
 from congress_app.models import AgendaItemDocument, Congress, Role, User
-from congress_app.services import roster as roster_service
+from congress_app.services import delegates as delegate_service
 from congress_app.services import stage as stage_service
 
 from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
@@ -94,7 +94,7 @@ def congress_with_everything(make_document):
     db.session.add(AgendaItemDocument(item=item, document=document))
     db.session.add(User(username=ORGANISER[0], role=Role.ADMIN,
                         password_hash=generate_password_hash(ORGANISER[1], "pbkdf2:sha256:1")))
-    roster_service.create_delegate(document.congress, number=1, full_name="Nguyễn Văn An",
+    delegate_service.create_delegate(document.congress, number=1, full_name="Nguyễn Văn An",
                                    unit="Chi bộ 1", discussion_group="Tổ 1", seat="A1",
                                    kind="official")
     db.session.commit()

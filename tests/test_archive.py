@@ -36,13 +36,18 @@ from congress_app.models import (
     Role,
     User,
 )
-from congress_app.services import archive as archive_service
+from congress_app.services import attendance as attendance_service
 from congress_app.services import closing as closing_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services import documents as document_service
+from congress_app.services import intake
 from congress_app.services import search as search_service
 from congress_app.services import seed as seed_service
 from congress_app.services import users as user_service
+from congress_app.services.archive import export as archive_export
+from congress_app.services.archive import fields as archive_fields
+from congress_app.services.archive import file_format
+from congress_app.services.archive import restore as archive_restore
 from congress_app.storage import file_store
 
 from .conftest import _config, database_copy
@@ -112,13 +117,13 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
         assert user_service.authenticate(A_ACCOUNTS[0], PASSWORD) == editor
         first, second, third = document_service.congress_documents(congress)[:3]
         with file_store().path_for(second.current_version.sha256).open("rb") as pdf:
-            document_service.replace_file(first, document_service.Upload(pdf, "bản mới.pdf"),
+            intake.replace_file(first, intake.Upload(pdf, "bản mới.pdf"),
                                           user=editor, note="Sửa lỗi chính tả")
         document_service.delete_document(third, user=admin)
         delegates = db.session.scalars(select(Delegate).where(
             Delegate.congress_id == congress.id).order_by(Delegate.number)).all()
         delegate_service.reissue_credentials(delegates[0], user=admin)
-        delegate_service.check_in(delegates[1], user=door)
+        attendance_service.check_in(delegates[1], user=door)
 
         b = Congress(slug=B_SLUG, title=f"Đại hội Đảng bộ phường {B_MARKER}",
                      organisation=f"Đảng bộ phường {B_MARKER}", starts_on=date(2025, 7, 24),
@@ -128,16 +133,16 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
         b_admin = user_service.create_user(B_ACCOUNTS[0], PASSWORD, Role.ADMIN, b)
         b_door = user_service.create_user(B_ACCOUNTS[1], PASSWORD, Role.CHECKIN, b)
         assert user_service.authenticate(B_ACCOUNTS[0], PASSWORD) == b_admin
-        document_service.create_document(
+        intake.create_document(
             b, title=f"Báo cáo {B_MARKER}", category="political_report", user=b_admin,
-            upload=document_service.Upload(io.BytesIO(pdf_bytes(B_MARKER)), "b.pdf"))
+            upload=intake.Upload(io.BytesIO(pdf_bytes(B_MARKER)), "b.pdf"))
         b_delegate = Delegate(congress_id=b.id, number=1, full_name=f"Trần {B_MARKER}",
                               search_name=f"tran {B_MARKER.lower()}")
         db.session.add(b_delegate)
         db.session.flush()
         delegate_service.issue_credentials(b_delegate)
         db.session.commit()
-        delegate_service.check_in(b_delegate, user=b_door)
+        attendance_service.check_in(b_delegate, user=b_door)
     yield app
     _dispose(app)
 
@@ -196,8 +201,8 @@ def target(archive, tmp_path_factory, migrated_db, postgres) -> Iterator[Flask]:
 
 # What an instance holds of a congress, every column, ids replaced by natural keys --------
 
-_MODEL_OF_TABLE = {model.__tablename__: model for model in archive_service.FIELDS}
-_MODEL_NAMED = {model.__name__: model for model in archive_service.FIELDS}
+_MODEL_OF_TABLE = {model.__tablename__: model for model in archive_fields.FIELDS}
+_MODEL_NAMED = {model.__name__: model for model in archive_fields.FIELDS}
 
 
 def _natural_key(model, row_id: int | None):
@@ -231,7 +236,7 @@ def _row(row) -> dict:
     """Every column of the row but those FIELDS excludes on purpose: the surrogate id left
     out (but a delegate's, which cards derive from, kept), foreign keys and an audit event's
     object as natural keys."""
-    excluded = archive_service.FIELDS[type(row)].excluded
+    excluded = archive_fields.FIELDS[type(row)].excluded
     values = {}
     for column in row.__table__.columns:
         if column.key in excluded:
@@ -271,7 +276,7 @@ def _snapshot(slug: str = SLUG) -> dict[str, list[dict]]:
                                              AuditEvent.action != "congress.import"),
     }
     # Every model the archive carries is compared.
-    assert set(of_congress) == set(archive_service.FIELDS)
+    assert set(of_congress) == set(archive_fields.FIELDS)
     return {
         model.__name__: sorted((_row(row) for row in db.session.scalars(query)),
                                key=lambda values: json.dumps(values, default=str,
@@ -329,9 +334,9 @@ def _rewritten(archive: Path, out: Path, change: Callable[[str, bytes], bytes],
     with zipfile.ZipFile(archive) as src:
         members = {name: change(name, src.read(name)) for name in src.namelist()}
     if fix_checksums:
-        members[archive_service.CHECKSUMS] = "".join(
+        members[file_format.CHECKSUMS] = "".join(
             f"{hashlib.sha256(data).hexdigest()}  {name}\n"
-            for name, data in members.items() if name != archive_service.CHECKSUMS
+            for name, data in members.items() if name != file_format.CHECKSUMS
         ).encode()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name, data in members.items():
@@ -398,7 +403,7 @@ def test_every_member_is_listed_once_and_verifies_with_sha256sum(archive, tmp_pa
     shas = {v["sha256"] for d in manifest["documents"] for v in d["versions"]}
     assert sorted(names) == sorted(["manifest.json", "checksums.sha256",
                                     *(f"files/{s}" for s in shas)])
-    assert manifest["format_version"] == archive_service.FORMAT_VERSION == 2
+    assert manifest["format_version"] == file_format.FORMAT_VERSION == 2
     assert manifest["full"] is True and all(a["password_hash"] for a in manifest["accounts"])
     listed = (tmp_path / "checksums.sha256").read_text().splitlines()
     assert len(listed) == len(names) - 1
@@ -460,11 +465,11 @@ def test_the_ordinary_archive_holds_no_secret_and_the_full_backup_does(source, e
 
 
 def test_every_column_of_every_table_has_a_decision():
-    """A new column fails here until services/archive.py FIELDS says what the archive does
+    """A new column fails here until services/archive/fields.py FIELDS says what the archive does
     with it: a value, a secret (full backup only), a link (an id), or excluded with a reason."""
-    fields = archive_service.FIELDS
+    fields = archive_fields.FIELDS
     assert {table.name for table in db.metadata.sorted_tables} == \
-        {model.__tablename__ for model in (*fields, *archive_service.NOT_ARCHIVED)}, \
+        {model.__tablename__ for model in (*fields, *archive_fields.NOT_ARCHIVED)}, \
         "a table the archive has not decided on"
     for model, decided in fields.items():
         named = decided.named()
@@ -472,7 +477,7 @@ def test_every_column_of_every_table_has_a_decision():
         columns = model.__table__.columns
         undecided = sorted(set(columns.keys()) - set(named))
         assert not undecided, (f"{model.__tablename__}.{', '.join(undecided)}: add it to "
-                               f"FIELDS[{model.__name__}] in congress_app/services/archive.py")
+                               f"FIELDS[{model.__name__}] in services/archive/fields.py")
         assert set(named) <= set(columns.keys()), f"{model.__name__}: no such column"
         for column in columns:
             if column.primary_key or column.foreign_keys:
@@ -532,9 +537,9 @@ def test_the_ordinary_archive_restores_everything_but_the_secrets(
         assert without_secrets(restored["User"]) == without_secrets(expected["User"])
         for account in db.session.scalars(select(User).where(User.congress_id.is_not(None))):
             assert not account.active
-            assert account.password_hash == archive_service.NO_PASSWORD
+            assert account.password_hash == archive_restore.NO_PASSWORD
             assert not account.check_password(PASSWORD)
-        summary = archive_service.last_import(restored_congress())
+        summary = archive_restore.last_import(restored_congress())
         assert summary["cards_unchecked"] >= 150 and summary["cards_reissued"] == 0
         assert summary["full"] is False and summary["accounts"] == 2
     with source.app_context():
@@ -558,7 +563,7 @@ def test_another_secret_means_new_cards_and_missing_accounts_are_named(
     assert f"({INSTANCE_ADMIN})" in result.output
     with other.app_context():
         congress = restored_congress()
-        summary = archive_service.last_import(congress)
+        summary = archive_restore.last_import(congress)
         assert summary["cards_reissued"] >= 150
         assert summary["missing_accounts"] == [INSTANCE_ADMIN]
         assert delegate_service.delegate_by_token(old_token, congress) is None
@@ -590,8 +595,8 @@ def test_an_archive_of_another_format_is_refused_with_a_clear_message(
     old = _rewritten(archive, tmp_path / "old.zip", other_version, fix_checksums=True)
     app = fresh_app()
     with _nothing_changes(app), app.app_context(), \
-            pytest.raises(archive_service.ArchiveRefused, match=message):
-        archive_service.import_congress(old)
+            pytest.raises(file_format.ArchiveRefused, match=message):
+        archive_restore.import_congress(old)
 
 
 def test_an_account_name_already_taken_here_refuses_the_import(archive, fresh_app):
@@ -628,8 +633,8 @@ def test_a_tampered_archive_is_refused_and_nothing_is_written(archive, fresh_app
         bad.write_bytes(b"PK\x03\x04 not really")
     app = fresh_app()
     with _nothing_changes(app), app.app_context(), \
-            pytest.raises(archive_service.ArchiveRefused, match=message):
-        archive_service.import_congress(bad)
+            pytest.raises(file_format.ArchiveRefused, match=message):
+        archive_restore.import_congress(bad)
 
 
 def test_an_import_that_fails_while_writing_leaves_no_rows_and_no_files(
@@ -647,8 +652,8 @@ def test_an_import_that_fails_while_writing_leaves_no_rows_and_no_files(
                      fix_checksums=True)
     app = fresh_app()
     with _nothing_changes(app), app.app_context(), \
-            pytest.raises(archive_service.ArchiveRefused, match="do not fit"):
-        archive_service.import_congress(bad)
+            pytest.raises(file_format.ArchiveRefused, match="do not fit"):
+        archive_restore.import_congress(bad)
     with app.app_context():
         assert [p for p in file_store().root.rglob("*") if p.is_file()] == []
 
@@ -666,11 +671,11 @@ def test_export_writes_atomically_and_keeps_no_half_archive(source, tmp_path, mo
     target.write_bytes(b"previous backup")
 
     def broken(*args, **kwargs):
-        raise archive_service.ArchiveRefused("disk trouble")
+        raise file_format.ArchiveRefused("disk trouble")
 
-    monkeypatch.setattr(archive_service, "build_manifest", broken)
-    with source.app_context(), pytest.raises(archive_service.ArchiveRefused):
-        archive_service.export_congress(db.session.scalar(select(Congress)), target)
+    monkeypatch.setattr(archive_export, "build_manifest", broken)
+    with source.app_context(), pytest.raises(file_format.ArchiveRefused):
+        archive_export.export_congress(db.session.scalar(select(Congress)), target)
     assert target.read_bytes() == b"previous backup"
     assert os.listdir(tmp_path) == ["backup.zip"]
 

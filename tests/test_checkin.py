@@ -114,7 +114,7 @@ def test_only_staff_accounts_may_use_the_checkin_pages(client, auth, make_delega
     delegate = make_delegate(7)
     token = delegate_service.card_token(delegate)
     # A check-in made today, for the undo route to remove.
-    undo_id = delegate_service.check_in(make_delegate(8))[0].id
+    undo_id = attendance_service.check_in(make_delegate(8))[0].id
     if who == "delegate":
         with client.session_transaction() as session:
             session["_user_id"] = delegate.get_id()
@@ -453,9 +453,9 @@ def test_a_check_in_of_an_earlier_day_cannot_be_undone(
 ):
     delegate = make_delegate(5)
     # 23:30 in Hà Nội on 22 July (16:30 UTC) …
-    monkeypatch.setattr(delegate_service, "utcnow",
+    monkeypatch.setattr(attendance_service, "utcnow",
                         lambda: datetime(2025, 7, 22, 16, 30, tzinfo=UTC))
-    record, _created = delegate_service.check_in(delegate)
+    record, _created = attendance_service.check_in(delegate)
     # … is another day at 00:10 on 23 July (17:10 UTC), though under an hour later.
     monkeypatch.setattr(attendance_service, "utcnow",
                         lambda: datetime(2025, 7, 22, 17, 10, tzinfo=UTC))
@@ -484,7 +484,7 @@ def test_another_congresss_staff_cannot_undo_a_check_in(
                      starts_on=congress.starts_on, ends_on=congress.ends_on)
     db.session.add(other)
     db.session.commit()
-    record, _created = delegate_service.check_in(make_delegate(3))
+    record, _created = attendance_service.check_in(make_delegate(3))
     user = _make_user("door2", Role.CHECKIN)
     user.congress_id = other.id
     db.session.commit()
@@ -502,11 +502,11 @@ def test_the_attendance_version_changes_when_an_undone_check_in_is_replaced(
     """SQLite hands the undone (newest) row's id to the next check-in: count and highest id
     come back as before, yet a different delegate is present."""
     first, second_id = make_delegate(1), make_delegate(2).id
-    record_id = delegate_service.check_in(first)[0].id
+    record_id = attendance_service.check_in(first)[0].id
     before = attendance_service.attendance_version(congress)
     assert _undo(client, staff, record_id).status_code == 200
     db.session.expunge_all()  # the undone row was deleted by the request, not here
-    new_id = delegate_service.check_in(db.session.get(Delegate, second_id))[0].id
+    new_id = attendance_service.check_in(db.session.get(Delegate, second_id))[0].id
     if db.engine.dialect.name == "sqlite":  # PostgreSQL's sequence never hands it out again
         assert new_id == record_id
     congress = db.session.get(Congress, congress.id)
@@ -515,7 +515,7 @@ def test_the_attendance_version_changes_when_an_undone_check_in_is_replaced(
 
 
 def test_a_closed_congress_refuses_the_undo(client, staff, make_delegate, congress):
-    record, _created = delegate_service.check_in(make_delegate(3))
+    record, _created = attendance_service.check_in(make_delegate(3))
     db.session.get(Congress, congress.id).closed_at = datetime(2025, 7, 23, tzinfo=UTC)
     db.session.commit()
     assert _undo(client, staff, record.id).status_code == 423
@@ -553,7 +553,7 @@ def roster(make_delegate):
         8: make_delegate(8, "Bùi Văn Khánh", unit="Chi bộ 2", active=False),
     }
     for number in (1, 3, 4, 6, 7):
-        delegate_service.check_in(people[number])
+        attendance_service.check_in(people[number])
     return people
 
 
@@ -639,7 +639,7 @@ def test_attendance_is_counted_in_the_database_not_row_by_row(app, congress, mak
         make_delegate(number, unit=f"Chi bộ {number % 2}")
     small = _statements(app, lambda: attendance_service.attendance(congress))
     for number in range(6, 61):
-        delegate_service.check_in(make_delegate(number, unit=f"Chi bộ {number % 3}"))
+        attendance_service.check_in(make_delegate(number, unit=f"Chi bộ {number % 3}"))
     large = _statements(app, lambda: attendance_service.attendance(congress))
     assert len(small) == len(large) <= 5
     assert all("GROUP BY" in s for s in large if "count(" in s)
@@ -669,7 +669,7 @@ def test_two_phones_scanning_one_card_at_the_same_moment_make_one_check_in(
         try:
             with app.app_context():
                 delegate = db.session.get(Delegate, delegate_id)
-                record, created = delegate_service.check_in(delegate, method="scan")
+                record, created = attendance_service.check_in(delegate, method="scan")
                 results.append((record.id, created))
                 db.session.remove()
         except BaseException as error:  # reported below, not lost in the thread

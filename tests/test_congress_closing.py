@@ -22,6 +22,7 @@ from congress_app.models import (
     User,
 )
 from congress_app.services import agenda as agenda_service
+from congress_app.services import attendance as attendance_service
 from congress_app.services import closing as closing_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services.errors import InputRefused
@@ -79,7 +80,7 @@ def sample_ids(congress, make_document) -> dict:
     item = congress.sessions[0].items[0]
     agenda_service.link_document(item, document)
     delegate = _add_delegate(congress, 1)
-    checkin, _created = delegate_service.check_in(delegate)
+    checkin, _created = attendance_service.check_in(delegate)
     return {"session_id": congress.sessions[0].id, "item_id": item.id,
             "document_id": document.id, "delegate_id": delegate.id, "number": 1,
             "direction": "next", "checkin_id": checkin.id,
@@ -226,7 +227,7 @@ def attended(congress):
     delegates.append(_add_delegate(congress, 4, DelegateKind.ALTERNATE))
     delegates.append(_add_delegate(congress, 5, DelegateKind.GUEST))
     for delegate in (delegates[0], delegates[1], delegates[3]):
-        delegate_service.check_in(delegate)
+        attendance_service.check_in(delegate)
     return delegates
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import event, inspect
 
 from congress_app.extensions import db
 from congress_app.models import Document
-from congress_app.services import documents as document_service
+from congress_app.services import intake
 
 
 def _statements(run) -> list[str]:
@@ -30,7 +30,7 @@ def test_the_newest_version_is_read_without_the_others_or_any_text(app, make_doc
                                                                      pdf_bytes):
     document = make_document()
     for n in (2, 3):
-        document_service.replace_file(document, document_service.Upload(
+        intake.replace_file(document, intake.Upload(
             io.BytesIO(pdf_bytes(f"Bản {n}")), f"v{n}.pdf"))
     document_id = document.id
     db.session.expunge_all()
@@ -51,7 +51,7 @@ def test_a_version_added_in_the_same_transaction_is_the_current_one(app, make_do
                                                                      pdf_bytes):
     document = make_document()
     assert document.current_version.number == 1
-    version = document_service.replace_file(document, document_service.Upload(
+    version = intake.replace_file(document, intake.Upload(
         io.BytesIO(pdf_bytes("Bản 2")), "v2.pdf"))
     assert document.current_version is version
     assert [v.number for v in document.versions] == [1, 2]

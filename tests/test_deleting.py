@@ -27,12 +27,13 @@ from congress_app.models import (
     Role,
     User,
 )
-from congress_app.pages import pages_root
+from congress_app.services import attendance as attendance_service
 from congress_app.services import closing as closing_service
-from congress_app.services import delegates as delegate_service
 from congress_app.services import deletion as deletion_service
 from congress_app.services import documents as document_service
+from congress_app.services import intake
 from congress_app.services import seed as seed_service
+from congress_app.services.page_images import pages_root
 from congress_app.storage import file_store
 
 from .conftest import csrf_token_from
@@ -81,7 +82,7 @@ def wards(app, client, congress, make_document, pdf_bytes):
     db.session.commit()
     checked_in = add_delegate(congress, number=1, full_name="Nguyễn Văn Đã Đến")
     add_delegate(congress, number=2, full_name="Trần Thị Chưa Đến")
-    delegate_service.check_in(checked_in)
+    attendance_service.check_in(checked_in)
 
     b = Congress(slug="phuong-b-2025", title="Đại hội Đảng bộ phường B lần thứ I",
                  organisation="Đảng bộ phường B", starts_on=date(2025, 7, 24),
@@ -91,9 +92,9 @@ def wards(app, client, congress, make_document, pdf_bytes):
     session.items = [AgendaItem(position=1, starts_at=time(8, 0), title="Khai mạc B")]
     db.session.add_all([b, session])
     db.session.commit()
-    shared_b = document_service.create_document(
+    shared_b = intake.create_document(
         b, title="Hướng dẫn chung (B)", category="other",
-        upload=document_service.Upload(io.BytesIO(shared_pdf), "huong-dan.pdf"))
+        upload=intake.Upload(io.BytesIO(shared_pdf), "huong-dan.pdf"))
     b_delegate = add_delegate(b, number=1, full_name="Lê Văn Phường B")
     tied_a = _account("thu-ky-a", Role.EDITOR, congress)
     _account("thu-ky-b", Role.EDITOR, b)
@@ -330,9 +331,9 @@ def test_resetting_the_demo_loads_it_again_and_leaves_the_rest(app, small_demo, 
                    starts_on=date(2025, 8, 1), ends_on=date(2025, 8, 1))
     db.session.add(own)
     db.session.commit()
-    document_service.create_document(
+    intake.create_document(
         demo, title="Tài liệu thử thêm", category="other",
-        upload=document_service.Upload(io.BytesIO(pdf_bytes("thử")), "thu.pdf"))
+        upload=intake.Upload(io.BytesIO(pdf_bytes("thử")), "thu.pdf"))
     db.session.delete(db.session.scalar(select(Delegate).where(Delegate.number == 1)))
     db.session.commit()
     demo_organiser = db.session.scalar(select(User).where(User.username == "bantochuc"))

@@ -10,6 +10,7 @@ import zxingcpp
 from PIL import Image
 
 from congress_app.services import documents as document_service
+from congress_app.services import intake
 
 from .conftest import BASE_URL
 
@@ -110,7 +111,7 @@ def test_a_replaced_document_serves_the_new_file_under_the_same_code(client, mak
     code = document.code
     old = client.get(f"/d/{code}/file")
     new_pdf = pdf_bytes("Báo cáo chính trị — bản sửa", 3)
-    document_service.replace_file(document, document_service.Upload(io.BytesIO(new_pdf), "v2.pdf"))
+    intake.replace_file(document, intake.Upload(io.BytesIO(new_pdf), "v2.pdf"))
     fresh = client.get(f"/d/{code}/file", headers={"If-None-Match": old.headers["ETag"]})
     assert fresh.status_code == 200
     assert fresh.data == new_pdf

@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from congress_app.extensions import db
 from congress_app.models import AgendaItem, CongressSession, Document, DocumentVersion
 from congress_app.services import agenda as agenda_service
-from congress_app.services import documents as document_service
+from congress_app.services import intake
 from congress_app.services.errors import EditConflict
 
 CONFLICT_EN = "Someone else changed this while you were editing it"
@@ -176,15 +176,15 @@ def test_two_saves_at_the_same_moment_end_in_one_and_a_conflict(app, congress):
 
 
 def test_two_replacements_at_the_same_moment_both_become_versions(app, make_document, pdf_bytes):
-    """Both reach the document's lock (services.documents._take_turn) before either takes it:
+    """Both reach the document's lock (services.intake._take_turn) before either takes it:
     the second waits for the first, then takes number 3."""
     document_id = make_document().id
     files = [pdf_bytes(f"Bản sửa {i}", 1) for i in range(2)]
 
     def replace(i: int) -> int:
         document = db.session.get(Document, document_id)
-        version = document_service.replace_file(
-            document, document_service.Upload(io.BytesIO(files[i]), f"sua-{i}.pdf"))
+        version = intake.replace_file(
+            document, intake.Upload(io.BytesIO(files[i]), f"sua-{i}.pdf"))
         return version.number
 
     results, errors = _run_together(app, "UPDATE documents SET deleted_at", replace)

@@ -40,7 +40,7 @@ from congress_app.models import (
 )
 from congress_app.pdf.printables import PRINTABLES
 from congress_app.services import agenda as agenda_service
-from congress_app.services import roster as roster_service
+from congress_app.services import delegates as delegate_service
 from congress_app.services.documents import CODE_ALPHABET, CODE_LENGTH
 from congress_app.services.store_check import check_store
 from congress_app.storage import file_store
@@ -366,7 +366,7 @@ def fuzz(app, client, auth, organiser, congress, make_document, pdf_bytes) -> Fu
     request would double the requests), the organiser signed in, one of each object."""
     document = make_document()
     agenda_service.link_document(congress.sessions[0].items[0], document)
-    roster_service.create_delegate(congress, number=1, full_name="Nguyễn Văn An", unit="Tổ 1",
+    delegate_service.create_delegate(congress, number=1, full_name="Nguyễn Văn An", unit="Tổ 1",
                                    discussion_group="1", seat="A-1", kind=DelegateKind.OFFICIAL)
     assert auth.login(*ORGANISER).status_code == 302
     app.config["WTF_CSRF_ENABLED"] = False

@@ -17,6 +17,7 @@ from congress_app.extensions import db
 from congress_app.filenames import ascii_fallback, windows_safe
 from congress_app.models import Congress
 from congress_app.services import documents as document_service
+from congress_app.services import intake
 from congress_app.services.delegates import card_token
 
 from .test_delegate_signin import add_delegate
@@ -212,9 +213,9 @@ def two_wards(congress, make_document, pdf_bytes):
     db.session.commit()
 
     def b_document(title: str, **kwargs):
-        return document_service.create_document(
+        return intake.create_document(
             b, title=title, category="political_report",
-            upload=document_service.Upload(io.BytesIO(pdf_bytes(title)), "b.pdf"), **kwargs)
+            upload=intake.Upload(io.BytesIO(pdf_bytes(title)), "b.pdf"), **kwargs)
 
     return {
         "a_draft": make_document(title="Bản nháp của A", published=False).code,

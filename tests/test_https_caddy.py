@@ -27,9 +27,10 @@ from flask import Flask, request
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
-from congress_app import create_app, pages
+from congress_app import create_app
 from congress_app.extensions import db
 from congress_app.models import Congress, Role, User
+from congress_app.services import page_images
 
 from .conftest import (
     CHROMIUM,
@@ -115,7 +116,7 @@ def app_behind_caddy(tmp_path, migrated_db, postgres, monkeypatch):
         ])
         db.session.commit()
         yield app, port
-        pages.stop_rendering()
+        page_images.stop_rendering()
         db.session.remove()
         db.engine.dispose()
 

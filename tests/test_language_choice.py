@@ -98,13 +98,13 @@ def test_the_organisers_let_the_phones_language_choose_and_the_change_is_audited
 
 
 def test_a_service_caller_that_leaves_the_setting_out_keeps_it(congress):
-    from congress_app.services import agenda as agenda_service
+    from congress_app.services import congress as congress_service
 
     congress.follow_browser_language = True
     db.session.commit()
-    agenda_service.update_congress(congress, title=congress.title,
-                                   organisation=congress.organisation,
-                                   starts_on=congress.starts_on, ends_on=congress.ends_on)
+    congress_service.update_congress(congress, title=congress.title,
+                                     organisation=congress.organisation,
+                                     starts_on=congress.starts_on, ends_on=congress.ends_on)
     assert congress.follow_browser_language is True
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 from congress_app.extensions import db
 from congress_app.models import Congress
 from congress_app.models.base import include_in_autogenerate
-from congress_app.services import documents as document_service
+from congress_app.services import intake
 from congress_app.services import search as search_service
 
 
@@ -74,8 +74,8 @@ def test_edit_versions_go_down_and_up_again_and_search_keeps_working(
 
     congress = db.session.get(Congress, congress_id)
     title = "Nghị quyết về chuyển đổi số"
-    document_service.create_document(congress, title=title, category="draft_resolution",
-                                     upload=document_service.Upload(
+    intake.create_document(congress, title=title, category="draft_resolution",
+                                     upload=intake.Upload(
                                          io.BytesIO(pdf_bytes(title)), "nghi-quyet.pdf"))
     organiser = SimpleNamespace(is_authenticated=True, can_edit=True)
     results = search_service.search(congress, "chuyen doi so", organiser)

@@ -12,10 +12,10 @@ import pytest
 from werkzeug.routing import Rule
 
 from congress_app import create_app
-from congress_app import pages as page_images
 from congress_app.extensions import db
 from congress_app.models import Congress, Delegate
 from congress_app.services import delegates as delegate_service
+from congress_app.services import page_images
 from congress_app.services.reader import READER_WINDOW
 from congress_app.web.offline import _RULE_ARGUMENT, WORKER_ENDPOINTS, worker_routes
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from congress_app import pages as page_images
+from congress_app.services import page_images
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, DropSafeHandler, closing_on_drop, wait_for_js
 
@@ -185,7 +185,7 @@ def test_a_replaced_documents_old_page_images_leave_the_phone(server, browser_co
                                                               make_document, pdf_bytes):
     import io
 
-    from congress_app.services import documents as document_service
+    from congress_app.services import intake
 
     document = make_document(title="Báo cáo chính trị", pdf=pdf_bytes("Bản cũ", 2))
     old = document.current_version.sha256[:12]
@@ -196,8 +196,8 @@ def test_a_replaced_documents_old_page_images_leave_the_phone(server, browser_co
         f"/d/{document.code}/pages/{n}.webp?v={old}&w=480" for n in (1, 2)]
 
     # The organiser replaces the file; the delegate opens the document again, online.
-    document_service.replace_file(
-        document, document_service.Upload(io.BytesIO(pdf_bytes("Bản mới", 2)), "moi.pdf"))
+    intake.replace_file(
+        document, intake.Upload(io.BytesIO(pdf_bytes("Bản mới", 2)), "moi.pdf"))
     new = document.current_version.sha256[:12]
     page.goto(f"{server.url}/d/{document.code}")
     assert _first_page_shows(page)
@@ -247,7 +247,7 @@ def ward_b(congress, pdf_bytes):
 
     from congress_app.extensions import db
     from congress_app.models import Congress
-    from congress_app.services import documents as document_service
+    from congress_app.services import intake
 
     from .test_delegate_signin import add_delegate
 
@@ -257,9 +257,9 @@ def ward_b(congress, pdf_bytes):
     db.session.add(b)
     db.session.commit()
     documents = [
-        document_service.create_document(
+        intake.create_document(
             b, title=title, category="political_report", visibility=visibility,
-            upload=document_service.Upload(io.BytesIO(pdf_bytes(title, 2)), f"{title}.pdf"))
+            upload=intake.Upload(io.BytesIO(pdf_bytes(title, 2)), f"{title}.pdf"))
         for title, visibility in (("Báo cáo chính trị Bình Minh", "public"),
                                   ("Dự thảo nhân sự Bình Minh", "delegates"))]
     return {"congress": b, "documents": documents,

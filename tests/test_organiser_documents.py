@@ -19,6 +19,7 @@ from werkzeug.exceptions import ClientDisconnected
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Document, DocumentVersion
 from congress_app.services import documents as document_service
+from congress_app.services import intake
 
 BASE_URL = "http://congress.test"
 
@@ -358,8 +359,8 @@ def test_a_stream_that_breaks_off_while_storing_leaves_no_partial_file(
     before = _state(app)
     new = pdf_bytes("Bản mới", 3)
     with pytest.raises(ClientDisconnected):
-        document_service.replace_file(
-            document, document_service.Upload(BreaksOff(new, len(new) // 2), "sua.pdf")
+        intake.replace_file(
+            document, intake.Upload(BreaksOff(new, len(new) // 2), "sua.pdf")
         )
     assert _state(app) == before
     assert [v.number for v in _document(document.id).versions] == [1]

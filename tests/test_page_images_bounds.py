@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-from congress_app import pages as page_images
 from congress_app.extensions import db
 from congress_app.models import DocumentVersion
+from congress_app.services import page_images
 from congress_app.storage import file_store
 
 pytestmark = pytest.mark.database_agnostic

@@ -18,6 +18,7 @@ from congress_app.models import AgendaItem, AgendaItemDocument
 from congress_app.pdf import cache as pdf_cache
 from congress_app.pdf import programme
 from congress_app.services import documents as document_service
+from congress_app.services import intake
 
 from .conftest import BASE_URL
 
@@ -170,9 +171,9 @@ def test_the_programme_is_rendered_again_only_when_its_inputs_change(
     after_item = render_for(app, agenda.congress)
     assert after_item != first and len(renders) == 2
 
-    document_service.replace_file(
+    intake.replace_file(
         agenda.report,
-        document_service.Upload(io.BytesIO(pdf_bytes("Báo cáo chính trị, bản sửa")), "bc.pdf"),
+        intake.Upload(io.BytesIO(pdf_bytes("Báo cáo chính trị, bản sửa")), "bc.pdf"),
     )
     after_file = render_for(app, agenda.congress)
     assert after_file != after_item and len(renders) == 3

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-from congress_app import pages as page_images
 from congress_app.extensions import db
 from congress_app.models import Document, DocumentVersion
 from congress_app.services import documents as document_service
+from congress_app.services import intake, page_images
 from congress_app.services import reader as reader_service
 from congress_app.services.errors import InputRefused
 
@@ -45,8 +45,8 @@ def _picture(fmt: str, size=(600, 800), **save) -> bytes:
     return out.getvalue()
 
 
-def _upload(data: bytes, filename: str) -> document_service.Upload:
-    return document_service.Upload(io.BytesIO(data), filename)
+def _upload(data: bytes, filename: str) -> intake.Upload:
+    return intake.Upload(io.BytesIO(data), filename)
 
 
 def _state(app) -> tuple:
@@ -110,7 +110,7 @@ def test_identical_files_share_their_page_images(app, make_document, pdf_bytes, 
 def test_a_replaced_file_gets_new_page_images(app, client, make_document, pdf_bytes):
     document = make_document(pdf=pdf_bytes("Bản cũ", 1))
     old = client.get(f"/d/{document.code}/pages/1.webp")
-    document_service.replace_file(document, _upload(pdf_bytes("Bản mới", 2), "moi.pdf"))
+    intake.replace_file(document, _upload(pdf_bytes("Bản mới", 2), "moi.pdf"))
     new_sha = document.current_version.sha256
     assert len(_webp_files(app, new_sha, 960)) == 2
     fresh = client.get(f"/d/{document.code}/pages/1.webp",
@@ -175,8 +175,8 @@ def test_the_reader_shows_every_page_with_its_box_and_alt_text(client, make_docu
 
 def test_the_reader_says_when_the_document_was_updated(client, make_document, pdf_bytes):
     document = make_document()
-    document_service.replace_file(document, _upload(pdf_bytes("v2", 1), "v2.pdf"))
-    document_service.replace_file(document, _upload(pdf_bytes("v3", 1), "v3.pdf"))
+    intake.replace_file(document, _upload(pdf_bytes("v2", 1), "v2.pdf"))
+    intake.replace_file(document, _upload(pdf_bytes("v3", 1), "v3.pdf"))
     client.set_cookie("lang", "en")
     html = client.get(f"/d/{document.code}").get_data(as_text=True)
     assert re.search(r"Updated at \d{1,2} \w{3} \d{4}, \d\d:\d\d · version 3", html)
@@ -231,7 +231,7 @@ def test_a_link_to_an_older_version_says_this_is_the_newest_one(client, make_doc
     notice = "This document has been updated since you last opened it."
     current = client.get(f"/d/{document.code}?v=1").get_data(as_text=True)
     assert re.search(r'id="updated-notice" role="status" hidden', current)
-    document_service.replace_file(document, _upload(pdf_bytes("Bản mới", 1), "moi.pdf"))
+    intake.replace_file(document, _upload(pdf_bytes("Bản mới", 1), "moi.pdf"))
     older = client.get(f"/d/{document.code}?v=1").get_data(as_text=True)
     assert notice in older
     assert not re.search(r'id="updated-notice" role="status" hidden', older)
@@ -253,7 +253,7 @@ def test_an_open_page_asks_for_the_version_and_gets_304_until_it_changes(
     tag = first.headers["ETag"]
     assert client.get(f"/d/{document.code}/version.json",
                       headers={"If-None-Match": tag}).status_code == 304
-    document_service.replace_file(document, _upload(pdf_bytes("Bản mới", 1), "moi.pdf"))
+    intake.replace_file(document, _upload(pdf_bytes("Bản mới", 1), "moi.pdf"))
     changed = client.get(f"/d/{document.code}/version.json", headers={"If-None-Match": tag})
     assert changed.status_code == 200 and changed.get_json() == {"version": 2}
 

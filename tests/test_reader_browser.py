@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from congress_app import pages as page_images
+from congress_app.services import page_images
 
 from .conftest import wait_for_js
 
@@ -86,15 +86,15 @@ def test_a_phone_that_saw_an_older_version_is_told_about_the_new_one(
 ):
     import io
 
-    from congress_app.services import documents as document_service
+    from congress_app.services import intake
 
     document = make_document(pdf=pdf_bytes(TEXT, 1))
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
     phone.goto(f"{live_server}/d/{document.code}")
     notice = phone.get_by_text("This document has been updated since you last opened it.")
     assert notice.is_hidden()
-    document_service.replace_file(
-        document, document_service.Upload(io.BytesIO(pdf_bytes("Bản mới", 1)), "moi.pdf"))
+    intake.replace_file(
+        document, intake.Upload(io.BytesIO(pdf_bytes("Bản mới", 1)), "moi.pdf"))
     phone.reload()
     assert notice.is_visible()
     phone.reload()
@@ -108,7 +108,7 @@ def test_an_open_page_is_told_when_a_new_version_is_published(
 
     from playwright.sync_api import expect
 
-    from congress_app.services import documents as document_service
+    from congress_app.services import intake
 
     app.config["VERSION_POLL_MS"] = 300  # phones ask every 30 s in the hall
     document = make_document(pdf=pdf_bytes(TEXT, 1))
@@ -116,8 +116,8 @@ def test_an_open_page_is_told_when_a_new_version_is_published(
     phone.goto(f"{live_server}/d/{document.code}")
     notice = phone.get_by_text("A newer version of this document has been published.")
     assert notice.is_hidden()
-    document_service.replace_file(
-        document, document_service.Upload(io.BytesIO(pdf_bytes("Bản mới", 1)), "moi.pdf"))
+    intake.replace_file(
+        document, intake.Upload(io.BytesIO(pdf_bytes("Bản mới", 1)), "moi.pdf"))
     expect(notice).to_be_visible(timeout=5000)
     phone.get_by_role("link", name="Open the newest version").click()
     expect(phone.locator("#reader")).to_have_attribute("data-version", "2")

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text, update
 
 from congress_app.extensions import db
 from congress_app.models import AgendaItem, AuditEvent, Congress, Document, DocumentVersion
-from congress_app.services import documents as document_service
+from congress_app.services import intake
 from congress_app.services.errors import InputRefused
 
 from .conftest import ON_POSTGRES
@@ -65,8 +65,8 @@ def _replace_together(app, document_id: int, files: list[bytes]):
                 try:
                     start.wait()  # before any query: a session holds its connection
                     document = db.session.get(Document, document_id)
-                    version = document_service.replace_file(
-                        document, document_service.Upload(io.BytesIO(files[i]), f"sua-{i}.pdf"))
+                    version = intake.replace_file(
+                        document, intake.Upload(io.BytesIO(files[i]), f"sua-{i}.pdf"))
                     results.append(version.number)
                 except InputRefused as refused:
                     refusals.append(refused)
@@ -115,7 +115,7 @@ def test_a_replacement_that_cannot_get_its_turn_is_refused_and_stores_nothing(
         db.session.execute(text("SET LOCAL lock_timeout = '200ms'") if ON_POSTGRES
                            else text("PRAGMA busy_timeout = 200"))
         with pytest.raises(InputRefused) as refused:
-            document_service.replace_file(document, document_service.Upload(
+            intake.replace_file(document, intake.Upload(
                 io.BytesIO(_distinct_pdf(1)), "sua.pdf"))
         other.rollback()
 
@@ -184,8 +184,8 @@ def test_the_same_new_file_sent_several_times_at_once_makes_one_version(app, mak
 def test_a_version_note_over_its_limit_is_refused_not_cut(app, make_document):
     document = make_document()
     with pytest.raises(InputRefused) as refused:
-        document_service.replace_file(
-            document, document_service.Upload(io.BytesIO(_distinct_pdf(1)), "sua.pdf"),
+        intake.replace_file(
+            document, intake.Upload(io.BytesIO(_distinct_pdf(1)), "sua.pdf"),
             note="Sửa số liệu " * 50)
     assert refused.value.field == "note"
     with force_locale("en"):

@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from congress_app import ROOT
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Delegate, DelegateKind
+from congress_app.services import attendance as attendance_service
 from congress_app.services import delegates as delegate_service
-from congress_app.services import roster as roster_service
+from congress_app.services import roster_import, roster_search
 from congress_app.services.errors import InputRefused
-from congress_app.services.roster import RowStatus
+from congress_app.services.roster_import import RowStatus
 
 VI_HEADER = ["STT", "Họ và tên", "Đơn vị", "Tổ thảo luận", "Ghế", "Loại"]
 EN_HEADER = ["Number", "Full name", "Unit", "Discussion group", "Seat", "Kind"]
@@ -104,7 +105,7 @@ def _messages(row) -> str:
          "vi-headers-any-case-and-spacing", "en-headers-any-case", "trailing-blank-lines"],
 )
 def test_files_as_excel_writes_them_are_read(congress, english, data):
-    preview = roster_service.preview_roster(congress, data)
+    preview = roster_import.preview_roster(congress, data)
     assert [row.status for row in preview.rows] == [RowStatus.ADD] * 3
     first = preview.rows[0]
     assert first.number == 1
@@ -117,7 +118,7 @@ def test_files_as_excel_writes_them_are_read(congress, english, data):
 def test_quoted_cells_keep_their_separators_and_line_breaks(congress, english):
     rows = [["1", "Nguyễn Văn An", "Chi bộ 1, phường Thanh Xuân", "Tổ 1", "A-01", ""],
             ["2", 'Trần Thị "Bình"', "Chi bộ\nKhu dân cư số 2", "Tổ 2", "A-02", ""]]
-    preview = roster_service.preview_roster(congress, make_csv(rows, sep=","))
+    preview = roster_import.preview_roster(congress, make_csv(rows, sep=","))
     assert [row.status for row in preview.rows] == [RowStatus.ADD, RowStatus.ADD]
     assert preview.rows[0].values["unit"] == "Chi bộ 1, phường Thanh Xuân"
     assert preview.rows[1].values["full_name"] == 'Trần Thị "Bình"'
@@ -127,7 +128,7 @@ def test_quoted_cells_keep_their_separators_and_line_breaks(congress, english):
 
 def test_text_is_stored_as_nfc_with_single_spaces(congress, english):
     decomposed = unicodedata.normalize("NFD", "Nguyễn  Văn   An ")
-    preview = roster_service.preview_roster(congress, make_csv([["1", decomposed, "", "", "", ""]]))
+    preview = roster_import.preview_roster(congress, make_csv([["1", decomposed, "", "", "", ""]]))
     assert preview.rows[0].values["full_name"] == "Nguyễn Văn An"
     assert unicodedata.is_normalized("NFC", preview.rows[0].values["full_name"])
 
@@ -140,16 +141,16 @@ def test_text_is_stored_as_nfc_with_single_spaces(congress, english):
      ("khach moi", "guest"), ("GUEST", "guest")],
 )
 def test_kinds_are_matched_without_case_or_diacritics(congress, english, written, kind):
-    preview = roster_service.preview_roster(
+    preview = roster_import.preview_roster(
         congress, make_csv([["1", "Nguyễn Văn An", "", "", "", written]]))
     assert preview.rows[0].values["kind"] == kind
 
 
 def test_a_file_without_a_kind_column_adds_official_delegates(congress, english):
     data = make_csv([["1", "Nguyễn Văn An"]], header=["STT", "Họ và tên"])
-    preview = roster_service.preview_roster(congress, data)
+    preview = roster_import.preview_roster(congress, data)
     assert preview.rows[0].values == {"full_name": "Nguyễn Văn An", "kind": "official"}
-    roster_service.apply_roster(congress, preview)
+    roster_import.apply_roster(congress, preview)
     assert _delegate(congress, 1).kind == DelegateKind.OFFICIAL
 
 
@@ -188,7 +189,7 @@ def test_a_file_without_a_kind_column_adds_official_delegates(congress, english)
          "long-unit", "long-group", "long-seat", "unquoted-separator"],
 )
 def test_bad_rows_are_rejected_with_a_reason(congress, english, row, message):
-    preview = roster_service.preview_roster(congress, make_csv([*ROWS, row]))
+    preview = roster_import.preview_roster(congress, make_csv([*ROWS, row]))
     bad = preview.rows[-1]
     assert bad.status == RowStatus.REJECTED
     assert bad.line == 5
@@ -201,14 +202,14 @@ def test_bad_rows_are_rejected_with_a_reason(congress, english, row, message):
 
 
 def test_a_number_used_twice_in_the_file_is_rejected_on_its_second_row(congress, english):
-    preview = roster_service.preview_roster(
+    preview = roster_import.preview_roster(
         congress, make_csv([*ROWS, ["2", "Phạm Văn Dũng", "", "", "", ""]]))
     assert [row.status for row in preview.rows] == [RowStatus.ADD] * 3 + [RowStatus.REJECTED]
     assert "The number 2 is already used on row 3." in _messages(preview.rows[3])
 
 
 def test_a_row_with_several_problems_lists_them_all(congress, english):
-    preview = roster_service.preview_roster(
+    preview = roster_import.preview_roster(
         congress, make_csv([["x", "", "", "", "", "VIP"]]))
     text = _messages(preview.rows[0])
     assert "must be a whole number" in text
@@ -257,12 +258,12 @@ def test_bad_files_are_refused_whole_and_change_nothing(congress, english, data,
                                                         message):
     before = _state()
     with pytest.raises(InputRefused) as refused:
-        roster_service.preview_roster(congress, data)
+        roster_import.preview_roster(congress, data)
     assert refused.value.status == status
     assert refused.value.field == "file"
     assert message in str(refused.value.message)
     with pytest.raises(InputRefused):
-        roster_service.apply_roster(congress, data)
+        roster_import.apply_roster(congress, data)
     assert _state() == before
 
 
@@ -270,7 +271,7 @@ def test_the_largest_allowed_file_is_previewed(congress, english):
     """How fast: `make bench` (roster: preview of the largest file)."""
     rows = [[str(n), f"Nguyễn Văn {n}", "Chi bộ Khu dân cư số 1", "Tổ 1", f"A-{n}", ""]
             for n in range(1, 5001)]
-    preview = roster_service.preview_roster(congress, make_csv(rows))
+    preview = roster_import.preview_roster(congress, make_csv(rows))
     assert len(preview.to_add) == 5000
 
 
@@ -279,7 +280,7 @@ def test_the_largest_allowed_file_is_previewed(congress, english):
 
 def test_the_preview_writes_nothing(congress, english):
     before = _state()
-    preview = roster_service.preview_roster(congress, make_csv())
+    preview = roster_import.preview_roster(congress, make_csv())
     assert len(preview.to_add) == 3
     db.session.commit()  # even a commit afterwards finds nothing pending
     assert _state() == before
@@ -287,7 +288,7 @@ def test_the_preview_writes_nothing(congress, english):
 
 
 def test_applying_adds_delegates_with_working_cards(congress, english):
-    result = roster_service.apply_roster(congress, make_csv(), None)
+    result = roster_import.apply_roster(congress, make_csv(), None)
     assert (result.added, result.changed, result.unchanged) == (3, 0, 0)
     an = _delegate(congress, 1)
     assert (an.full_name, an.unit, an.discussion_group, an.seat, an.kind) == (
@@ -305,25 +306,25 @@ def test_applying_adds_delegates_with_working_cards(congress, english):
 
 def test_importing_the_same_file_again_changes_nothing(congress, english):
     data = make_csv()
-    roster_service.apply_roster(congress, data)
+    roster_import.apply_roster(congress, data)
     before = _state()
-    preview = roster_service.preview_roster(congress, data)
+    preview = roster_import.preview_roster(congress, data)
     assert [row.status for row in preview.rows] == [RowStatus.UNCHANGED] * 3
     assert not preview.has_changes and not preview.can_apply
-    result = roster_service.apply_roster(congress, data)
+    result = roster_import.apply_roster(congress, data)
     assert (result.added, result.changed, result.unchanged) == (0, 0, 3)
     assert _state() == before  # no rows touched, no audit event
     # The same people saved by another spreadsheet program are the same too.
-    assert not roster_service.preview_roster(
+    assert not roster_import.preview_roster(
         congress, make_csv(header=EN_HEADER, sep=",", bom=False, newline="\n")).has_changes
 
 
 def test_a_changed_row_shows_old_and_new_and_updates_only_that_delegate(congress, english):
-    roster_service.apply_roster(congress, make_csv())
+    roster_import.apply_roster(congress, make_csv())
     token_before = _delegate(congress, 2).token_hash
     moved = ["2", "Trần Thị Bình", "Chi bộ Trạm Y tế phường", "Tổ 2", "B-07", "chính thức"]
     rows = [ROWS[0], moved, ROWS[2]]
-    preview = roster_service.preview_roster(congress, make_csv(rows))
+    preview = roster_import.preview_roster(congress, make_csv(rows))
     assert [row.status for row in preview.rows] == [
         RowStatus.UNCHANGED, RowStatus.CHANGE, RowStatus.UNCHANGED]
     changes = {(c.field, c.old, c.new) for c in preview.rows[1].changes}
@@ -331,7 +332,7 @@ def test_a_changed_row_shows_old_and_new_and_updates_only_that_delegate(congress
                        ("seat", "A-02", "B-07"), ("kind", "alternate", "official")}
     unchanged_before = [_state()[0][0], _state()[0][2]]
 
-    result = roster_service.apply_roster(congress, preview, None)
+    result = roster_import.apply_roster(congress, preview, None)
     assert (result.added, result.changed, result.unchanged) == (0, 1, 2)
     binh = _delegate(congress, 2)
     assert (binh.unit, binh.seat, binh.kind) == ("Chi bộ Trạm Y tế phường", "B-07",
@@ -345,43 +346,43 @@ def test_a_changed_row_shows_old_and_new_and_updates_only_that_delegate(congress
 
 
 def test_columns_left_out_of_the_file_are_kept(congress, english):
-    roster_service.apply_roster(congress, make_csv())
+    roster_import.apply_roster(congress, make_csv())
     renamed = make_csv([["1", "Nguyễn Văn Ân"]], header=["STT", "Họ và tên"])
-    preview = roster_service.preview_roster(congress, renamed)
+    preview = roster_import.preview_roster(congress, renamed)
     assert [(c.field, c.old, c.new) for c in preview.rows[0].changes] == [
         ("full_name", "Nguyễn Văn An", "Nguyễn Văn Ân")]
-    roster_service.apply_roster(congress, renamed)
+    roster_import.apply_roster(congress, renamed)
     an = _delegate(congress, 1)
     assert (an.full_name, an.unit, an.seat) == ("Nguyễn Văn Ân", "Chi bộ Khu dân cư số 1", "A-01")
     # an empty cell in a column that is there does clear the value
-    roster_service.apply_roster(congress, make_csv([["1", "Nguyễn Văn Ân", ""]],
+    roster_import.apply_roster(congress, make_csv([["1", "Nguyễn Văn Ân", ""]],
                                                    header=["STT", "Họ và tên", "Đơn vị"]))
     assert _delegate(congress, 1).unit == ""
 
 
 def test_delegates_missing_from_a_new_file_are_reported_and_kept(congress, english):
-    roster_service.apply_roster(congress, make_csv())
+    roster_import.apply_roster(congress, make_csv())
     data = make_csv([ROWS[0], ["4", "Phạm Văn Dũng", "", "", "", ""]])
-    preview = roster_service.preview_roster(congress, data)
+    preview = roster_import.preview_roster(congress, data)
     assert preview.missing == [(2, "Trần Thị Bình"), (3, "Lê Hoàng Cường")]
-    roster_service.apply_roster(congress, data)
+    roster_import.apply_roster(congress, data)
     assert _count(Delegate) == 4
     assert _delegate(congress, 2).active
 
 
 def test_a_file_with_a_rejected_row_is_not_applied_at_all(congress, english):
-    roster_service.apply_roster(congress, make_csv())
+    roster_import.apply_roster(congress, make_csv())
     before = _state()
     data = make_csv([["1", "Nguyễn Văn Ân", "", "", "", ""], ["4", "Phạm Văn Dũng", "", "", "", ""],
                      ["5", "", "", "", "", ""]])
     with pytest.raises(InputRefused) as refused:
-        roster_service.apply_roster(congress, data)
+        roster_import.apply_roster(congress, data)
     assert "Nothing was imported: 1 row of the file has a problem" in str(refused.value.message)
     assert _state() == before
 
 
 def test_a_failure_half_way_leaves_the_roster_as_it_was(congress, english, monkeypatch):
-    roster_service.apply_roster(congress, make_csv(ROWS[:1]))
+    roster_import.apply_roster(congress, make_csv(ROWS[:1]))
     before = _state()
     calls = []
     original = delegate_service.issue_credentials
@@ -395,23 +396,23 @@ def test_a_failure_half_way_leaves_the_roster_as_it_was(congress, english, monke
     monkeypatch.setattr(delegate_service, "issue_credentials", failing)
     changed = make_csv([["1", "Nguyễn Văn Ân", "", "", "", ""], *ROWS[1:]])
     with pytest.raises(RuntimeError):
-        roster_service.apply_roster(congress, changed)
+        roster_import.apply_roster(congress, changed)
     assert calls == [2, 3]
     assert _state() == before
 
 
 def test_confirming_a_preview_after_the_roster_changed_applies_nothing(congress, english):
-    preview = roster_service.preview_roster(congress, make_csv())
-    roster_service.create_delegate(congress, number=2, full_name="Người Khác", unit="",
+    preview = roster_import.preview_roster(congress, make_csv())
+    delegate_service.create_delegate(congress, number=2, full_name="Người Khác", unit="",
                                    discussion_group="", seat="", kind="official")
     before = _state()
     with pytest.raises(InputRefused) as refused:
-        roster_service.apply_roster(congress, make_csv(), expected=preview.fingerprint)
+        roster_import.apply_roster(congress, make_csv(), expected=preview.fingerprint)
     assert refused.value.status == 409
     assert _state() == before
-    fresh = roster_service.preview_roster(congress, make_csv())
+    fresh = roster_import.preview_roster(congress, make_csv())
     assert [row.status for row in fresh.rows] == [RowStatus.ADD, RowStatus.CHANGE, RowStatus.ADD]
-    roster_service.apply_roster(congress, make_csv(), expected=fresh.fingerprint)
+    roster_import.apply_roster(congress, make_csv(), expected=fresh.fingerprint)
     assert _delegate(congress, 2).full_name == "Trần Thị Bình"
 
 
@@ -421,7 +422,7 @@ def test_the_demo_roster_file_is_a_valid_roster(congress, english):
     text = data.decode("utf-8-sig")
     assert unicodedata.is_normalized("NFC", text)
     assert "\r\n" in text
-    preview = roster_service.preview_roster(congress, data)
+    preview = roster_import.preview_roster(congress, data)
     assert not preview.rejected
     kinds = [row.values["kind"] for row in preview.rows]
     assert (kinds.count("official"), kinds.count("alternate"), kinds.count("guest")) == (168, 6, 6)
@@ -471,7 +472,7 @@ def _details(**changes) -> dict:
 
 
 def test_a_delegate_added_by_hand_has_a_working_card(congress, english):
-    delegate = roster_service.create_delegate(congress, **_details())
+    delegate = delegate_service.create_delegate(congress, **_details())
     assert delegate.kind == DelegateKind.ALTERNATE
     assert delegate.search_name == "vu thi hanh chi bo tram y te phuong"
     assert delegate_service.delegate_by_token(delegate_service.card_token(delegate)) == delegate
@@ -491,36 +492,36 @@ def test_a_delegate_added_by_hand_has_a_working_card(congress, english):
 def test_bad_details_by_hand_are_refused(congress, english, changes, field, status, message):
     before = _state()
     with pytest.raises(InputRefused) as refused:
-        roster_service.create_delegate(congress, **_details(**changes))
+        delegate_service.create_delegate(congress, **_details(**changes))
     assert (refused.value.field, refused.value.status) == (field, status)
     assert message in str(refused.value.message)
     assert _state() == before
 
 
 def test_a_number_taken_by_hand_is_refused_with_409(congress, english):
-    roster_service.create_delegate(congress, **_details())
-    other = roster_service.create_delegate(congress, **_details(number=8, full_name="Đỗ Văn Em"))
+    delegate_service.create_delegate(congress, **_details())
+    other = delegate_service.create_delegate(congress, **_details(number=8, full_name="Đỗ Văn Em"))
     before = _state()
     with pytest.raises(InputRefused) as refused:
-        roster_service.create_delegate(congress, **_details(full_name="Ai Khác"))
+        delegate_service.create_delegate(congress, **_details(full_name="Ai Khác"))
     assert refused.value.status == 409
     assert "Number 7 is already taken by Vũ Thị Hạnh" in str(refused.value.message)
     with pytest.raises(InputRefused) as refused:
-        roster_service.update_delegate(other, **_details(full_name="Đỗ Văn Em"))
+        delegate_service.update_delegate(other, **_details(full_name="Đỗ Văn Em"))
     assert refused.value.status == 409
     assert _state() == before
 
 
 def test_editing_keeps_the_card_and_deactivating_stops_it(congress, english):
-    delegate = roster_service.create_delegate(congress, **_details())
+    delegate = delegate_service.create_delegate(congress, **_details())
     token = delegate_service.card_token(delegate)
-    roster_service.update_delegate(delegate, **_details(number=70, full_name="Vũ Thị Hằng"))
+    delegate_service.update_delegate(delegate, **_details(number=70, full_name="Vũ Thị Hằng"))
     assert (delegate.number, delegate.search_name) == (70, "vu thi hang chi bo tram y te phuong")
     assert delegate_service.delegate_by_token(token) == delegate
 
-    roster_service.set_active(delegate, False)
+    delegate_service.set_active(delegate, False)
     assert delegate_service.delegate_by_token(token) is None
-    roster_service.set_active(delegate, True)
+    delegate_service.set_active(delegate, True)
     assert delegate_service.delegate_by_token(token) == delegate
     actions = db.session.scalars(select(AuditEvent.action).where(
         AuditEvent.object_type == "Delegate").order_by(AuditEvent.id)).all()
@@ -529,10 +530,10 @@ def test_editing_keeps_the_card_and_deactivating_stops_it(congress, english):
 
 
 def test_reissuing_a_card_stops_the_old_one_at_once(congress, english):
-    delegate = roster_service.create_delegate(congress, **_details())
+    delegate = delegate_service.create_delegate(congress, **_details())
     old_token, old_hash = delegate_service.card_token(delegate), delegate.token_hash
     old_pin = delegate_service.card_pin(delegate)
-    roster_service.reissue_card(delegate)
+    delegate_service.reissue_credentials(delegate)
     db.session.expire_all()
     assert delegate.token_hash != old_hash
     assert delegate_service.delegate_by_token(old_token) is None
@@ -547,12 +548,12 @@ def test_reissuing_a_card_stops_the_old_one_at_once(congress, english):
 
 @pytest.fixture
 def demo_roster(congress, english):
-    roster_service.apply_roster(congress, (ROOT / "seeds" / "delegates.csv").read_bytes())
+    roster_import.apply_roster(congress, (ROOT / "seeds" / "delegates.csv").read_bytes())
     return congress
 
 
 def _found(congress, query: str) -> list[Delegate]:
-    return list(db.session.scalars(roster_service.search_query(congress, query)))
+    return list(db.session.scalars(roster_search.search_query(congress, query)))
 
 
 def test_searching_without_diacritics_finds_vietnamese_names(demo_roster):
@@ -586,9 +587,9 @@ def test_an_empty_search_lists_everyone_by_number(demo_roster):
 
 
 def test_counts_per_kind(demo_roster):
-    roster_service.set_active(_delegate(demo_roster, 1), False)
-    delegate_service.check_in(_delegate(demo_roster, 2))
+    delegate_service.set_active(_delegate(demo_roster, 1), False)
+    attendance_service.check_in(_delegate(demo_roster, 2))
     counts = {c.kind: (c.active, c.checked_in, c.inactive)
-              for c in roster_service.kind_counts(demo_roster)}
+              for c in roster_search.kind_counts(demo_roster)}
     assert counts == {DelegateKind.OFFICIAL: (167, 1, 1), DelegateKind.ALTERNATE: (6, 0, 0),
                       DelegateKind.GUEST: (6, 0, 0)}

@@ -18,8 +18,9 @@ from werkzeug.security import generate_password_hash
 from congress_app import ROOT
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Delegate, Role, User
+from congress_app.services import attendance as attendance_service
 from congress_app.services import delegates as delegate_service
-from congress_app.services import roster as roster_service
+from congress_app.services import roster_import
 from congress_app.web import roster as roster_views
 
 from .conftest import (
@@ -44,7 +45,7 @@ def _make_user(username: str, role: Role) -> None:
 @pytest.fixture
 def roster(congress):
     """Three delegates imported through the service."""
-    roster_service.apply_roster(congress, make_csv())
+    roster_import.apply_roster(congress, make_csv())
     return congress
 
 
@@ -102,7 +103,7 @@ def _text(response) -> str:
 @pytest.fixture
 def sample_ids(roster) -> dict[str, int | str]:
     return {"delegate_id": _number(roster, 1).id,
-            "token": roster_service.stash_upload(make_csv(), roster)}
+            "token": roster_import.stash_upload(make_csv(), roster)}
 
 
 
@@ -288,7 +289,7 @@ def test_confirm_without_the_csrf_token_is_refused(app, client, signed_in, congr
 def test_confirming_after_the_roster_changed_shows_the_new_preview(client, signed_in,
                                                                    congress):
     fields = _confirm_fields(_text(_upload(signed_in, make_csv())))
-    roster_service.create_delegate(congress, number=2, full_name="Người Khác", unit="",
+    delegate_service.create_delegate(congress, number=2, full_name="Người Khác", unit="",
                                    discussion_group="", seat="", kind="official")
     before = _state()
     response = signed_in.post("/organiser/delegates/import/confirm", fields)
@@ -323,8 +324,8 @@ def test_kept_uploads_older_than_a_day_are_removed(app, client, signed_in, congr
 
 
 def test_the_roster_lists_everyone_with_counts(client, signed_in, roster):
-    delegate_service.check_in(_number(roster, 1))
-    roster_service.set_active(_number(roster, 2), False)
+    attendance_service.check_in(_number(roster, 1))
+    delegate_service.set_active(_number(roster, 2), False)
     html = _text(client.get("/organiser/delegates/"))
     for name in ("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường"):
         assert name in html
@@ -490,7 +491,7 @@ def test_the_roster_pages_fit_a_phone(live_server, phone, organiser, congress):
     phone.get_by_role("button", name=re.compile("^Import: 4 new")).first.click()
     assert "4 added, 0 changed" in phone.locator(".flash").inner_text()
 
-    roster_service.apply_roster(congress, (ROOT / "seeds" / "delegates.csv").read_bytes())
+    roster_import.apply_roster(congress, (ROOT / "seeds" / "delegates.csv").read_bytes())
     for path in ("/organiser/delegates/", "/organiser/delegates/?q=nguyen+van",
                  f"/organiser/delegates/{_number(congress, 4).id}"):
         phone.goto(live_server + path)
@@ -507,7 +508,7 @@ def test_text_from_the_file_is_shown_as_text_never_as_html(client, signed_in, co
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 4
     assert "Unknown kind “&lt;script&gt;" in html
 
-    roster_service.create_delegate(congress, number=1, full_name=f"Nguyễn {script}", unit="",
+    delegate_service.create_delegate(congress, number=1, full_name=f"Nguyễn {script}", unit="",
                                    discussion_group="", seat="", kind="official")
     response = signed_in.post("/organiser/delegates/new", _form(number="1"))
     assert response.status_code == 409

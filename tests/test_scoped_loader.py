@@ -29,7 +29,7 @@ from congress_app.models import (
     Role,
     User,
 )
-from congress_app.services import documents as document_service
+from congress_app.services import intake
 
 from .conftest import csrf_token_from, route_path
 
@@ -78,9 +78,9 @@ def _rows(congress: Congress, title: str, pdf: bytes, username: str) -> dict[str
     checkin = CheckIn(delegate_id=delegate.id, congress_id=congress.id, method="number")
     db.session.add(checkin)
     db.session.commit()
-    document = document_service.create_document(
+    document = intake.create_document(
         congress, title=f"Văn kiện {title}", category="political_report",
-        upload=document_service.Upload(io.BytesIO(pdf), f"{title}.pdf"))
+        upload=intake.Upload(io.BytesIO(pdf), f"{title}.pdf"))
     account = _account(username, Role.EDITOR, congress)
     return {"congress_id": congress.id, "session_id": session.id,
             "item_id": session.items[0].id, "document_id": document.id,

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from congress_app.extensions import db
 from congress_app.models import Delegate, Document, DocumentVersion
 from congress_app.services import documents as document_service
+from congress_app.services import intake
 from congress_app.services import search as search_service
 from congress_app.services.delegates import card_token, fold, issue_credentials
 
@@ -106,7 +107,7 @@ def test_title_hits_are_found_and_ranked_first(make_document, pdf_bytes, client)
 
 
 def test_replacing_the_file_reindexes_the_document(client, resolution, pdf_bytes):
-    document_service.replace_file(resolution, document_service.Upload(
+    intake.replace_file(resolution, intake.Upload(
         io.BytesIO(pdf_bytes("Báo cáo kiểm điểm Ban Chấp hành", 2)), "moi.pdf"))
     assert result_codes(search_page(client, "nghi quyet")) == [resolution.code]  # the title
     assert "No documents match" in search_page(client, "dang bo phuong")

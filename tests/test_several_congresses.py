@@ -24,8 +24,9 @@ from congress_app.models import (
 )
 from congress_app.services import agenda as agenda_service
 from congress_app.services import audit as audit_service
-from congress_app.services import documents as document_service
-from congress_app.services.delegates import card_pin, card_token, check_in
+from congress_app.services import intake
+from congress_app.services.attendance import check_in
+from congress_app.services.delegates import card_pin, card_token
 
 from .conftest import blueprint_routes, csrf_token_from, route_path
 from .test_delegate_signin import add_delegate
@@ -70,9 +71,9 @@ def city(app, client, congress, make_document, pdf_bytes):
     db.session.commit()
 
     def b_document(title: str, **kwargs) -> Document:
-        return document_service.create_document(
+        return intake.create_document(
             b, title=title, category="political_report",
-            upload=document_service.Upload(io.BytesIO(pdf_bytes(title)), f"{title}.pdf"),
+            upload=intake.Upload(io.BytesIO(pdf_bytes(title)), f"{title}.pdf"),
             **kwargs)
 
     public = b_document("Báo cáo BinhMinh công khai")
@@ -198,14 +199,14 @@ def test_a_delegates_card_never_opens_another_congress_s_delegates_only_document
 
 def _b_ids(city) -> dict:
     """URL values that name B's rows (and harmless values for the other placeholders)."""
-    from congress_app.services import roster as roster_service
+    from congress_app.services import roster_import
 
     b_checkin, _created = check_in(city["b_delegate"])
     return {"session_id": city["b_session"].id, "item_id": city["b_item"].id,
             "document_id": city["public"].id, "delegate_id": city["b_delegate"].id,
             "number": 1, "direction": "up", "slug": "programme", "congress_id": city["b"].id,
             "checkin_id": b_checkin.id,
-            "token": roster_service.stash_upload(b"STT,Ho va ten\n1,Nguyen Van A\n", city["b"])}
+            "token": roster_import.stash_upload(b"STT,Ho va ten\n1,Nguyen Van A\n", city["b"])}
 
 
 B_ROW_PARAMS = ("<int:session_id>", "<int:item_id>", "<int:document_id>", "<int:delegate_id>",

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from congress_app.extensions import db
-from congress_app.services import roster as roster_service
+from congress_app.services import delegates as delegate_service
 from congress_app.services import users as user_service
 from congress_app.services.delegates import card_pin, card_token
 from congress_app.web.auth import load_user
@@ -121,8 +121,8 @@ def test_deactivating_then_reactivating_a_delegate_leaves_old_phones_signed_out(
     client.get(f"/K/{card_token(delegate)}")
     assert is_signed_in_as(client, delegate)
 
-    roster_service.set_active(delegate, False)
-    roster_service.set_active(delegate, True)
+    delegate_service.set_active(delegate, False)
+    delegate_service.set_active(delegate, True)
 
     assert not is_signed_in_as(client, delegate)
     assert client.get(f"/K/{card_token(delegate)}").status_code == 302

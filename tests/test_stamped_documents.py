@@ -22,6 +22,7 @@ from congress_app.pdf import stamp
 from congress_app.pdf.editions import Edition
 from congress_app.qr import qr_payload
 from congress_app.services import documents as document_service
+from congress_app.services import intake
 from congress_app.services.errors import InputRefused
 from congress_app.storage import file_store
 
@@ -183,9 +184,9 @@ def test_a_stamped_copy_is_built_once_and_again_for_a_replacement_file(
 
         assert render(corner="bottom-left") != first and len(builds) == 2
 
-        document_service.replace_file(
+        intake.replace_file(
             resolution,
-            document_service.Upload(io.BytesIO(pdf_bytes("Nghị quyết, bản sửa", 2)), "nq.pdf"),
+            intake.Upload(io.BytesIO(pdf_bytes("Nghị quyết, bản sửa", 2)), "nq.pdf"),
         )
         replaced = render()
         assert replaced != first and len(builds) == 3

@@ -23,6 +23,7 @@ from congress_app.extensions import db
 from congress_app.models import Congress, Role, User
 from congress_app.services import agenda as agenda_service
 from congress_app.services import documents as document_service
+from congress_app.services import intake
 
 from .conftest import ARTIFACTS, BASE_URL, CHROMIUM, CHROMIUM_ARGS, wait_for_js
 from .test_qr_sizes import scans
@@ -201,9 +202,9 @@ def test_another_congresss_document_is_not_found(client, signed_in, tent, pdf_by
                      ends_on=date(2025, 7, 24))
     db.session.add(other)
     db.session.commit()
-    theirs = document_service.create_document(
+    theirs = intake.create_document(
         other, title="Báo cáo BinhMinh", category="political_report",
-        upload=document_service.Upload(io.BytesIO(pdf_bytes("BinhMinh")), "BinhMinh.pdf"))
+        upload=intake.Upload(io.BytesIO(pdf_bytes("BinhMinh")), "BinhMinh.pdf"))
 
     response = client.get(TENT, query_string=chosen([tent.rules, theirs],
                                                     {tent.rules: 1, theirs: 2}))

@@ -32,6 +32,7 @@ from congress_app.models import (
 )
 from congress_app.services import agenda as agenda_service
 from congress_app.services import documents as document_service
+from congress_app.services import intake
 from congress_app.services.delegates import card_token
 
 from .conftest import ORGANISER
@@ -350,10 +351,10 @@ def _archive(client, full: bool) -> tuple[str, set[str]]:
 def test_an_archive_holds_its_own_congress_s_documents_and_nothing_of_another(
         viewers, samples, full, pdf_bytes):
     elsewhere = db.session.scalar(db.select(Congress).where(Congress.slug == "other"))
-    theirs = document_service.create_document(
+    theirs = intake.create_document(
         elsewhere, title="Văn kiện MtxElsewhere", category="political_report",
         visibility="organisers", published=False,
-        upload=document_service.Upload(io.BytesIO(pdf_bytes("MtxElsewhere")),
+        upload=intake.Upload(io.BytesIO(pdf_bytes("MtxElsewhere")),
                                        "MtxElsewhere.pdf"))
     ours, our_files = _archive(viewers["organiser"], full)
     other, other_files = _archive(viewers["other_congress_admin"], full)

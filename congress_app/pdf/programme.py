@@ -21,7 +21,7 @@ from ..i18n import format_day, format_weekday
 from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..models import Congress, Document, Visibility
 from ..services import congress as congress_service
-from ..services import documents as document_service
+from ..services import visibility as visibility_service
 from ..services.errors import InputRefused
 from .booklet import IMPOSITION_VERSION, impose_booklet
 from .cache import cached_pdf
@@ -83,7 +83,7 @@ def programme_context(congress: Congress, user, layout: str = "a4") -> dict:
         raise ValueError(f"unknown programme layout {layout!r}")
     base_url = current_app.config["PUBLIC_BASE_URL"]
     sessions = congress_service.programme(congress, user)
-    documents = document_service.list_documents(congress, user)
+    documents = visibility_service.list_documents(congress, user)
     title = nfc(congress.title)
     return {
         "layout": layout,
@@ -176,7 +176,7 @@ def build_booklet(context: dict) -> bytes:
 def render_programme_pdf(congress: Congress, user, *, layout: str = "a4") -> Path:
     """Path of the programme PDF as `user` may see it, rendered only if its inputs changed.
 
-    `user` is a real visitor or an edition's stand-in (editions.edition_viewer); `layout` is
+    `user` is a real visitor or an edition's Viewer (editions.edition_viewer); `layout` is
     "a4" (pages as read) or "a5-booklet" (sheets to print double-sided and fold).
     """
     context = programme_context(congress, user, layout)

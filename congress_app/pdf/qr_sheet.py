@@ -27,7 +27,7 @@ from .. import qr
 from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..models import Congress, Document, DocumentCategory, Visibility
 from ..services import congress as congress_service
-from ..services import documents as document_service
+from ..services import visibility as visibility_service
 from ..services.errors import InputRefused
 from .cache import cached_pdf
 from .editions import Edition, edition_viewer
@@ -169,7 +169,7 @@ def category_line(entry: dict, width_mm: float, size_pt: float, *, uppercase: bo
 
 def edition_documents(congress: Congress, edition: Edition, category: str = "") -> list[Document]:
     """The documents this edition may print, in programme order, optionally of one category."""
-    documents = document_service.list_documents(congress, edition_viewer(edition, congress))
+    documents = visibility_service.list_documents(congress, edition_viewer(edition, congress))
     if category:
         documents = [d for d in documents if d.category == DocumentCategory(category)]
     return documents

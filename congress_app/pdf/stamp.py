@@ -34,9 +34,11 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 
 from .. import qr
 from ..models import Congress, Document, DocumentVersion
-from ..pages import _pdfium_lock as pdfium_lock  # pdfium is not thread-safe: one lock for all
 from ..services import documents as document_service
+from ..services import intake
+from ..services import visibility as visibility_service
 from ..services.errors import InputRefused
+from ..services.page_images import pdfium_lock  # pdfium is not thread-safe: one lock for all
 from ..storage import file_store, write_atomically
 from .booklet import add_stream, page_as_form
 from .cache import cached_pdf, pdf_path
@@ -99,7 +101,7 @@ def render(congress: Congress, edition: Edition, options: dict) -> Path:
         or document.congress_id != congress.id
         or document.is_deleted
         or document.current_version is None
-        or not document_service.can_view(document, viewer)
+        or not visibility_service.can_view(document, viewer)
     ):
         # The same answer for "no such code" and "not in this edition": a print-out must not
         # reveal that a restricted document exists. Messages raised while rendering are lazy:
@@ -121,7 +123,7 @@ def render_stamped(
     """
     if pages not in PAGES or corner not in CORNERS:
         raise ValueError(f"unknown stamp options {pages!r}, {corner!r}")
-    if version.mime_type != document_service.PDF_MIME:
+    if version.mime_type != intake.PDF_MIME:
         raise InputRefused(
             _l("Only PDF documents can be stamped; this document is an image."), status=422
         )

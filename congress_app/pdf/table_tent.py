@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from ..models import Congress, Document, Visibility
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..services import visibility as visibility_service
 from ..services.errors import InputRefused
 from .cache import cached_pdf
 from .editions import Edition, edition_viewer
@@ -118,7 +119,7 @@ def main_documents(congress: Congress, edition: Edition) -> list[Document]:
         for item in session.items:
             for document in item.documents:
                 ordered.setdefault(document.id, document)
-    for document in document_service.list_documents(congress, viewer):
+    for document in visibility_service.list_documents(congress, viewer):
         ordered.setdefault(document.id, document)
     return list(ordered.values())
 

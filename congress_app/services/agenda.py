@@ -1,4 +1,4 @@
-"""The organiser's side of the programme: congress details, sessions, agenda items, links.
+"""The organiser's side of the programme: sessions, agenda items and their documents.
 
 Every function checks all of its input before it changes anything, records an audit
 event and commits; bad input raises InputRefused naming the form field it belongs to.
@@ -84,96 +84,6 @@ def _commit_move(moved: bool, user: User | None, action: str, obj, **detail) -> 
 def _next_position(column, *where) -> int:
     """One past the highest position among the rows `where` selects."""
     return (db.session.scalar(select(func.max(column)).where(*where)) or 0) + 1
-
-
-# The congress ------------------------------------------------------------------------
-
-
-def _clean_congress(
-    *,
-    title: str,
-    organisation: str,
-    parent_organisation: str = "",
-    ordinal: str = "",
-    term: str = "",
-    venue: str = "",
-    starts_on: date | None,
-    ends_on: date | None,
-    motto: str = "",
-    delegates_expected: int | None = 0,
-    members_represented: int | None = 0,
-    follow_browser_language: bool | None = None,
-) -> dict:
-    """The checked details of a congress, or InputRefused naming the field.
-
-    `follow_browser_language` None leaves the setting as it is (callers that do not show it).
-    """
-    values = {
-        "title": clean_text(title, "title", 300, _l("Enter the title of the congress.")),
-        "organisation": clean_text(
-            organisation, "organisation", 300, _l("Enter the organisation holding the congress.")
-        ),
-        "parent_organisation": clean_text(parent_organisation, "parent_organisation", 300),
-        "ordinal": clean_text(ordinal, "ordinal", 40),
-        "term": clean_text(term, "term", 40),
-        "venue": clean_text(venue, "venue", 300),
-        "motto": clean_text(motto, "motto", 300),
-        "delegates_expected": clean_count(delegates_expected, "delegates_expected"),
-        "members_represented": clean_count(members_represented, "members_represented"),
-    }
-    if starts_on is None:
-        raise InputRefused(_l("Enter the first day of the congress."), field="starts_on")
-    if ends_on is None:
-        raise InputRefused(_l("Enter the last day of the congress."), field="ends_on")
-    if ends_on < starts_on:
-        raise InputRefused(
-            _l("The last day cannot be before the first day."), field="ends_on"
-        )
-    values.update(starts_on=starts_on, ends_on=ends_on)
-    if follow_browser_language is not None:
-        values["follow_browser_language"] = bool(follow_browser_language)
-    return values
-
-
-def congress_slug(organisation: str, starts_on: date) -> str:
-    """An ASCII slug such as "dang-bo-phuong-thanh-xuan-2025", unique among congresses."""
-    plain = unicodedata.normalize("NFKD", organisation.replace("đ", "d").replace("Đ", "D"))
-    words = "".join(c if c.isalnum() else " " for c in plain if not unicodedata.combining(c))
-    base = "-".join(words.lower().split())[:60].strip("-") or "congress"
-    base = f"{base}-{starts_on.year}"
-    slug, n = base, 1
-    while db.session.scalar(select(Congress.id).where(Congress.slug == slug)) is not None:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
-def create_congress(*, user: User | None = None, **details) -> Congress:
-    """Set up the congress on a fresh instance, from the same form that edits it later."""
-    values = _clean_congress(**details)
-    congress = Congress(slug=congress_slug(values["organisation"], values["starts_on"]),
-                        **values)
-    db.session.add(congress)
-    db.session.flush()
-    audit.commit(user, "congress.create", congress, slug=congress.slug)
-    return congress
-
-
-def update_congress(congress: Congress, *, user: User | None = None, **details) -> None:
-    """Change what every page and printout is headed with."""
-    values = _clean_congress(**details)
-    for session in congress.sessions:
-        if not values["starts_on"] <= session.date <= values["ends_on"]:
-            raise InputRefused(
-                _l("The session “%(name)s” is on %(date)s, outside these dates. "
-                   "Change or delete that session first.",
-                   name=session.name, date=session.date.strftime("%d/%m/%Y")),
-                field="starts_on",
-            )
-    changed = {k: v for k, v in values.items() if getattr(congress, k) != v}
-    for key, value in values.items():
-        setattr(congress, key, value)
-    audit.commit(user, "congress.update", congress, changed=sorted(changed))
 
 
 # Sessions ----------------------------------------------------------------------------

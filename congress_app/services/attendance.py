@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import CheckIn, Congress, Delegate, DelegateKind, User
@@ -86,17 +87,39 @@ def parse_number(value) -> int | None:
     return number if 1 <= number <= NUMBER_MAX else None
 
 
-def _check_in(delegate: Delegate | None, user: User | None, method: str) -> ScanOutcome:
+def check_in(
+    delegate: Delegate, *, user: User | None = None, method: str = "scan"
+) -> tuple[CheckIn, bool]:
+    """Record an arrival once. Returns (the check-in, whether this call created it).
+
+    The unique delegate_id makes two simultaneous scans of one card end in one row:
+    the loser of the race reads the winner's row.
+    """
+    existing = db.session.scalar(select(CheckIn).where(CheckIn.delegate_id == delegate.id))
+    if existing is not None:
+        return existing, False
+    record = CheckIn(delegate_id=delegate.id, congress_id=delegate.congress_id, at=utcnow(),
+                     by_user_id=user.id if user is not None else None, method=method)
+    db.session.add(record)
+    try:
+        audit.commit(user, "delegate.checkin", delegate, number=delegate.number, method=method)
+    except IntegrityError:
+        existing = db.session.scalar(select(CheckIn).where(CheckIn.delegate_id == delegate.id))
+        return existing, False
+    return record, True
+
+
+def _scan(delegate: Delegate | None, user: User | None, method: str) -> ScanOutcome:
     """Check in an active delegate once; anyone else is invalid and nothing is written."""
     if delegate is None or not delegate.active:
         return INVALID
-    record, created = delegate_service.check_in(delegate, user=user, method=method)
+    record, created = check_in(delegate, user=user, method=method)
     return ScanOutcome(ScanStatus.CREATED if created else ScanStatus.ALREADY, delegate, record)
 
 
 def check_in_by_token(congress: Congress, token: str, user: User | None) -> ScanOutcome:
     """Check in the holder of a card of this congress; a revoked or foreign card is invalid."""
-    return _check_in(delegate_service.delegate_by_token(token, congress), user, "scan")
+    return _scan(delegate_service.delegate_by_token(token, congress), user, "scan")
 
 
 def _number_refused(delegate: Delegate | None) -> ScanOutcome | None:
@@ -124,7 +147,7 @@ def look_up_number(congress: Congress, number: int) -> ScanOutcome:
 def check_in_by_number(congress: Congress, number: int, user: User | None) -> ScanOutcome:
     """Check in by the number printed on the card (after the staff confirmed who it is)."""
     delegate = delegate_service.delegate_by_number(congress, number)
-    return _number_refused(delegate) or _check_in(delegate, user, "number")
+    return _number_refused(delegate) or _scan(delegate, user, "number")
 
 
 def _local_day(at: datetime, timezone: str):
@@ -149,10 +172,10 @@ def undo_check_in(congress: Congress, checkin_id: int, user: User | None,
         raise InputRefused(_l("This check-in was made on an earlier day and can no longer "
                               "be undone at the door."), 409)
     delegate = record.delegate
-    audit.record(user, "delegate.checkin_undo", delegate, number=delegate.number,
-                 checked_in_at=record.at.isoformat(), method=record.method)
-    db.session.delete(record)
-    db.session.commit()
+    with audit.edit_transaction():
+        audit.record(user, "delegate.checkin_undo", delegate, number=delegate.number,
+                     checked_in_at=record.at.isoformat(), method=record.method)
+        db.session.delete(record)
     db.session.expire(delegate)
     return delegate
 

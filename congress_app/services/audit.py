@@ -7,18 +7,19 @@ CSV) filters by action, account, a day range in the congress's time zone and the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import AuditEvent, User
-from .errors import EditConflict
+from .errors import EditConflict, InputRefused
 
 # The account filter's value for events recorded without an account (CLI, failed logins).
 SYSTEM = "system"
@@ -58,11 +59,15 @@ def _congress_of(user: User | None, obj) -> int | None:
 
 
 @contextmanager
-def edit_transaction() -> Iterator[None]:
-    """Commit what the block changed, or nothing at all.
+def edit_transaction(refused: Callable[[], InputRefused] | None = None) -> Iterator[None]:
+    """Commit what the block changed, or nothing at all: the one way services commit.
 
     A row another organiser saved since it was read (StaleDataError) is an EditConflict, so
-    the page can ask for a reload; any other failure undoes the block and goes on up.
+    the page can ask for a reload. A unique row another request wrote first (IntegrityError:
+    the same number, a check-in at the door meanwhile) is the refusal `refused()` makes, in
+    the service's words (made only then: translating it earlier would fix the language of
+    the request); without one it goes on up. Any other failure undoes the block and goes
+    on up.
     """
     try:
         yield
@@ -70,14 +75,20 @@ def edit_transaction() -> Iterator[None]:
     except StaleDataError:
         db.session.rollback()
         raise EditConflict() from None
+    except IntegrityError:
+        db.session.rollback()
+        if refused is None:
+            raise
+        raise refused() from None
     except BaseException:
         db.session.rollback()
         raise
 
 
-def commit(user: User | None, action: str, obj=None, **detail) -> None:
+def commit(user: User | None, action: str, obj=None, *,
+           refused: Callable[[], InputRefused] | None = None, **detail) -> None:
     """Flush the change, record it in the audit trail, commit (edit_transaction)."""
-    with edit_transaction():
+    with edit_transaction(refused):
         db.session.flush()
         record(user, action, obj, **detail)
 

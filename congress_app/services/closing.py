@@ -35,8 +35,7 @@ def close(congress: Congress, *, user: User | None = None) -> None:
     if is_closed(congress):
         return
     congress.closed_at = utcnow()
-    audit.record(user, "congress.close", congress)
-    db.session.commit()
+    audit.commit(user, "congress.close", congress)
 
 
 def reopen(congress: Congress, *, user: User | None = None) -> None:
@@ -45,8 +44,7 @@ def reopen(congress: Congress, *, user: User | None = None) -> None:
         return
     closed_at = congress.closed_at
     congress.closed_at = None
-    audit.record(user, "congress.reopen", congress, closed_at=closed_at.isoformat())
-    db.session.commit()
+    audit.commit(user, "congress.reopen", congress, closed_at=closed_at.isoformat())
 
 
 def last_purge(congress: Congress) -> AuditEvent | None:
@@ -66,7 +64,7 @@ def purge_personal_data(congress: Congress, confirmation: str, *,
         raise InputRefused(
             _l("Type the congress code exactly as shown to confirm."), 400, "confirmation"
         )
-    try:
+    with audit.edit_transaction():
         counts = _attendance_counts(congress)
         delegate_ids = select(Delegate.id).where(Delegate.congress_id == congress.id)
         db.session.execute(
@@ -87,10 +85,6 @@ def purge_personal_data(congress: Congress, confirmation: str, *,
             execution_options={"synchronize_session": False},
         )
         audit.record(user, PURGE_ACTION, congress, **counts)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     db.session.expire_all()
     return counts
 

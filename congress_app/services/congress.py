@@ -1,12 +1,15 @@
-"""The congress and its programme as a delegate sees them, and what is on stage."""
+"""Congresses: finding them, setting one up and editing its details, and its programme as
+a delegate sees it, with what is on stage."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -17,8 +20,12 @@ from ..models import (
     Congress,
     CongressSession,
     Document,
+    User,
 )
-from .documents import can_view
+from . import audit
+from .agenda import clean_count, clean_text
+from .errors import InputRefused
+from .visibility import can_view, viewer_of
 
 
 def first_congress() -> Congress | None:
@@ -57,6 +64,96 @@ def listed_congresses() -> list[Congress]:
     ))
 
 
+# Setting a congress up and editing its details -------------------------------------
+
+
+def _clean_congress(
+    *,
+    title: str,
+    organisation: str,
+    parent_organisation: str = "",
+    ordinal: str = "",
+    term: str = "",
+    venue: str = "",
+    starts_on: date | None,
+    ends_on: date | None,
+    motto: str = "",
+    delegates_expected: int | None = 0,
+    members_represented: int | None = 0,
+    follow_browser_language: bool | None = None,
+) -> dict:
+    """The checked details of a congress, or InputRefused naming the field.
+
+    `follow_browser_language` None leaves the setting as it is (callers that do not show it).
+    """
+    values = {
+        "title": clean_text(title, "title", 300, _l("Enter the title of the congress.")),
+        "organisation": clean_text(
+            organisation, "organisation", 300, _l("Enter the organisation holding the congress.")
+        ),
+        "parent_organisation": clean_text(parent_organisation, "parent_organisation", 300),
+        "ordinal": clean_text(ordinal, "ordinal", 40),
+        "term": clean_text(term, "term", 40),
+        "venue": clean_text(venue, "venue", 300),
+        "motto": clean_text(motto, "motto", 300),
+        "delegates_expected": clean_count(delegates_expected, "delegates_expected"),
+        "members_represented": clean_count(members_represented, "members_represented"),
+    }
+    if starts_on is None:
+        raise InputRefused(_l("Enter the first day of the congress."), field="starts_on")
+    if ends_on is None:
+        raise InputRefused(_l("Enter the last day of the congress."), field="ends_on")
+    if ends_on < starts_on:
+        raise InputRefused(
+            _l("The last day cannot be before the first day."), field="ends_on"
+        )
+    values.update(starts_on=starts_on, ends_on=ends_on)
+    if follow_browser_language is not None:
+        values["follow_browser_language"] = bool(follow_browser_language)
+    return values
+
+
+def congress_slug(organisation: str, starts_on: date) -> str:
+    """An ASCII slug such as "dang-bo-phuong-thanh-xuan-2025", unique among congresses."""
+    plain = unicodedata.normalize("NFKD", organisation.replace("đ", "d").replace("Đ", "D"))
+    words = "".join(c if c.isalnum() else " " for c in plain if not unicodedata.combining(c))
+    base = "-".join(words.lower().split())[:60].strip("-") or "congress"
+    base = f"{base}-{starts_on.year}"
+    slug, n = base, 1
+    while db.session.scalar(select(Congress.id).where(Congress.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_congress(*, user: User | None = None, **details) -> Congress:
+    """Set up the congress on a fresh instance, from the same form that edits it later."""
+    values = _clean_congress(**details)
+    congress = Congress(slug=congress_slug(values["organisation"], values["starts_on"]),
+                        **values)
+    db.session.add(congress)
+    db.session.flush()
+    audit.commit(user, "congress.create", congress, slug=congress.slug)
+    return congress
+
+
+def update_congress(congress: Congress, *, user: User | None = None, **details) -> None:
+    """Change what every page and printout is headed with."""
+    values = _clean_congress(**details)
+    for session in congress.sessions:
+        if not values["starts_on"] <= session.date <= values["ends_on"]:
+            raise InputRefused(
+                _l("The session “%(name)s” is on %(date)s, outside these dates. "
+                   "Change or delete that session first.",
+                   name=session.name, date=session.date.strftime("%d/%m/%Y")),
+                field="starts_on",
+            )
+    changed = {k: v for k, v in values.items() if getattr(congress, k) != v}
+    for key, value in values.items():
+        setattr(congress, key, value)
+    audit.commit(user, "congress.update", congress, changed=sorted(changed))
+
+
 @dataclass(frozen=True)
 class ProgrammeItem:
     item: AgendaItem
@@ -71,6 +168,7 @@ class ProgrammeSession:
 
 def programme(congress: Congress, user) -> list[ProgrammeSession]:
     """Sessions and items in order, each item with the documents this visitor may see."""
+    viewer = viewer_of(user)
     sessions = db.session.scalars(
         select(CongressSession)
         .where(CongressSession.congress_id == congress.id)
@@ -89,7 +187,7 @@ def programme(congress: Congress, user) -> list[ProgrammeSession]:
                 ProgrammeItem(
                     item,
                     [link.document for link in item.document_links
-                     if can_view(link.document, user)],
+                     if can_view(link.document, viewer)],
                 )
                 for item in session.items
             ],
@@ -147,17 +245,3 @@ def on_stage(congress: Congress, now: datetime, tz: str = "Asia/Ho_Chi_Minh") ->
     if local_now >= session_end:
         return StageState(None, following)
     return StageState(item, following)
-
-
-def item_start(item: AgendaItem) -> datetime:
-    """Local start of an item, for display next to 'next up'."""
-    return _start(item.session, item)
-
-
-def congress_days(congress: Congress) -> list:
-    """Every date the congress sits, in order."""
-    days, day = [], congress.starts_on
-    while day <= congress.ends_on:
-        days.append(day)
-        day += timedelta(days=1)
-    return days

@@ -1,4 +1,5 @@
-"""Delegates: their card credentials, sign-in lookups, search and check-in.
+"""Delegates: the rules for their details, editing them by hand, their card credentials and
+sign-in lookups.
 
 A card carries a personal link token and a 6-digit PIN. Both are derived with HMAC from the
 app's secret key, the delegate's id and their credential version, so a lost card can be
@@ -12,15 +13,17 @@ import base64
 import hashlib
 import hmac
 import unicodedata
+from functools import partial
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import CheckIn, Congress, Delegate, User
-from ..models.base import utcnow
+from ..models import AuditEvent, Congress, Delegate, DelegateKind, User
 from . import audit
+from .errors import InputRefused
 
 TOKEN_BYTES = 20  # 160 bits → 32 base32 characters
 PIN_DIGITS = 6
@@ -31,6 +34,56 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
     plain = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(plain.lower().split())
+
+
+# What a delegate's details may hold ---------------------------------------------------
+
+NUMBER_MAX = 99_999
+# The longest text each column may hold (the model's column sizes).
+FIELD_MAX = {"full_name": 200, "unit": 300, "discussion_group": 100, "seat": 20}
+TEXT_FIELDS = tuple(FIELD_MAX)
+
+FIELD_LABELS = {
+    "number": _l("Number"),
+    "full_name": _l("Full name"),
+    "unit": _l("Unit"),
+    "discussion_group": _l("Discussion group"),
+    "seat": _l("Seat"),
+    "kind": _l("Kind"),
+}
+
+# A spreadsheet runs a cell that starts with one of these as a formula when the roster is
+# exported and opened again (CSV injection), so such text is never stored.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def clean_cell(raw: str) -> str:
+    """NFC, trimmed, inner runs of spaces collapsed to one."""
+    return " ".join(unicodedata.normalize("NFC", raw).split())
+
+
+def cell_problem(raw: str, name: str):
+    """Why this cell's text may not be stored, or None."""
+    if raw.startswith(("\t", "\r")) or clean_cell(raw).startswith(FORMULA_STARTS):
+        return _("%(field)s: a cell may not start with =, +, -, @ (spreadsheets run it as "
+                 "a formula).", field=FIELD_LABELS[name])
+    # Line breaks and tabs inside a cell become spaces; invisible characters are refused.
+    if any(unicodedata.category(c) == "Cf" or (unicodedata.category(c) == "Cc"
+                                                and not c.isspace()) for c in raw):
+        return _("%(field)s: contains an invisible character. Retype the cell.",
+                 field=FIELD_LABELS[name])
+    if name in FIELD_MAX and len(clean_cell(raw)) > FIELD_MAX[name]:
+        return _("%(field)s is too long (at most %(max)d characters).",
+                 field=FIELD_LABELS[name], max=FIELD_MAX[name])
+    return None
+
+
+def search_text(full_name: str, unit: str) -> str:
+    """What the roster search matches: folded name and unit."""
+    return fold(f"{full_name} {unit}")
+
+
+# Card credentials ----------------------------------------------------------------------
 
 
 def _derive(purpose: str, delegate: Delegate) -> bytes:
@@ -77,9 +130,8 @@ def reissue_credentials(delegate: Delegate, *, user: User | None = None) -> None
     """Invalidate the printed card at once and make new credentials for a new card."""
     delegate.credential_version += 1
     issue_credentials(delegate)
-    audit.record(user, "delegate.reissue", delegate, number=delegate.number,
+    audit.commit(user, "delegate.reissue", delegate, number=delegate.number,
                  version=delegate.credential_version)
-    db.session.commit()
 
 
 def delegate_by_token(token: str, congress: Congress | None = None) -> Delegate | None:
@@ -112,26 +164,108 @@ def check_pin(congress: Congress, number: int, pin: str) -> Delegate | None:
     return delegate if hmac.compare_digest(delegate.pin_hash, pin_digest(delegate, pin)) else None
 
 
-def check_in(
-    delegate: Delegate, *, user: User | None = None, method: str = "scan"
-) -> tuple[CheckIn, bool]:
-    """Record an arrival once. Returns (the check-in, whether this call created it).
+# Editing by hand ---------------------------------------------------------------------
 
-    The unique delegate_id makes two simultaneous scans of one card end in one row:
-    the loser of the race reads the winner's row.
-    """
-    existing = db.session.scalar(select(CheckIn).where(CheckIn.delegate_id == delegate.id))
-    if existing is not None:
-        return existing, False
-    record = CheckIn(delegate_id=delegate.id, congress_id=delegate.congress_id, at=utcnow(),
-                     by_user_id=user.id if user is not None else None, method=method)
-    db.session.add(record)
+
+def _clean_delegate(congress: Congress, delegate: Delegate | None, *, number, full_name,
+                    unit, discussion_group, seat, kind) -> dict:
+    """The checked values of a delegate, or InputRefused naming the field."""
+    if number is None:
+        raise InputRefused(_("Enter the delegate's number (STT)."), field="number")
+    if not 1 <= number <= NUMBER_MAX:
+        raise InputRefused(_("The number must be from 1 to %(max)d.", max=NUMBER_MAX),
+                           field="number")
+    values: dict = {"number": number}
+    for name, raw in (("full_name", full_name), ("unit", unit),
+                      ("discussion_group", discussion_group), ("seat", seat)):
+        raw = raw or ""
+        problem = cell_problem(raw, name)
+        if problem is not None:
+            raise InputRefused(problem, field=name)
+        values[name] = clean_cell(raw)
+    if not values["full_name"]:
+        raise InputRefused(_("Enter the delegate's full name."), field="full_name")
     try:
+        values["kind"] = DelegateKind(kind or DelegateKind.OFFICIAL)
+    except ValueError:
+        raise InputRefused(_("Choose one of the options in the list."), field="kind") from None
+    taken = delegate_by_number(congress, number)
+    if taken is not None and taken is not delegate:
+        raise InputRefused(
+            _("Number %(number)d is already taken by %(name)s. Each delegate needs their "
+              "own number.", number=number, name=taken.full_name),
+            409, "number",
+        )
+    values["search_name"] = search_text(values["full_name"], values["unit"])
+    return values
+
+
+def _number_taken(number: int) -> InputRefused:
+    return InputRefused(
+        _("Number %(number)d is already taken by another delegate.", number=number),
+        409, "number",
+    )
+
+
+def _commit(user: User | None, action: str, delegate: Delegate, **detail) -> None:
+    """Flush, issue credentials to a new delegate, audit, commit; undo all on failure."""
+    number = delegate.number
+    with audit.edit_transaction(partial(_number_taken, number)):
         db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        existing = db.session.scalar(select(CheckIn).where(CheckIn.delegate_id == delegate.id))
-        return existing, False
-    audit.record(user, "delegate.checkin", delegate, number=delegate.number, method=method)
-    db.session.commit()
-    return record, True
+        if delegate.token_hash is None:
+            issue_credentials(delegate)
+        audit.record(user, action, delegate, number=number, **detail)
+
+
+def create_delegate(congress: Congress, *, user: User | None = None, **details) -> Delegate:
+    """Add one delegate by hand, with card credentials."""
+    values = _clean_delegate(congress, None, **details)
+    delegate = Delegate(congress_id=congress.id, **values)
+    db.session.add(delegate)
+    _commit(user, "delegate.create", delegate, name=delegate.full_name)
+    return delegate
+
+
+def update_delegate(delegate: Delegate, *, user: User | None = None, **details) -> None:
+    """Change a delegate's details; the printed card keeps working."""
+    values = _clean_delegate(delegate.congress, delegate, **details)
+    changed = sorted(k for k, v in values.items()
+                     if k != "search_name" and getattr(delegate, k) != v)
+    for key, value in values.items():
+        setattr(delegate, key, value)
+    _commit(user, "delegate.update", delegate, changed=changed)
+
+
+def set_active(delegate: Delegate, active: bool, *, user: User | None = None) -> None:
+    """Deactivate (the card and PIN stop working) or reactivate a delegate; no row is deleted."""
+    if delegate.active == active:
+        return
+    delegate.active = active
+    delegate.end_sessions()  # a phone signed in before the deactivation stays signed out
+    _commit(user, "delegate.reactivate" if active else "delegate.deactivate", delegate)
+
+
+def checked_in_message(delegate: Delegate):
+    return _l("%(name)s has been checked in, so the delegate cannot be deleted: the arrival "
+              "is part of the attendance record. Deactivate the delegate instead.",
+              name=delegate.full_name)
+
+
+def delete_delegate(delegate: Delegate, *, user: User | None = None) -> None:
+    """Remove a delegate entered by mistake. One who has been checked in stays: the arrival
+    is part of the congress's attendance record (deactivate such a delegate instead)."""
+    refused = InputRefused(checked_in_message(delegate), 409)
+    if delegate.checkin is not None:
+        raise refused
+    # An IntegrityError: checked in at the door between the test above and the delete.
+    with audit.edit_transaction(lambda: refused):
+        # Earlier events of the delegate lose the row they named (SQLite may hand its id to
+        # the next delegate added); their details keep the number, this one the name too.
+        db.session.execute(
+            update(AuditEvent)
+            .where(AuditEvent.object_type == "Delegate", AuditEvent.object_id == delegate.id)
+            .values(object_type="", object_id=None),
+            execution_options={"synchronize_session": False})
+        audit.record(user, "delegate.delete", None, number=delegate.number,
+                     name=delegate.full_name).congress_id = delegate.congress_id
+        db.session.delete(delegate)

@@ -36,11 +36,11 @@ from ..models import (
     DocumentVersion,
     User,
 )
-from ..pages import pages_root
 from ..storage import FileStore
 from . import audit
 from .closing import is_closed
 from .errors import InputRefused
+from .page_images import pages_root
 
 DELETE_ACTION = "congress.delete"
 # Every table holding rows of a congress, in the order they are deleted (children first).
@@ -122,7 +122,7 @@ def delete_congress(congress: Congress, confirmation: str | None, *, user: User 
     accounts = tied_accounts(congress)
     result.accounts = [account.username for account in accounts]
     account_ids = [account.id for account in accounts]
-    try:
+    with audit.edit_transaction():
         for statement in (
             delete(AgendaItemDocument).where(AgendaItemDocument.item_id.in_(items)
                                              | AgendaItemDocument.document_id.in_(documents)),
@@ -147,10 +147,6 @@ def delete_congress(congress: Congress, confirmation: str | None, *, user: User 
         # the id of a deleted last row out again, and the log would then name the new one.
         audit.record(user, DELETE_ACTION, None, slug=result.slug, title=result.title,
                      congress_id=congress_id, accounts_deleted=result.accounts, **result.counts)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     db.session.expire_all()
     result.files_removed = remove_unused_files(store, files)
     shutil.rmtree(Path(current_app.config["CACHE_DIR"]) / "pdf", ignore_errors=True)

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from .. import pages as page_images
 from ..models import AgendaItem, Document, DocumentVersion
 from ..storage import file_store
-from . import text_layout
+from . import page_images, text_layout
 
 # Pages per reader page.
 READER_WINDOW = 20

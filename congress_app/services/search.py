@@ -21,8 +21,7 @@ from sqlalchemy import func, or_, select, text
 
 from ..extensions import db
 from ..models import Congress, Document, DocumentVersion
-from . import documents as document_service
-from . import text_layout
+from . import text_layout, visibility
 from .delegates import fold
 
 QUERY_MAX = 200
@@ -285,10 +284,11 @@ def search(congress: Congress | None, raw_query: str | None, user) -> SearchResu
         d.id: d
         for d in db.session.scalars(select(Document).where(Document.id.in_([i for i, _ in ranked])))
     }
+    viewer = visibility.viewer_of(user)
     hits = []
     for document_id, pages in ranked:
         document = documents.get(document_id)
-        if document is None or not document_service.can_view(document, user):
+        if document is None or not visibility.can_view(document, viewer):
             continue
         hits.append(_hit(document, pages, terms))
         if len(hits) == RESULTS_MAX:

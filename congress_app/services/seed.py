@@ -23,9 +23,7 @@ from ..models import (
     User,
 )
 from ..storage import FileStore
-from . import audit, deletion
-from . import documents as document_service
-from . import roster as roster_service
+from . import audit, deletion, intake, roster_import
 from . import users as user_service
 from .errors import InputRefused
 
@@ -85,8 +83,7 @@ def reset_demo(seed_dir: Path, confirmation: str | None, *, user: User | None,
         raise InputRefused(_l("This site does not hold the demo congress."), 404)
     deletion.delete_congress(congress, confirmation, user=user, store=store)
     result = _load(seed_dir, _seed_data(seed_dir), demo_organiser=False)
-    audit.record(user, RESET_ACTION, result.congress)
-    db.session.commit()
+    audit.commit(user, RESET_ACTION, result.congress)
     return result
 
 
@@ -102,12 +99,12 @@ def _load(seed_dir: Path, data: dict, *, demo_organiser: bool = True) -> SeedRes
     for entry in data["documents"]:
         source = (seed_dir / entry["source"]).read_text(encoding="utf-8")
         pdf = render_markdown_document(_nfc(source), title=_nfc(entry["title"]))
-        by_code[entry["code"]] = document_service.create_document(
+        by_code[entry["code"]] = intake.create_document(
             congress,
             title=_nfc(entry["title"]),
             category=entry["category"],
             visibility=entry.get("visibility", "public"),
-            upload=document_service.Upload(io.BytesIO(pdf), _nfc(entry["filename"])),
+            upload=intake.Upload(io.BytesIO(pdf), _nfc(entry["filename"])),
             code=entry["code"],
         )
 
@@ -137,5 +134,5 @@ def _load(seed_dir: Path, data: dict, *, demo_organiser: bool = True) -> SeedRes
     delegates = 0
     roster = seed_dir / "delegates.csv"
     if roster.exists():
-        delegates = roster_service.apply_roster(congress, roster.read_bytes()).added
+        delegates = roster_import.apply_roster(congress, roster.read_bytes()).added
     return SeedResult(True, congress, len(by_code), items, delegates)

@@ -40,13 +40,12 @@ def needs_setup() -> bool:
 
 def issue_token() -> str | None:
     """A new set-up token (the previous one stops working), or None once an admin exists."""
-    db.session.execute(delete(SetupToken))
-    if not needs_setup():
-        db.session.commit()
-        return None
-    token = secrets.token_urlsafe(32)
-    db.session.add(SetupToken(token_hash=_digest(token)))
-    db.session.commit()
+    with audit.edit_transaction():
+        db.session.execute(delete(SetupToken))
+        if not needs_setup():
+            return None
+        token = secrets.token_urlsafe(32)
+        db.session.add(SetupToken(token_hash=_digest(token)))
     return token
 
 
@@ -66,17 +65,13 @@ def create_first_admin(token: str, username: str, password: str) -> User:
     """
     if not token_is_valid(token):
         raise InputRefused(INVALID_LINK, 404)
-    try:
+    with audit.edit_transaction():
         used = db.session.execute(delete(SetupToken).where(
             SetupToken.token_hash == _digest(token))).rowcount
         if used != 1:
             raise InputRefused(INVALID_LINK, 404)
         user = user_service.create_user(username, password, Role.ADMIN)  # commits both
-    except BaseException:
-        db.session.rollback()
-        raise
-    audit.record(user, SETUP_ACTION, user, username=user.username)
-    db.session.commit()
+    audit.commit(user, SETUP_ACTION, user, username=user.username)
     return user
 
 

@@ -12,14 +12,13 @@ import hashlib
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_login import AnonymousUserMixin
 from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import AgendaItem, Congress, CongressSession, Document, User
 from . import audit
-from .documents import can_view
 from .errors import InputRefused
+from .visibility import PUBLIC, can_view
 
 NEXT, PREVIOUS = "next", "previous"
 
@@ -126,8 +125,7 @@ def step(
 
 def public_documents(item: AgendaItem) -> list[Document]:
     """The item's documents anyone may open, signed in or not: what a public screen shows."""
-    anyone = AnonymousUserMixin()
-    return [link.document for link in item.document_links if can_view(link.document, anyone)]
+    return [link.document for link in item.document_links if can_view(link.document, PUBLIC)]
 
 
 def live_version(congress: Congress, now: datetime, language: str = "") -> str:

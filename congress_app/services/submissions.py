@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import FormSubmission
+from . import audit
 from .errors import InputRefused
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -39,11 +40,10 @@ def claim(token: str | None, object_type: str) -> bool:
         return False
     if not TOKEN.fullmatch(token):
         raise InputRefused(_l("The form is damaged. Reload the page and try again."))
-    db.session.add(FormSubmission(token=token, object_type=object_type))
     try:
-        db.session.commit()
+        with audit.edit_transaction():
+            db.session.add(FormSubmission(token=token, object_type=object_type))
     except IntegrityError:
-        db.session.rollback()
         seen = db.session.get(FormSubmission, token)
         raise AlreadySubmitted(seen.object_type, seen.object_id) from None
     return True
@@ -51,9 +51,8 @@ def claim(token: str | None, object_type: str) -> bool:
 
 def made(token: str, obj) -> None:
     """What the form made, for a later sending of the same form to find."""
-    row = db.session.get(FormSubmission, token)
-    row.object_id = obj.id
-    db.session.commit()
+    with audit.edit_transaction():
+        db.session.get(FormSubmission, token).object_id = obj.id
 
 
 def release(token: str) -> None:
@@ -61,5 +60,5 @@ def release(token: str) -> None:
     db.session.rollback()
     row = db.session.get(FormSubmission, token)
     if row is not None:
-        db.session.delete(row)
-        db.session.commit()
+        with audit.edit_transaction():
+            db.session.delete(row)

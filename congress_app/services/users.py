@@ -79,16 +79,19 @@ def create_user(username: str, password: str, role: Role | str = Role.ADMIN,
     if username != demo_credentials()[0]:  # only the seeded demo account has that password
         _refuse_published(password)
     role = _role(role)
+    def taken() -> InputRefused:
+        return InputRefused(_l("The username %(name)s is taken.", name=username), 409,
+                            "username")
+
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise InputRefused(_l("The username %(name)s is taken.", name=username), 409, "username")
+        raise taken()
     user = User(username=username, role=role, must_change_password=one_time,
                 congress_id=congress.id if congress is not None else None)
     user.set_password(password)
     db.session.add(user)
-    db.session.flush()
-    audit.record(by, "user.create", user, username=username, role=str(user.role),
-                 congress=congress.slug if congress is not None else "")
-    db.session.commit()
+    # Taken meanwhile: another admin created the same username between the check and here.
+    audit.commit(by, "user.create", user, refused=taken, username=username,
+                 role=str(user.role), congress=congress.slug if congress is not None else "")
     return user
 
 
@@ -102,10 +105,9 @@ def change_password(user: User, password: str, *, by: User | None = None,
     user.end_sessions()
     user.must_change_password = one_time
     if one_time:
-        audit.record(by, "user.password_set", user, username=user.username, one_time=True)
+        audit.commit(by, "user.password_set", user, username=user.username, one_time=True)
     else:
-        audit.record(by, "user.password_changed", user, username=user.username)
-    db.session.commit()
+        audit.commit(by, "user.password_changed", user, username=user.username)
 
 
 def change_own_password(user: User, current: str, password: str) -> None:
@@ -139,26 +141,23 @@ def authenticate(username: str, password: str, address: str | None = None) -> Us
         _verify_without_an_account(password or "")
     elif user.check_password(password or ""):
         refuse_published_sign_in(user, password, address)
-        audit.record(user, "auth.login", user, address=address)
-        db.session.commit()
+        audit.commit(user, "auth.login", user, address=address)
         return user
-    audit.record(None, "auth.login_failed", None, username=username[:80], address=address)
-    db.session.commit()
+    audit.commit(None, "auth.login_failed", None, username=username[:80], address=address)
     return None
 
 
 def sign_out(account: User | Delegate) -> None:
     """Sign-out ends every session of the account or card, not only this browser's: a copy
     of its cookies taken earlier no longer signs anyone in."""
-    account.end_sessions()
-    db.session.commit()
+    with audit.edit_transaction():
+        account.end_sessions()
 
 
 def record_paused_login(username: str, address: str | None) -> None:
     """A sign-in refused by the rate limit: its password was never checked, but it is logged."""
     username = unicodedata.normalize("NFC", (username or "").strip())
-    audit.record(None, "auth.login_paused", None, username=username[:80], address=address)
-    db.session.commit()
+    audit.commit(None, "auth.login_paused", None, username=username[:80], address=address)
 
 
 # The demo account ---------------------------------------------------------------------
@@ -215,9 +214,8 @@ def refuse_published_sign_in(user: User, password: str, address: str | None = No
     the internet; on this computer alone it still works, so a new one can be set."""
     if password != demo_credentials()[1] or not served_beyond_this_computer():
         return
-    audit.record(None, "auth.login_refused_demo", user, username=user.username,
+    audit.commit(None, "auth.login_refused_demo", user, username=user.username,
                  address=address)
-    db.session.commit()
     raise InputRefused(_l(
         "This is the demo password published in the README, and this app can be reached from "
         "other computers, so it is refused. Set a new password on the server with “flask "

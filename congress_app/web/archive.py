@@ -20,8 +20,8 @@ from wtforms.validators import DataRequired
 
 from ..extensions import db
 from ..models.base import utcnow
-from ..services import archive as archive_service
 from ..services import audit
+from ..services.archive import export
 from .access import admin_required
 from .editing import acting_user
 from .files import send_download
@@ -77,7 +77,7 @@ def _download(*, full: bool):
     # Not a `with`: the response streams the file and closes it when the download ends.
     archive = tempfile.TemporaryFile(prefix="congress-export-")  # noqa: SIM115
     try:
-        archive_service.export_congress(congress, archive, full=full)
+        export.export_congress(congress, archive, full=full)
         archive.seek(0)
     except BaseException:
         archive.close()

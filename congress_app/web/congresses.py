@@ -26,7 +26,6 @@ from wtforms.validators import DataRequired
 
 from .. import ROOT
 from ..models import Congress, Role
-from ..services import agenda as agenda_service
 from ..services import congress as congress_service
 from ..services import deletion as deletion_service
 from ..services import seed as seed_service
@@ -93,7 +92,7 @@ def new():
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            congress = agenda_service.create_congress(
+            congress = congress_service.create_congress(
                 **congress_values(form), user=acting_user())
         except InputRefused as refused:
             status = refused_on_form(form, refused)

@@ -14,9 +14,9 @@ from flask_login import current_user
 from werkzeug.routing import Map
 from werkzeug.routing.rules import parse_converter_args
 
-from .. import pages as page_images
-from ..services import documents as document_service
+from ..services import page_images
 from ..services import reader as reader_service
+from ..services import visibility as visibility_service
 from ..services.pdf_inspection import MAX_PAGES
 from .public import reader_url
 from .tenancy import PREFIX, get_congress
@@ -210,7 +210,7 @@ def _saved_document(document) -> dict:
 def saved_documents():
     """Every document this visitor may see, with what to save for reading it offline."""
     congress = get_congress()
-    documents = document_service.list_documents(congress, current_user) if congress else []
+    documents = visibility_service.list_documents(congress, current_user) if congress else []
     saved = [_saved_document(d) for d in documents if d.current_version is not None]
     total = sum(d["bytes"] for d in saved)
     response = jsonify(

@@ -72,7 +72,7 @@ class ChoiceField(OwnParseMessage, SelectField):
 
 
 class CongressForm(FlaskForm):
-    """The congress details (services.agenda.update_congress checks them)."""
+    """The congress details (services.congress.update_congress checks them)."""
 
     title = StringField(_l("Full title of the congress"))
     organisation = StringField(_l("Organisation holding the congress"))
@@ -193,7 +193,7 @@ class ReplaceFileForm(FlaskForm):
     file = FileField(
         _l("New file"), validators=[FileRequired(_l("Choose the file to upload."))]
     )
-    # Its limit is the service's (documents.clean_note): a Length validator would render a
+    # Its limit is the service's (intake.clean_note): a Length validator would render a
     # maxlength, where a browser silently cuts a pasted note.
     note = StringField(_l("What changed (optional)"))
 

@@ -17,13 +17,13 @@ from werkzeug.datastructures import MultiDict
 from ..i18n import print_language, vary_by_language
 from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
 from ..models import DocumentCategory
-from ..pages import preview_webp
 from ..pdf import attendance, cards, stamp, table_tent
 from ..pdf.cache import preview_path
 from ..pdf.editions import EDITION_LABELS, Edition
 from ..pdf.printables import PRINTABLES, Printable
 from ..qr import is_local_base_url
 from ..services import documents as document_service
+from ..services.page_images import preview_webp
 from ..storage import write_atomically
 from .access import organiser_required
 from .cards import download_filename, print_counts

@@ -15,17 +15,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import AnonymousUserMixin, current_user
+from flask_login import current_user
 
-from .. import pages as page_images
 from ..labels import CATEGORY_LABELS
-from ..models import Document, Visibility, utcnow
+from ..models import Document, utcnow
 from ..qr import QR_FORMATS, document_url, qr_image, qr_payload
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..services import page_images
 from ..services import reader as reader_service
 from ..services import setup as setup_service
 from ..services import stage as stage_service
+from ..services import visibility as visibility_service
 from ..storage import file_store
 from .files import content_disposition, send_download, send_version
 from .request import int_arg
@@ -50,10 +51,10 @@ def _document_or_error(code: str) -> Document:
         abort(404)
     if document.is_deleted:
         abort(410)
-    if document_service.needs_delegate_sign_in(document, current_user):
+    if visibility_service.needs_delegate_sign_in(document, current_user):
         target = url_for("public.document", code=document.code)
         abort(redirect(url_for("delegate.sign_in", next=target)))
-    if not document_service.can_view(document, current_user):
+    if not visibility_service.can_view(document, current_user):
         abort(404)
     return document
 
@@ -75,7 +76,7 @@ def home():
     stage = congress_service.on_stage(
         congress, utcnow(), current_app.config["CONGRESS_TIMEZONE"]
     )
-    documents = document_service.list_documents(congress, current_user)
+    documents = visibility_service.list_documents(congress, current_user)
     # The documents anyone may open, as /stage.json lists them when the box is redrawn.
     stage_documents = stage_service.public_documents(stage.current) if stage.current else []
     return render_template(
@@ -107,7 +108,7 @@ def programme_pdf():
     internal = request.args.get("edition") == "organisers"
     if internal and not getattr(current_user, "can_edit", False):
         abort(403)
-    viewer = current_user if internal else AnonymousUserMixin()
+    viewer = current_user if internal else visibility_service.PUBLIC
     path = render_programme_pdf(congress, viewer)
     suffix = f" ({_('Organising committee')})" if internal else ""
     response = send_download(
@@ -124,7 +125,7 @@ def programme_pdf():
 @bp.get("/documents")
 def documents():
     congress = congress_or_404()
-    visible = document_service.list_documents(congress, current_user)
+    visible = visibility_service.list_documents(congress, current_user)
     return render_template(
         "public/documents.html",
         congress=congress,
@@ -224,7 +225,7 @@ def document_page_image(code: str, n: int):
 
 def _shared_only_if_public(response, document: Document):
     """A shared cache may keep what anyone may see; the rest only the visitor's browser."""
-    if document.visibility == Visibility.PUBLIC and document.published:
+    if visibility_service.is_public(document):
         response.cache_control.public = True
     else:
         response.cache_control.public = False

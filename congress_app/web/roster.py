@@ -20,7 +20,8 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import Delegate
-from ..services import roster as roster_service
+from ..services import delegates as delegate_service
+from ..services import roster_file, roster_import, roster_search
 from ..services.errors import InputRefused
 from .access import admin_required, organiser_required, own_or_404
 from .editing import acting_user, confirmed_or_400, form_status, refused_on_form
@@ -39,7 +40,7 @@ def roster_context() -> dict:
     """Labels the roster templates show next to stored values."""
     return {
         "kind_labels": KIND_LABELS,
-        "field_labels": roster_service.FIELD_LABELS,
+        "field_labels": delegate_service.FIELD_LABELS,
         "card_url": lambda delegate: url_for("cards.delegate_card_pdf", delegate_id=delegate.id),
     }
 
@@ -65,7 +66,7 @@ def index():
     congress = congress_or_404()
     query = request.args.get("q", "").strip()[:100]
     page = db.paginate(
-        roster_service.search_query(congress, query),
+        roster_search.search_query(congress, query),
         page=int_arg("page", 1, hi=10**6, clamp=True),  # an OFFSET the DB can take
         per_page=PER_PAGE,
         error_out=False,
@@ -75,7 +76,7 @@ def index():
         congress=congress,
         query=query,
         page=page,
-        counts=roster_service.kind_counts(congress),
+        counts=roster_search.kind_counts(congress),
     )
 
 
@@ -88,8 +89,8 @@ def new():
     status = form_status()
     if form.validate_on_submit():
         try:
-            delegate = roster_service.create_delegate(congress, user=acting_user(),
-                                                      **_details(form))
+            delegate = delegate_service.create_delegate(congress, user=acting_user(),
+                                                        **_details(form))
         except InputRefused as refused:
             status = refused_on_form(form, refused)
         else:
@@ -110,7 +111,7 @@ def delegate(delegate_id: int):
     status = form_status()
     if form.validate_on_submit():
         try:
-            roster_service.update_delegate(delegate, user=acting_user(), **_details(form))
+            delegate_service.update_delegate(delegate, user=acting_user(), **_details(form))
         except InputRefused as refused:
             status = refused_on_form(form, refused)
         else:
@@ -126,7 +127,7 @@ def delegate(delegate_id: int):
 def _set_active(delegate_id: int, active: bool):
     delegate = own_or_404(Delegate, delegate_id)
     confirmed_or_400()
-    roster_service.set_active(delegate, active, user=acting_user())
+    delegate_service.set_active(delegate, active, user=acting_user())
     if active:
         flash(_("%(name)s is active again: the card and PIN work.", name=delegate.full_name),
               "success")
@@ -157,7 +158,7 @@ def reissue(delegate_id: int):
     delegate = own_or_404(Delegate, delegate_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        roster_service.reissue_card(delegate, user=acting_user())
+        delegate_service.reissue_credentials(delegate, user=acting_user())
         flash(_("A new card has been issued for %(name)s. The old card and its PIN no longer "
                 "work: print the new card now.", name=delegate.full_name), "success")
         return redirect(url_for(".delegate", delegate_id=delegate.id, _anchor="card"))
@@ -175,12 +176,12 @@ def delete(delegate_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         name, number = delegate.full_name, delegate.number
-        roster_service.delete_delegate(delegate, user=acting_user())  # refused: its 409 page
+        delegate_service.delete_delegate(delegate, user=acting_user())  # refused: its 409 page
         flash(_("Delegate number %(number)d, %(name)s, has been deleted.", number=number,
                 name=name), "success")
         return redirect(url_for(".index"))
     if delegate.checkin is not None:
-        raise InputRefused(roster_service.checked_in_message(delegate), 409)
+        raise InputRefused(delegate_service.checked_in_message(delegate), 409)
     return render_template(
         "organiser/confirm_delete.html", congress=delegate.congress,
         heading=_("Delete %(name)s?", name=delegate.full_name),
@@ -220,9 +221,9 @@ def import_roster():
     status = form_status()
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.stream.read(roster_service.MAX_FILE_BYTES + 1)
+        data = upload.stream.read(roster_file.MAX_FILE_BYTES + 1)
         try:
-            preview = roster_service.preview_roster(congress, data)
+            preview = roster_import.preview_roster(congress, data)
         except InputRefused as refused:
             status = refused_on_form(form, refused)
         else:
@@ -231,7 +232,7 @@ def import_roster():
                 return _render_preview(congress, preview, name, None)
             # Post/redirect/get: Back from the roster, after confirming, comes to a page the
             # browser can simply reload, not to "Confirm form resubmission".
-            token = roster_service.stash_upload(data, congress)
+            token = roster_import.stash_upload(data, congress)
             return redirect(url_for(".import_preview", token=token, name=name), 303)
     return _import_page(congress, form, status)
 
@@ -239,7 +240,7 @@ def import_roster():
 def _import_page(congress, form, status: int):
     return render_template(
         "organiser/delegates/import.html", congress=congress, form=form,
-        max_rows=roster_service.MAX_ROWS,
+        max_rows=roster_file.MAX_ROWS,
     ), status
 
 
@@ -250,11 +251,11 @@ def import_preview(token: str):
     confirmed (or has expired) it says so and offers to upload again."""
     congress = congress_or_404()
     try:
-        data = roster_service.stashed_upload(token, congress)
+        data = roster_import.stashed_upload(token, congress)
     except InputRefused as refused:
         upload_form = RosterUploadForm(formdata=None)
         return _import_page(congress, upload_form, refused_on_form(upload_form, refused))
-    preview = roster_service.preview_roster(congress, data)
+    preview = roster_import.preview_roster(congress, data)
     return _render_preview(congress, preview, request.args.get("name", "")[:255],
                            token if preview.can_apply else None)
 
@@ -270,32 +271,32 @@ def import_confirm():
     token = form.token.data
     upload_form = RosterUploadForm(formdata=None)
     try:
-        data = roster_service.stashed_upload(token, congress)
+        data = roster_import.stashed_upload(token, congress)
     except InputRefused as refused:
         status = refused_on_form(upload_form, refused)
         return render_template(
             "organiser/delegates/import.html", congress=congress, form=upload_form,
-            max_rows=roster_service.MAX_ROWS,
+            max_rows=roster_file.MAX_ROWS,
         ), status
     try:
-        result = roster_service.apply_roster(congress, data, acting_user(), expected=form.plan.data)
+        result = roster_import.apply_roster(congress, data, acting_user(), expected=form.plan.data)
     except InputRefused as refused:
         db.session.rollback()
         try:
-            preview = roster_service.preview_roster(congress, data)
+            preview = roster_import.preview_roster(congress, data)
         except InputRefused:
             preview = None
         if preview is None or not preview.can_apply:
-            roster_service.discard_upload(token)
+            roster_import.discard_upload(token)
         if preview is None:
             status = refused_on_form(upload_form, refused)
             return render_template(
                 "organiser/delegates/import.html", congress=congress, form=upload_form,
-                max_rows=roster_service.MAX_ROWS,
+                max_rows=roster_file.MAX_ROWS,
             ), status
         return _render_preview(congress, preview, "", token, notice=refused.message,
                                status=refused.status)
-    roster_service.discard_upload(token)
+    roster_import.discard_upload(token)
     flash(_("The roster file has been imported: %(added)d added, %(changed)d changed, "
             "%(unchanged)d unchanged.", added=result.added, changed=result.changed,
             unchanged=result.unchanged), "success")

@@ -1,4 +1,4 @@
-"""Forms of the roster pages. They parse and type the input; services.roster holds the rules."""
+"""Forms of the roster pages. They parse and type the input; the services hold the rules."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class NumberField(OwnParseMessage, IntegerField):
 
 
 class DelegateForm(FlaskForm):
-    """One delegate, added or edited by hand (services.roster checks the values)."""
+    """One delegate, added or edited by hand (services.delegates checks the values)."""
 
     number = NumberField(_l("Number (STT)"), validators=[Optional()])
     full_name = StringField(_l("Full name"))

@@ -19,6 +19,7 @@ from flask_login import current_user
 from ..models import Congress
 from ..services import congress as congress_service
 from ..services import documents as document_service
+from ..services import visibility as visibility_service
 
 SLUG_ARG = "congress_slug"
 SLUG_SHAPE = re.compile(r"[a-z0-9-]{1,80}")
@@ -63,7 +64,7 @@ def resolve_congress() -> Congress | None:
     signed-in account's, else the instance's first."""
     slug = g.get(SLUG_ARG)
     if slug is not None:
-        # Slugs are short ASCII words (services.agenda.congress_slug); anything else, a NUL
+        # Slugs are short ASCII words (services.congress.congress_slug); anything else, a NUL
         # included, is not looked up at all.
         # None for an unknown slug: refuse_unknown_slug answers 404, and error pages (which
         # ask for the congress too) belong to no congress.
@@ -94,8 +95,8 @@ def _may_name_its_congress(document) -> bool:
     congress's) answers as an unknown code does: the same page, under the congress the
     visitor would get anyway, so nothing on it tells which congress holds the code.
     """
-    return (document_service.can_view(document, current_user)
-            or document_service.needs_delegate_sign_in(document, current_user))
+    return (visibility_service.can_view(document, current_user)
+            or visibility_service.needs_delegate_sign_in(document, current_user))
 
 
 def congress_or_404():

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ...qr import is_local_base_url
 from ...services import agenda as agenda_service
+from ...services import congress as congress_service
 from ...services.errors import InputRefused
 from ..access import organiser_required
 from ..editing import acting_user, form_status, refused_on_form
@@ -58,9 +59,9 @@ def congress_details():
     if form.validate_on_submit():
         try:
             save = (
-                agenda_service.create_congress
+                congress_service.create_congress
                 if congress is None
-                else partial(agenda_service.update_congress, congress)
+                else partial(congress_service.update_congress, congress)
             )
             save(**congress_values(form), user=acting_user())
         except InputRefused as refused:

@@ -11,6 +11,7 @@ from ...extensions import db
 from ...models import Document, DocumentVersion
 from ...qr import is_local_base_url, qr_payload
 from ...services import documents as document_service
+from ...services import intake
 from ...services import submissions as submission_service
 from ...services.errors import InputRefused
 from ..access import organiser_required, own_or_404
@@ -63,13 +64,13 @@ def document_new():
         except submission_service.AlreadySubmitted as seen:
             return sent_again(seen, url_for(".document", document_id=seen.object_id))
         try:
-            document = document_service.create_document(
+            document = intake.create_document(
                 congress,
                 title=form.title.data,
                 category=form.category.data,
                 visibility=form.visibility.data,
                 published=form.published.data,
-                upload=document_service.Upload(form.file.data.stream, form.file.data.filename),
+                upload=intake.Upload(form.file.data.stream, form.file.data.filename),
                 user=acting_user(),
             )
         except InputRefused as refused:
@@ -143,9 +144,9 @@ def document_replace(document_id: int):
     status = form_status()
     if form.validate_on_submit():
         try:
-            version = document_service.replace_file(
+            version = intake.replace_file(
                 document,
-                document_service.Upload(form.file.data.stream, form.file.data.filename),
+                intake.Upload(form.file.data.stream, form.file.data.filename),
                 note=form.note.data or "",
                 user=acting_user(),
             )

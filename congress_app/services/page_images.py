@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from PIL import Image, ImageOps
 
-from .storage import file_store, write_atomically
+from ..storage import file_store, write_atomically
 
 WIDTHS = (480, 960)
 WEBP_QUALITY = 80
@@ -41,7 +41,7 @@ _pending: set[Future] = set()
 _pending_lock = threading.Lock()
 _stop = threading.Event()
 # pdfium is not thread-safe: the worker and on-demand renders take turns, page by page.
-_pdfium_lock = threading.Lock()
+pdfium_lock = threading.Lock()
 
 
 class PageNotRendered(Exception):
@@ -79,7 +79,7 @@ def page_sizes(sha256: str, mime_type: str, source: Path, cache_dir=None) -> lis
     if mime_type == PDF_MIME:
         import pypdfium2 as pdfium
 
-        with _pdfium_lock:
+        with pdfium_lock:
             pdf = pdfium.PdfDocument(source)
             try:
                 sizes = [
@@ -107,7 +107,7 @@ def render_page(sha256: str, mime_type: str, source: Path, n: int, cache_dir=Non
     if mime_type == PDF_MIME:
         import pypdfium2 as pdfium
 
-        with _pdfium_lock:
+        with pdfium_lock:
             if _is_cached(sha256, n, cache_dir):
                 return
             try:
@@ -149,18 +149,18 @@ def render_all(sha256: str, mime_type: str, source: Path, total: int, cache_dir)
         return
     import pypdfium2 as pdfium
 
-    with _pdfium_lock:
+    with pdfium_lock:
         pdf = pdfium.PdfDocument(source)
     try:
         for n in range(1, total + 1):
             if _stop.is_set():
                 return
             if not _is_cached(sha256, n, cache_dir):
-                with _pdfium_lock:
+                with pdfium_lock:
                     _render_pdf_page(pdf, sha256, n, cache_dir)
             _write_progress(sha256, n, total, cache_dir)
     finally:
-        with _pdfium_lock:
+        with pdfium_lock:
             pdf.close()
 
 
@@ -183,14 +183,6 @@ def schedule_rendering(sha256: str, mime_type: str, pages: int) -> None:
     with _pending_lock:
         _pending.add(future)
     future.add_done_callback(_forget)
-
-
-def wait_for_rendering(timeout: float | None = None) -> bool:
-    """Block until every scheduled rendering has finished; True if none is left."""
-    with _pending_lock:
-        futures = set(_pending)
-    done, not_done = wait(futures, timeout=timeout)
-    return not not_done
 
 
 def stop_rendering(timeout: float | None = 10) -> None:
@@ -296,7 +288,7 @@ def preview_webp(pdf: bytes | Path, width: int = PREVIEW_WIDTH) -> bytes:
     import pypdfium2 as pdfium
 
     source = pdf.read_bytes() if isinstance(pdf, Path) else pdf
-    with _pdfium_lock:
+    with pdfium_lock:
         document = pdfium.PdfDocument(source)
         try:
             page = document[0]

@@ -1,0 +1,110 @@
+"""What the archive carries of each model, column by column (see the package docstring)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ...models import (
+    AgendaItem,
+    AgendaItemDocument,
+    AuditEvent,
+    CheckIn,
+    Congress,
+    CongressSession,
+    Delegate,
+    Document,
+    DocumentVersion,
+    FormSubmission,
+    SetupToken,
+    User,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Fields:
+    """What the archive does with each column of one model; every column is named once.
+
+    ``values`` are restored as they were; ``secrets`` too, but only a full backup carries
+    them; ``links`` are ids, carried as the archive ids of other records (or implied by
+    where the record sits) and given this instance's ids on import; ``excluded`` columns are
+    left out on purpose, each with the reason.
+    """
+
+    values: tuple[str, ...]
+    links: Mapping[str, str]
+    secrets: tuple[str, ...] = ()
+    excluded: Mapping[str, str] = field(default_factory=dict)
+
+    def named(self) -> list[str]:
+        return [*self.values, *self.links, *self.secrets, *self.excluded]
+
+
+_ID = "the record's id in the archive; the import gives it a new one"
+_SESSIONS = ("the count of ended sign-ins: a restore starts every sign-in afresh, so the "
+             "new instance's own count (from 1) is the right one")
+_CONGRESS = "the archive's congress: every record of an archive belongs to it"
+_ACCOUNT = ("an account of the archive (`accounts`, or by username only `other_accounts`), "
+            "linked to this instance's account")
+
+FIELDS: dict[type, Fields] = {
+    Congress: Fields(
+        values=("slug", "title", "organisation", "parent_organisation", "ordinal", "term",
+                "venue", "starts_on", "ends_on", "motto", "delegates_expected",
+                "members_represented", "updated_at", "closed_at", "listed",
+                "follow_browser_language"),
+        links={"id": _ID}),
+    CongressSession: Fields(
+        values=("name", "date", "starts_at", "ends_at", "position", "edit_version"),
+        links={"id": _ID, "congress_id": _CONGRESS}),
+    AgendaItem: Fields(
+        values=("position", "starts_at", "title", "presenter", "notes", "on_stage",
+                "edit_version"),
+        links={"id": _ID, "session_id": "the session the item is listed under"}),
+    AgendaItemDocument: Fields(
+        values=("position",),
+        links={"id": _ID, "item_id": "the item the link is listed under",
+               "document_id": "`document`: the archive id of the linked document"}),
+    Document: Fields(
+        values=("code", "title", "category", "visibility", "published", "position",
+                "created_at", "deleted_at", "edit_version"),
+        links={"id": _ID, "congress_id": _CONGRESS}),
+    DocumentVersion: Fields(
+        values=("number", "sha256", "original_filename", "mime_type", "size", "pages", "text",
+                "uploaded_at", "note"),
+        links={"id": _ID, "document_id": "the document the version is listed under",
+               "uploaded_by_id": f"`uploaded_by`: {_ACCOUNT}"}),
+    Delegate: Fields(
+        values=("number", "full_name", "search_name", "unit", "discussion_group", "seat",
+                "kind", "active", "credential_version", "created_at", "updated_at"),
+        secrets=("token_hash", "pin_hash"),
+        excluded={"session_version": _SESSIONS},
+        links={"id": "the record's id in the archive, kept on import when it is free here "
+                     "(card tokens and PINs derive from it)",
+               "congress_id": _CONGRESS}),
+    CheckIn: Fields(
+        values=("at", "method"),
+        links={"id": _ID, "delegate_id": "the delegate the check-in is listed under",
+               "congress_id": _CONGRESS, "by_user_id": f"`by_user`: {_ACCOUNT}"}),
+    User: Fields(
+        values=("username", "role", "active", "created_at"),
+        # The one-time flag belongs with the hash it marks: an ordinary archive restores
+        # accounts without a password, to be given a one-time one.
+        secrets=("password_hash", "must_change_password"),
+        excluded={"session_version": _SESSIONS},
+        links={"id": _ID, "congress_id": "the archive's congress: only the accounts tied to "
+                                         "it are the congress's own and exported"}),
+    AuditEvent: Fields(
+        values=("at", "action", "object_type", "detail"),
+        links={"id": _ID, "user_id": f"`user`: {_ACCOUNT}",
+               "congress_id": "the archive's congress: only its own events are exported",
+               "object_id": "the archive id of the record the event names; empty on import "
+                            "when that record is not in the archive (deleted since)"}),
+}
+
+
+# Tables that belong to no congress's record, left out of every archive, with the reason.
+NOT_ARCHIVED: dict[type, str] = {
+    FormSubmission: "one-time tokens of forms being sent; worthless once the form is sent",
+    SetupToken: "the instance's one-time set-up link, which belongs to no congress",
+}
