@@ -21,7 +21,7 @@ from congress_app.models import AgendaItemDocument, Congress, Role, User
 from congress_app.services import roster as roster_service
 from congress_app.services import stage as stage_service
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 

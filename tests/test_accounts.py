@@ -17,11 +17,9 @@ from congress_app.services import users as user_service
 from congress_app.services.errors import InputRefused
 from congress_app.services.seed import DEMO_ORGANISER
 
-from .conftest import (
-    ORGANISER,
-    IsolatedClient,
+from .conftest import ORGANISER, IsolatedClient, csrf_token_from
+from .routes import (
     blueprint_routes,
-    csrf_token_from,
     open_route,
     route_path,
     routes_not_refused,

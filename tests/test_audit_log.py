@@ -17,7 +17,7 @@ from congress_app.models import AuditEvent, Delegate, Role, User
 from congress_app.services import audit as audit_service
 from congress_app.services import delegates as delegate_service
 
-from .conftest import blueprint_routes, open_route
+from .routes import blueprint_routes, open_route
 
 RULES = blueprint_routes("audit")
 

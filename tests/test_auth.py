@@ -9,7 +9,7 @@ from congress_app.extensions import db
 from congress_app.models import AuditEvent, User
 from congress_app.web.auth import safe_next
 
-from .conftest import ORGANISER
+from .conftest import ORGANISER, csrf_token_from
 
 
 def test_passwords_are_stored_hashed(app):
@@ -56,8 +56,6 @@ def test_the_login_form_needs_its_csrf_token(client, organiser):
 
 
 def test_sign_in_returns_to_the_page_asked_for(client, organiser):
-    from .conftest import csrf_token_from
-
     page = client.get("/organiser/")
     assert page.status_code == 302 and "/login?next=" in page.headers["Location"]
     html = client.get(page.headers["Location"]).get_data(as_text=True)

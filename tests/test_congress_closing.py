@@ -27,7 +27,7 @@ from congress_app.services import delegates as delegate_service
 from congress_app.services.errors import InputRefused
 from congress_app.web.closing import ALLOWED_WHEN_CLOSED, ORGANISER_BLUEPRINTS
 
-from .conftest import blueprint_routes, open_route, route_path
+from .routes import blueprint_routes, open_route, route_path
 
 CLOSING_RULES = blueprint_routes("closing")
 

@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 from congress_app.extensions import db
 from congress_app.models import Role, User
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 # Collects violations from the first script on, before the page's own files run.
 REPORT_VIOLATIONS = """

@@ -35,8 +35,7 @@ from congress_app.services import documents as document_service
 from congress_app.services import seed as seed_service
 from congress_app.storage import file_store
 
-from .conftest import csrf_token_from
-from .test_delegate_signin import add_delegate
+from .conftest import add_delegate, csrf_token_from
 
 
 def _account(username: str, role: Role, congress: Congress | None) -> User:

@@ -19,7 +19,7 @@ from congress_app.models import Congress
 from congress_app.services import documents as document_service
 from congress_app.services.delegates import card_token
 
-from .test_delegate_signin import add_delegate
+from .conftest import add_delegate
 
 # Cache-Control: private on whatever depends on who asks -----------------------------------
 

@@ -31,16 +31,8 @@ from congress_app import create_app, pages
 from congress_app.extensions import db
 from congress_app.models import Congress, Role, User
 
-from .conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ORGANISER,
-    DropSafeHandler,
-    closing_on_drop,
-    csrf_token_from,
-    database_copy,
-    wait_for_js,
-)
+from .browser import CHROMIUM, CHROMIUM_ARGS, DropSafeHandler, closing_on_drop, wait_for_js
+from .conftest import ORGANISER, csrf_token_from, database_copy
 
 CADDY = "/usr/bin/caddy"
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"

@@ -14,15 +14,8 @@ from congress_app import create_app
 from congress_app.extensions import db
 from congress_app.models import Role, User
 
-from .conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ORGANISER,
-    IsolatedClient,
-    _config,
-    csrf_token_from,
-    wait_for_js,
-)
+from .browser import CHROMIUM, CHROMIUM_ARGS, wait_for_js
+from .conftest import ORGANISER, IsolatedClient, _config, csrf_token_from
 
 PLAIN_HTTP = "Phones open this site over plain HTTP: offline saving and the door camera"
 QR_CODES_HTTP = "The QR codes send phones to plain HTTP."

@@ -27,10 +27,10 @@ from congress_app.services import congress as congress_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services import stage as stage_service
 
-from .conftest import ARTIFACTS, BASE_URL, CHROMIUM, CHROMIUM_ARGS, ORGANISER, wait_for_js
-from .test_checkin_browser import card_video
-from .test_offline_browser import SAVED, Server
-from .test_print_centre import decoded_codes
+from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SAVED, Server, browser_sign_in, wait_for_js
+from .conftest import BASE_URL, ORGANISER
+from .pdf_reading import decoded_qr_codes
+from .samples import card_video
 
 pytestmark = pytest.mark.browser
 
@@ -64,15 +64,6 @@ def screens(request, phone) -> Iterator[list]:
     yield pages
     if _failed(request):
         _save_screens(request, pages)
-
-
-def sign_in(page, base: str, username: str, password: str, next_path: str) -> None:
-    """The staff login form, filled in as a person would."""
-    page.goto(f"{base}/login?next={next_path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{next_path}")
 
 
 def wait_across_reloads(page, expression: str, timeout: float = 5000) -> None:
@@ -237,7 +228,7 @@ def test_an_organiser_adds_an_item_and_its_document_and_the_printed_programme_li
     second_pdf = tmp_path / "Dự thảo Nghị quyết (sửa).pdf"
     second_pdf.write_bytes(pdf_bytes("Dự thảo lần 2", 2))
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
-    sign_in(phone, live_server, *ORGANISER, "/organiser/agenda")
+    browser_sign_in(phone, live_server, *ORGANISER, "/organiser/agenda")
 
     # A new agenda item at the end of the session.
     phone.get_by_role("link", name="Add an agenda item").first.click()
@@ -297,7 +288,7 @@ def test_an_organiser_adds_an_item_and_its_document_and_the_printed_programme_li
 
     pdf = response.body()
     expected = qr.qr_payload(BASE_URL, code)
-    assert expected in decoded_codes(pdf)
+    assert expected in decoded_qr_codes(pdf)
     # Printed beside the new item, not only in the list of every document.
     assert codes_beside(pdf, ITEM) == [expected]
     assert expected not in codes_beside(pdf, "Chào cờ")
@@ -337,7 +328,7 @@ def test_the_door_scans_a_card_and_the_organisers_count_goes_up_without_a_reload
 ):
     # The organiser watches the attendance on their own phone.
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
-    sign_in(phone, live_server, *ORGANISER, "/checkin/attendance")
+    browser_sign_in(phone, live_server, *ORGANISER, "/checkin/attendance")
     present = phone.locator('[data-field="present"]')
     assert present.inner_text() == "0"
     assert "Nguyễn Thị Thanh Hương" in phone.locator('[data-list="absent"]').inner_text()
@@ -346,7 +337,7 @@ def test_the_door_scans_a_card_and_the_organisers_count_goes_up_without_a_reload
     phone.on("pageerror", lambda error: errors.append(error))
 
     # The door staff signs in; the scan page opens the camera, which films the card.
-    sign_in(door_phone, live_server, "door", "pass word", "/checkin/")
+    browser_sign_in(door_phone, live_server, "door", "pass word", "/checkin/")
     result = door_phone.locator("#scan-result")
     # An upper bound only: on a busy CI machine the page decodes the camera's frames slowly.
     result.get_by_text("Nguyễn Thị Thanh Hương").wait_for(timeout=45_000)
@@ -385,7 +376,7 @@ def test_the_projector_shows_the_next_items_qr_code_once_the_organiser_moves_on(
     assert screen.locator(".qr-grid img").count() == 0
 
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
-    sign_in(phone, live_server, *ORGANISER, "/organiser/stage")
+    browser_sign_in(phone, live_server, *ORGANISER, "/organiser/stage")
     phone.get_by_role("button", name="Next item").click()
     phone.locator(f"#item-{second_id}.is-now").wait_for()
     assert phone.locator(".stage-control-now .now-title").inner_text() == "Báo cáo chính trị"

@@ -17,7 +17,7 @@ from congress_app.extensions import db
 from congress_app.models import CongressSession, Role, User
 from congress_app.services import agenda as agenda_service
 
-from .conftest import (
+from .routes import (
     blueprint_routes,
     open_route,
     route_path,

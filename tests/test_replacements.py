@@ -22,7 +22,7 @@ from congress_app.models import AgendaItem, AuditEvent, Congress, Document, Docu
 from congress_app.services import documents as document_service
 from congress_app.services.errors import InputRefused
 
-from .conftest import ON_POSTGRES
+from .databases import ON_POSTGRES
 
 REPLACEMENTS = 80  # the figure of the report: 11 of 80 answered 500
 

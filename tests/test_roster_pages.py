@@ -22,15 +22,15 @@ from congress_app.services import delegates as delegate_service
 from congress_app.services import roster as roster_service
 from congress_app.web import roster as roster_views
 
-from .conftest import (
+from .conftest import csrf_token_from
+from .routes import (
     blueprint_routes,
-    csrf_token_from,
     open_route,
     route_path,
     routes_not_refused,
     routes_not_sending_to_sign_in,
 )
-from .test_roster_import import ROWS, cp1258, make_csv
+from .samples import ROWS, cp1258, make_csv
 
 RULES = blueprint_routes("roster")
 

@@ -27,8 +27,8 @@ from congress_app.services import audit as audit_service
 from congress_app.services import documents as document_service
 from congress_app.services.delegates import card_pin, card_token, check_in
 
-from .conftest import blueprint_routes, csrf_token_from, route_path
-from .test_delegate_signin import add_delegate
+from .conftest import add_delegate, csrf_token_from
+from .routes import blueprint_routes, route_path
 
 # Words that occur only in congress B's rows: finding one on a page of A is a leak.
 B_MARKERS = ("BINHMINH", "BìnhMinh".upper())

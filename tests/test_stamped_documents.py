@@ -25,8 +25,9 @@ from congress_app.services import documents as document_service
 from congress_app.services.errors import InputRefused
 from congress_app.storage import file_store
 
-from .conftest import BASE_URL
-from .test_qr_sizes import check_printable
+from .browser import browser_sign_in, wait_for_js
+from .conftest import BASE_URL, PASSWORD, add_user
+from .pdf_reading import check_printable
 
 pytestmark = pytest.mark.database_agnostic
 
@@ -413,16 +414,11 @@ def test_the_print_centre_names_the_pages_where_the_stamp_covers_text(
 ):
     """The organiser picks a document printed all over: the stamp's card says so, in words,
     and says nothing for a document with blank corners."""
-    from .conftest import wait_for_js
-    from .test_journeys_browser import sign_in
-
     covered = make_document(title="Phụ lục số liệu", pdf=text_pdf("0", pages=2))
     clear = make_document(title="Thông cáo báo chí")
-    db.session.add(User(username="bantochuc", role=Role.ADMIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("bantochuc", Role.ADMIN)
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
-    sign_in(phone, live_server, "bantochuc", "pass word", "/organiser/print/")
+    browser_sign_in(phone, live_server, "bantochuc", PASSWORD, "/organiser/print/")
 
     card = phone.locator("#print-stamped")
     note = card.locator("[data-over-text]")

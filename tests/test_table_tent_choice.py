@@ -24,8 +24,9 @@ from congress_app.models import Congress, Role, User
 from congress_app.services import agenda as agenda_service
 from congress_app.services import documents as document_service
 
-from .conftest import ARTIFACTS, BASE_URL, CHROMIUM, CHROMIUM_ARGS, wait_for_js
-from .test_qr_sizes import scans
+from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, wait_for_js
+from .conftest import BASE_URL
+from .pdf_reading import scans
 
 pytestmark = pytest.mark.database_agnostic
 

@@ -33,8 +33,7 @@ from congress_app.services import agenda as agenda_service
 from congress_app.services import documents as document_service
 from congress_app.services.delegates import card_token
 
-from .conftest import ORGANISER
-from .test_delegate_signin import add_delegate
+from .conftest import ORGANISER, add_delegate
 
 VISIBILITIES = ("public", "delegates", "organisers")
 STATES = ("live", "draft", "gone")  # published, unpublished, deleted
