@@ -172,8 +172,8 @@ GIVEN_NAMES = ["An", "Bình", "Cường", "Dũng", "Hằng", "Thảo", "Tuấn",
                "Kỷ", "Ngữ", "Nguyệt", "Thuỷ", "Khuê", "Lộc", "Hưởng", "Giang", "Ẩn", "Mỹ"]
 
 
-def add_user(username: str, role: Role = Role.EDITOR, *, password: str = PASSWORD,
-             congress: Congress | None = None, **values) -> User:
+def add_user(username: str, role: Role = Role.EDITOR, congress: Congress | None = None, *,
+             password: str = PASSWORD, **values) -> User:
     """An account, committed: serving every congress, or tied to `congress`."""
     user = User(username=username, role=role, congress_id=congress.id if congress else None,
                 password_hash=generate_password_hash(password, FAST_HASH), **values)
@@ -263,7 +263,6 @@ def is_signed_in_as(client, delegate: Delegate) -> bool:
     return f"Signed in as delegate {delegate.full_name}" in page
 
 
-
 class AuthActions:
     """Sign in and out through the real login form, CSRF token included."""
 
@@ -302,12 +301,14 @@ def organiser(app):
 @pytest.fixture
 def sign_in_as(client, auth):
     """sign_in_as(role, username, **account): a new account (see add_user) signed in on
-    `client` through the login form, reading English; returns `auth`, the account as
-    `auth.user`."""
+    `client` through the login form, reading English unless lang says otherwise (None: the
+    default, Vietnamese); returns `auth`, the account as `auth.user`."""
 
-    def sign_in_with(role: Role, username: str, **account) -> AuthActions:
+    def sign_in_with(role: Role, username: str, *, lang: str | None = "en",
+                     **account) -> AuthActions:
         auth.user = add_user(username, role, **account)
-        client.set_cookie("lang", "en")
+        if lang:
+            client.set_cookie("lang", lang)
         auth.login(username, account.get("password", PASSWORD))
         return auth
 

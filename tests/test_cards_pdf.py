@@ -25,12 +25,12 @@ from congress_app.services import delegates as delegate_service
 
 from .conftest import (
     BASE_URL,
-    AuthActions,
     IsolatedClient,
     _config,
     add_delegates,
     add_user,
     database_copy,
+    signed_in_client,
 )
 from .pdf_reading import assert_fonts_embedded, pdf_text
 
@@ -134,9 +134,7 @@ def roster(tmp_path_factory, migrated_db, postgres):
         gone = add_delegates(congress, 1, start=169, full_name="Người Đã Thôi Làm Đại Biểu",
                               active=False)[0]
         add_user("editor", Role.EDITOR)
-        client = app.test_client()
-        client.set_cookie("lang", "en")
-        AuthActions(client).login("editor", "pass word")
+        client = signed_in_client(app, "editor")
 
         started = time.perf_counter()
         response = client.get("/organiser/print/cards.pdf?layout=a4&pin=back")

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from congress_app import qr
 from congress_app.extensions import db
-from congress_app.models import CheckIn, Delegate, DelegateKind, Role, User
+from congress_app.models import CheckIn, DelegateKind, Role
 from congress_app.services import delegates as delegate_service
 
 from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, wait_for_js
+from .conftest import add_delegate, add_user
 from .samples import card_video
 
 pytestmark = pytest.mark.browser
@@ -25,15 +25,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def door_delegate(congress, monkeypatch):
-    delegate = Delegate(congress=congress, number=27, full_name="Nguyễn Thị Thanh Hương",
-                        search_name="nguyen thi thanh huong", unit="Chi bộ Khu dân cư số 3",
-                        discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)
-    db.session.add(delegate)
-    db.session.flush()
-    delegate_service.issue_credentials(delegate)
-    db.session.add(User(username="door", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    delegate = add_delegate(congress, 27, "Nguyễn Thị Thanh Hương",
+                            search_name="nguyen thi thanh huong", unit="Chi bộ Khu dân cư số 3",
+                            discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)
+    add_user("door", Role.CHECKIN)
     return delegate
 
 

@@ -9,14 +9,21 @@ import pytest
 
 from congress_app import create_app
 from congress_app.extensions import db, limiter
-from congress_app.models import Role, User
+from congress_app.models import Role
 from congress_app.services.delegates import (
     card_pin,
     card_token,
     reissue_credentials,
 )
 
-from .conftest import add_delegate, csrf_token_from, is_signed_in_as, pin_sign_in, wrong_pin
+from .conftest import (
+    add_delegate,
+    add_user,
+    csrf_token_from,
+    is_signed_in_as,
+    pin_sign_in,
+    wrong_pin,
+)
 
 PUBLIC_TITLE = "Chương trình Đại hội"
 DELEGATES_TITLE = "Dự thảo Báo cáo chính trị (tài liệu cho đại biểu)"
@@ -319,11 +326,8 @@ def test_each_app_starts_with_fresh_rate_limits(app, client, delegate):
 
 
 def test_a_check_in_account_is_asked_to_sign_in_as_a_delegate(client, auth, private_document):
-    from werkzeug.security import generate_password_hash
 
-    db.session.add(User(username="cua", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("door pass", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("cua", Role.CHECKIN, password="door pass")
     auth.login("cua", "door pass")
     response = client.get(f"/d/{private_document.code}")
     assert response.status_code == 302

@@ -8,14 +8,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from congress_app import create_app
 from congress_app.extensions import db
-from congress_app.models import Role, User
+from congress_app.models import Role
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, wait_for_js
-from .conftest import ORGANISER, IsolatedClient, _config, csrf_token_from
+from .conftest import ORGANISER, IsolatedClient, _config, add_user, csrf_token_from
 
 PLAIN_HTTP = "Phones open this site over plain HTTP: offline saving and the door camera"
 QR_CODES_HTTP = "The QR codes send phones to plain HTTP."
@@ -109,9 +108,7 @@ def test_x_forwarded_proto_is_not_believed_without_a_trusted_proxy(app, organise
 
 @pytest.fixture
 def door(app, congress):
-    db.session.add(User(username="door", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("door", Role.CHECKIN)
     return ("door", "pass word")
 
 

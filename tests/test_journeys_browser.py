@@ -17,18 +17,17 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from PIL import Image
-from werkzeug.security import generate_password_hash
 
 from congress_app import qr
 from congress_app.extensions import db
-from congress_app.models import Delegate, DelegateKind, Role, User
+from congress_app.models import DelegateKind, Role
 from congress_app.services import agenda as agenda_service
 from congress_app.services import congress as congress_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services import stage as stage_service
 
 from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SAVED, Server, browser_sign_in, wait_for_js
-from .conftest import BASE_URL, ORGANISER
+from .conftest import BASE_URL, ORGANISER, add_delegate, add_user
 from .pdf_reading import decoded_qr_codes
 from .samples import card_video
 
@@ -115,18 +114,6 @@ def codes_beside(pdf: bytes, text: str) -> list[str]:
     return found
 
 
-def add_card_holder(congress, number: int, full_name: str) -> Delegate:
-    """An official delegate with a printed card (token and PIN issued)."""
-    delegate = Delegate(congress=congress, number=number, full_name=full_name,
-                        search_name=delegate_service.fold(full_name), unit="Chi bộ số 3",
-                        discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)
-    db.session.add(delegate)
-    db.session.flush()
-    delegate_service.issue_credentials(delegate)
-    db.session.commit()
-    return delegate
-
-
 # 1. The delegate ---------------------------------------------------------------------------
 
 REPORT = "Báo cáo chính trị trình Đại hội"
@@ -149,7 +136,8 @@ def test_a_delegate_opens_a_private_document_signs_in_with_the_card_and_reads_it
     document = make_document(title=REPORT, pdf=pdf_bytes(REPORT, 2), visibility="delegates")
     never_opened = make_document(title=STAFF_LIST, pdf=pdf_bytes("Nhân sự", 1),
                                  category="other", visibility="delegates").code
-    delegate = add_card_holder(congress, 12, "Trần Thị Bình")
+    delegate = add_delegate(congress, 12, "Trần Thị Bình", unit="Chi bộ số 3",
+                            discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)
     token = delegate_service.card_token(delegate)
     code = document.code
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": base}])
@@ -302,10 +290,9 @@ def door_phone(request, tmp_path, live_server, congress, phone) -> Iterator:
     """The door staff's phone, whose fake camera films delegate no. 27's card: a second
     Chromium (the camera is a launch option) from the phone fixture's Playwright, which
     allows only one per thread."""
-    delegate = add_card_holder(congress, 27, "Nguyễn Thị Thanh Hương")
-    db.session.add(User(username="door", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    delegate = add_delegate(congress, 27, "Nguyễn Thị Thanh Hương", unit="Chi bộ số 3",
+                            discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)
+    add_user("door", Role.CHECKIN)
     payload = qr.card_payload(live_server, delegate_service.card_token(delegate))
     video = card_video(tmp_path / "card.y4m", payload)
     browser = phone.context.browser.browser_type.launch(

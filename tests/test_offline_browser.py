@@ -11,6 +11,7 @@ import pytest
 from congress_app import pages as page_images
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, SAVED, Server, wait_for_js
+from .conftest import add_delegate
 
 pytestmark = pytest.mark.browser
 
@@ -101,16 +102,10 @@ def test_saved_documents_open_with_the_network_gone(server, browser_context, mak
 
 def test_signing_out_forgets_the_delegates_only_documents(server, browser_context, congress,
                                                           make_document):
-    from congress_app.extensions import db
-    from congress_app.models import Delegate
     from congress_app.services import delegates as delegate_service
 
     secret = make_document(title="Dự thảo nhân sự", visibility="delegates")
-    delegate = Delegate(congress=congress, number=12, full_name="Trần Thị Bình")
-    db.session.add(delegate)
-    db.session.flush()
-    delegate_service.issue_credentials(delegate)
-    db.session.commit()
+    delegate = add_delegate(congress, 12, "Trần Thị Bình")
     page = browser_context.new_page()
     page.goto(f"{server.url}/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -219,7 +214,6 @@ def ward_b(congress, pdf_bytes):
     from congress_app.models import Congress
     from congress_app.services import documents as document_service
 
-    from .conftest import add_delegate
 
     b = Congress(slug="binh-minh-2025", title="Đại hội Đảng bộ phường Bình Minh lần thứ I",
                  organisation="Đảng bộ phường Bình Minh", starts_on=date(2025, 7, 24),

@@ -15,13 +15,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
-from werkzeug.security import generate_password_hash
 
-from congress_app.extensions import db
-from congress_app.models import Role, User, Visibility
+from congress_app.models import Role, Visibility
 from congress_app.services import agenda as agenda_service
 
-from .conftest import BASE_URL, add_delegates
+from .conftest import BASE_URL, add_delegates, add_user
 from .pdf_reading import decoded_qr_codes
 from .routes import blueprint_routes, routes_not_refused, routes_not_sending_to_sign_in
 
@@ -201,9 +199,7 @@ def test_the_print_centre_is_for_organisers_only(client, auth, sample_ids):
     wrong = routes_not_sending_to_sign_in(client, RULES, sample_ids, token)
     assert not wrong, "\n".join(wrong)
 
-    db.session.add(User(username="door", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("door", Role.CHECKIN)
     auth.login("door", "pass word")
     token = auth.csrf_token("/")
     wrong = routes_not_refused(client, RULES, sample_ids, token)

@@ -13,11 +13,10 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 from weasyprint import HTML
-from werkzeug.security import generate_password_hash
 
 from bench.stamp_placement import covered_pages, stamp_boxes
 from congress_app.extensions import db
-from congress_app.models import Document, Role, User
+from congress_app.models import Document, Role
 from congress_app.pdf import stamp
 from congress_app.pdf.editions import Edition
 from congress_app.qr import qr_payload
@@ -302,9 +301,7 @@ def test_no_stamp_covers_the_words_of_the_demo_documents(runner, client, auth):
     no stamp lies over the page's own ink, and every page's code decodes at 150 dpi."""
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     # The demo's published password is refused on a public address: an organiser of our own.
-    db.session.add(User(username="editor", role=Role.EDITOR,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("editor", Role.EDITOR)
     assert auth.login("editor", "pass word").status_code == 302
     documents = db.session.scalars(select(Document).order_by(Document.position)).all()
     assert len(documents) >= 12
