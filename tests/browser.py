@@ -5,6 +5,7 @@ and the staff login filled in as a person would."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from time import monotonic
 
@@ -45,17 +46,23 @@ class DropSafeHandler(WSGIRequestHandler):
 
 
 
+def wait_until(page, condition: Callable[[], object], what: str, timeout: float = 5000) -> None:
+    """Wait until a condition checked from Python (page.evaluate, page.frames, page.workers)
+    holds, letting Playwright deliver the page's events between two checks."""
+    deadline = monotonic() + timeout / 1000
+    while not condition():
+        if monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} ms: {what}")
+        page.wait_for_timeout(50)
+
+
 def wait_for_js(page, expression: str, timeout: float = 5000) -> None:
     """Wait until a JavaScript expression is truthy in the page, polled from Python.
 
     Playwright's own wait_for_function compiles its string with eval inside the page, which
     the app's Content-Security-Policy (script-src 'self') forbids; page.evaluate is not.
     """
-    deadline = monotonic() + timeout / 1000
-    while not page.evaluate(expression):
-        if monotonic() > deadline:
-            raise AssertionError(f"still false after {timeout:.0f} ms: {expression}")
-        page.wait_for_timeout(50)
+    wait_until(page, lambda: page.evaluate(expression), expression, timeout)
 
 
 SAVED = "Saved: you can read these documents without the network"
