@@ -20,6 +20,7 @@ from congress_app.services import attendance as attendance_service
 from congress_app.services import delegates as delegate_service
 
 from .conftest import add_delegate, add_user, csrf_token_from
+from .threads import join_all
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 UNKNOWN_TOKEN = "A" * attendance_service.TOKEN_LENGTH
@@ -662,8 +663,7 @@ def test_two_phones_scanning_one_card_at_the_same_moment_make_one_check_in(
         phones = [threading.Thread(target=door_phone) for _ in range(2)]
         for phone in phones:
             phone.start()
-        for phone in phones:
-            phone.join(30)
+        join_all(phones, 30)
     finally:
         event.remove(db.engine, "before_cursor_execute", hold_the_insert)
 

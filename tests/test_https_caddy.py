@@ -32,6 +32,7 @@ from congress_app.models import Congress, Role
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, DropSafeHandler, closing_on_drop, wait_for_js
 from .conftest import ORGANISER, add_user, csrf_token_from, database_copy
+from .threads import join_all
 
 CADDY = "/usr/bin/caddy"
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
@@ -157,7 +158,7 @@ def hall(app_behind_caddy, tmp_path) -> Iterator[Hall]:
         _stop(caddy)
         log.close()
         server.shutdown()
-        thread.join(5)
+        join_all([thread], 5)
         server.server_close()
 
 

@@ -16,6 +16,7 @@ from congress_app.services import congress as congress_service
 from congress_app.services import stage as stage_service
 
 from .conftest import add_user, csrf_token_from
+from .threads import join_all
 
 HOSTILE = '<script>alert("x")</script> & <b>bold</b>'
 
@@ -154,8 +155,7 @@ def test_two_organisers_tapping_at_once_leave_one_item_on_stage(app, items):
         threads = [threading.Thread(target=organiser_taps, args=(barrier, d, i)) for d, i in plan]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join(10)
+        join_all(threads, 10)
         assert not errors
         assert len(flagged()) == 1
         assert db.session.scalar(
