@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from datetime import date, time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -218,24 +219,29 @@ def add_delegates(congress: Congress, count: int, *, start: int = 1, **fields) -
 
 
 def sign_in(client, username: str = ORGANISER[0], password: str = ORGANISER[1], *,
-            address: str = "127.0.0.1", remember: bool = False):
-    """Fill in the staff login form as a browser at `address` would; the form's response."""
-    page = client.get("/login", environ_base={"REMOTE_ADDR": address})
+            address: str = "127.0.0.1", remember: bool = False, base_url: str | None = None):
+    """Fill in the staff login form as a browser at `address` would (at `base_url`, when
+    given, with the Referer a browser sends: Flask-WTF wants it over https); the response."""
+    where = {"environ_base": {"REMOTE_ADDR": address}}
+    if base_url:
+        where |= {"base_url": base_url, "headers": {"Referer": f"{base_url}/login"}}
+    page = client.get("/login", **where)
     data = {"username": username, "password": password,
             "csrf_token": csrf_token_from(page.get_data(as_text=True))}
     if remember:
         data["remember"] = "y"
-    return client.post("/login", data=data, environ_base={"REMOTE_ADDR": address})
+    return client.post("/login", data=data, **where)
 
 
 def signed_in_client(app, username: str, password: str = PASSWORD, *,
-                     lang: str | None = "en") -> IsolatedClient:
+                     lang: str | None = "en", base_url: str | None = None) -> IsolatedClient:
     """A browser of its own (beside the `client` fixture), signed in through the login form."""
     app.test_client_class = IsolatedClient
     client = app.test_client()
     if lang:
-        client.set_cookie("lang", lang)
-    response = sign_in(client, username, password)
+        client.set_cookie("lang", lang, **(
+            {"domain": urlsplit(base_url).hostname} if base_url else {}))
+    response = sign_in(client, username, password, base_url=base_url)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client
 

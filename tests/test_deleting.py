@@ -35,7 +35,14 @@ from congress_app.services import documents as document_service
 from congress_app.services import seed as seed_service
 from congress_app.storage import file_store
 
-from .conftest import add_delegate, add_user, csrf_token_from, signed_in_client
+from .conftest import (
+    FAST_HASH,
+    PASSWORD,
+    add_delegate,
+    add_user,
+    csrf_token_from,
+    signed_in_client,
+)
 
 
 def _post(client, path: str, **data):
@@ -317,7 +324,7 @@ def test_resetting_the_demo_loads_it_again_and_leaves_the_rest(app, small_demo, 
     db.session.delete(db.session.scalar(select(Delegate).where(Delegate.number == 1)))
     db.session.commit()
     demo_organiser = db.session.scalar(select(User).where(User.username == "bantochuc"))
-    demo_organiser.password_hash = generate_password_hash("pass word", "pbkdf2:sha256:1")
+    demo_organiser.password_hash = generate_password_hash(PASSWORD, FAST_HASH)
     db.session.commit()
     old_id, code = demo.id, demo.slug
 

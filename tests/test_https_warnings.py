@@ -14,7 +14,13 @@ from congress_app.extensions import db
 from congress_app.models import Role
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, wait_for_js
-from .conftest import ORGANISER, IsolatedClient, _config, add_user, csrf_token_from
+from .conftest import (
+    ORGANISER,
+    IsolatedClient,
+    _config,
+    add_user,
+    signed_in_client,
+)
 
 PLAIN_HTTP = "Phones open this site over plain HTTP: offline saving and the door camera"
 QR_CODES_HTTP = "The QR codes send phones to plain HTTP."
@@ -43,14 +49,7 @@ HTTPS = "https://congress.test"
 def _signed_in(an_app, username: str = ORGANISER[0], password: str = ORGANISER[1],
                base_url: str = PLAIN):
     """A test client of `an_app` signed in through the login form at `base_url`, in English."""
-    client = an_app.test_client()
-    client.set_cookie("lang", "en", domain=urlsplit(base_url).hostname)
-    token = csrf_token_from(client.get("/login", base_url=base_url).get_data(as_text=True))
-    # Over https Flask-WTF also wants the Referer a browser sends (same origin).
-    response = client.post("/login", base_url=base_url, headers={"Referer": f"{base_url}/login"},
-                           data={"username": username, "password": password, "csrf_token": token})
-    assert response.status_code == 302
-    return client
+    return signed_in_client(an_app, username, password, base_url=base_url)
 
 
 def _dashboard(client, base_url: str = PLAIN, **kwargs) -> str:

@@ -17,7 +17,7 @@ from congress_app.pdf import programme
 from congress_app.services import documents as document_service
 
 from .conftest import BASE_URL
-from .pdf_reading import decoded_qr_codes, pdf_text
+from .pdf_reading import assert_fonts_embedded, decoded_qr_codes, pdf_text
 
 pytestmark = pytest.mark.database_agnostic
 
@@ -73,12 +73,7 @@ def test_the_programme_pdf_prints_vietnamese_in_embedded_fonts(client, agenda):
 
     reader = PdfReader(io.BytesIO(pdf))
     assert CONGRESS_TITLE in reader.metadata.title
-    for page in reader.pages:
-        for ref in page["/Resources"]["/Font"].values():
-            font = ref.get_object()
-            assert str(font["/BaseFont"]).split("+", 1)[-1].startswith("Be-Vietnam-Pro")
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            assert {"/FontFile2", "/FontFile3"} & set(descriptor.get_object())
+    assert_fonts_embedded(pdf)
 
 
 def test_every_printed_qr_code_opens_its_document(client, agenda):
