@@ -1,4 +1,5 @@
-"""Fixtures in the style of flaskr: app, client, runner, auth, plus factories for real PDFs.
+"""Fixtures in the style of flaskr: app, client, runner, auth, plus factories for accounts,
+delegates, sign-ins and real PDFs.
 
 SQLite by default. With CONGRESS_TEST_DATABASE_URL=postgresql+psycopg://… (what `make test`
 sets for its second run, see .ci/with-postgres) the same tests run on PostgreSQL.
@@ -8,93 +9,47 @@ from __future__ import annotations
 
 import contextvars
 import io
-import itertools
-import os
 import re
 import shutil
 import threading
 from collections.abc import Iterator
 from datetime import date, time
 from pathlib import Path
-from time import monotonic
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from jinja2 import BytecodeCache
-from jinja2.bccache import Bucket
-from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from congress_app import create_app
 from congress_app.extensions import db
-from congress_app.models import AgendaItem, Congress, CongressSession, Role, User
+from congress_app.models import (
+    AgendaItem,
+    Congress,
+    CongressSession,
+    Delegate,
+    DelegateKind,
+    Role,
+    User,
+)
 from congress_app.services import intake, page_images
 from congress_app.services import users as user_service
+from congress_app.services.delegates import card_pin, fold, issue_credentials
+
+from .app_build_cache import SHARED_TEMPLATE_CODE
+from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DropSafeHandler, closing_on_drop
+from .databases import ON_POSTGRES, TEMPLATE_DATABASE, EmptiedBetweenTests, PostgresDatabases
+from .threads import join_all
 
 BASE_URL = "http://congress.test"
 ORGANISER = ("organiser", "correct horse battery")
-TEST_DATABASE_URL = os.environ.get("CONGRESS_TEST_DATABASE_URL", "")
-ON_POSTGRES = bool(TEST_DATABASE_URL) and (
-    sa.make_url(TEST_DATABASE_URL).get_backend_name() == "postgresql")
-if TEST_DATABASE_URL and not ON_POSTGRES:
-    raise RuntimeError(f"CONGRESS_TEST_DATABASE_URL must be postgresql+psycopg://…, not "
-                       f"{TEST_DATABASE_URL!r}")
-TEMPLATE_DATABASE = "congress_template"
 
 
 def only_on_sqlite(reason: str):
     """Skip a test on the PostgreSQL run: for behaviour that exists only on SQLite."""
     return pytest.mark.skipif(ON_POSTGRES, reason=f"SQLite only: {reason}")
-
-
-class _SharedTemplateCode(BytecodeCache):
-    """Compiled templates kept in memory for the whole run. Every test builds its own app,
-    and compiling the templates afresh for each was about a fifth of a simple test's time;
-    Jinja keys the code by template name and source checksum, so nothing stale is reused."""
-
-    def __init__(self) -> None:
-        self.code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if (code := self.code.get(bucket.key)) is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
-
-
-SHARED_TEMPLATE_CODE = _SharedTemplateCode()
-
-
-def _share_url_builders() -> None:
-    """Build each URL rule's url_for function once per run, not once per app.
-
-    create_app() binds ~110 rules, and Werkzeug compiles two small Python functions for
-    each from the rule's parsed parts: about half of building an app, which every test
-    does. The functions depend only on those parts and defaults (converters are reached
-    through the rule at call time), so apps can share them.
-    """
-    compile_builder = getattr(Rule, "_compile_builder", None)
-    if compile_builder is None or getattr(compile_builder, "shared", False):
-        return  # another Werkzeug: build per app, as without this
-    built: dict[tuple, object] = {}
-
-    def shared(self: Rule, append_unknown: bool = True):
-        key = (self.rule, tuple(self._trace), repr(sorted((self.defaults or {}).items())),
-               append_unknown)
-        if key not in built:
-            built[key] = compile_builder(self, append_unknown)
-        return built[key]
-
-    shared.shared = True
-    Rule._compile_builder = shared
-
-
-_share_url_builders()
 
 
 def _config(tmp: Path, database: Path | str) -> dict:
@@ -117,40 +72,6 @@ def _config(tmp: Path, database: Path | str) -> dict:
         # (test_auth checks the real method).
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
-
-
-def _database_url(name: str) -> str:
-    """The URL of another database on the test PostgreSQL server."""
-    return sa.make_url(TEST_DATABASE_URL).set(database=name).render_as_string(
-        hide_password=False)
-
-
-class PostgresDatabases:
-    """Databases on the test server, cloned from the migrated template and dropped at the end."""
-
-    def __init__(self) -> None:
-        self.server = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT",
-                                       poolclass=sa.pool.NullPool)
-        self.made: list[str] = []
-        self._numbers = itertools.count(1)
-
-    def create(self, name: str, template: str | None = None) -> str:
-        with self.server.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"' + (
-                f' TEMPLATE "{template}"' if template else ""))
-        self.made.append(name)
-        return _database_url(name)
-
-    def copy(self) -> str:
-        """A new database holding the migrated, empty schema."""
-        return self.create(f"congress_copy_{next(self._numbers)}", TEMPLATE_DATABASE)
-
-    def drop_all(self) -> None:
-        with self.server.connect() as connection:
-            for name in reversed(self.made):
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self.server.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -187,27 +108,6 @@ def database_copy(tmp: Path, migrated_db: Path | str, postgres) -> Path | str:
     return db_file
 
 
-class EmptiedBetweenTests:
-    """One PostgreSQL database for the `app` fixture, emptied after each test: a TRUNCATE
-    of every table (alembic_version aside) takes ~13 ms on the test cluster, a CREATE
-    DATABASE from the template ~35 ms, and needs every connection closed first."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-        with self.engine.connect() as connection:
-            tables = connection.scalars(sa.text(
-                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = "
-                "current_schema() AND tablename <> 'alembic_version' ORDER BY tablename"))
-            self.truncate = f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
-
-    def empty(self) -> None:
-        with self.engine.begin() as connection:
-            # A connection a test left open would make TRUNCATE wait for ever: fail instead.
-            connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
-            connection.exec_driver_sql(self.truncate)
-
-
 @pytest.fixture(scope="session")
 def _postgres_app_database(migrated_db, postgres) -> Iterator[EmptiedBetweenTests | None]:
     if postgres is None:
@@ -233,59 +133,6 @@ def app(tmp_path, migrated_db, _postgres_app_database):
         db.engine.dispose()
     if _postgres_app_database is not None:
         _postgres_app_database.empty()
-
-
-def blueprint_routes(blueprint: str) -> list[tuple[str, str, str]]:
-    """(endpoint, rule, method) for every route of a blueprint, so access tests cover a new
-    route the moment it is added."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    return sorted(
-        (rule.endpoint, rule.rule, method)
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith(f"{blueprint}.")
-        for method in rule.methods - {"HEAD", "OPTIONS"}
-    )
-
-
-def route_path(rule: str, ids: dict[str, int]) -> str:
-    """A URL rule with its <params> filled from sample ids (an unknown param fails loudly)."""
-    def value(match: re.Match) -> str:
-        name = match.group(1).split(":")[-1]
-        assert name in ids, f"no sample value for <{name}> in {rule}: add one to sample_ids"
-        return str(ids[name])
-
-    return re.sub(r"<([^>]+)>", value, rule)
-
-
-def open_route(client, method: str, path: str, token: str | None):
-    """GET or POST a route as a browser form would (with the CSRF token when given)."""
-    data = {"csrf_token": token} if method == "POST" else None
-    return client.open(path, method=method, data=data)
-
-
-def routes_not_sending_to_sign_in(client, rules, ids: dict, token: str | None) -> list[str]:
-    """Each route opened anonymously; those that do not redirect to /login?next=<path>."""
-    wrong = []
-    for endpoint, rule, method in rules:
-        path = route_path(rule, ids)
-        response = open_route(client, method, path, token)
-        location = urlsplit(response.headers.get("Location", ""))
-        if not (response.status_code == 302 and location.path == "/login"
-                and parse_qs(location.query).get("next") == [path]):
-            wrong.append(f"{method} {path} ({endpoint}): {response.status_code} "
-                         f"{response.headers.get('Location')}")
-    return wrong
-
-
-def routes_not_refused(client, rules, ids: dict, token: str | None) -> list[str]:
-    """Each route opened by the signed-in account; those that do not answer 403."""
-    wrong = []
-    for endpoint, rule, method in rules:
-        path = route_path(rule, ids)
-        response = open_route(client, method, path, token)
-        if response.status_code != 403:
-            wrong.append(f"{method} {path} ({endpoint}): {response.status_code}")
-    return wrong
 
 
 class IsolatedClient(FlaskClient):
@@ -318,6 +165,113 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
+# Accounts, delegates and signing in --------------------------------------------------------
+
+PASSWORD = "pass word"  # of every account add_user makes
+FAST_HASH = "pbkdf2:sha256:1"  # tests are about roles, not password storage (test_auth is)
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Vũ", "Võ", "Đặng", "Bùi",
+            "Đỗ", "Hồ", "Ngô", "Dương"]
+MIDDLE_NAMES = ["Văn", "Thị", "Đức", "Thị Phương", "Hữu", "Ngọc", "Quốc", "Thị Thuỳ"]
+GIVEN_NAMES = ["An", "Bình", "Cường", "Dũng", "Hằng", "Thảo", "Tuấn", "Việt", "Yến", "Ước",
+               "Kỷ", "Ngữ", "Nguyệt", "Thuỷ", "Khuê", "Lộc", "Hưởng", "Giang", "Ẩn", "Mỹ"]
+
+
+def add_user(username: str, role: Role = Role.EDITOR, congress: Congress | None = None, *,
+             password: str = PASSWORD, **values) -> User:
+    """An account, committed: serving every congress, or tied to `congress`."""
+    user = User(username=username, role=role, congress_id=congress.id if congress else None,
+                password_hash=generate_password_hash(password, FAST_HASH), **values)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def add_delegate(congress: Congress, number: int = 7, full_name: str = "Nguyễn Thị Hoà",
+                 **fields) -> Delegate:
+    """A delegate with a printed card: token and PIN hashes stored, as the roster import does."""
+    fields.setdefault("search_name", fold(full_name))
+    delegate = Delegate(congress_id=congress.id, number=number, full_name=full_name, **fields)
+    db.session.add(delegate)
+    db.session.flush()
+    issue_credentials(delegate)
+    db.session.commit()
+    return delegate
+
+
+def add_delegates(congress: Congress, count: int, *, start: int = 1, **fields) -> list[Delegate]:
+    """`count` delegates with distinct Vietnamese names and real credentials, committed."""
+    delegates = []
+    for i in range(start - 1, start - 1 + count):
+        name = (f"{SURNAMES[i % len(SURNAMES)]} {MIDDLE_NAMES[i // 3 % len(MIDDLE_NAMES)]} "
+                f"{GIVEN_NAMES[i % len(GIVEN_NAMES)]}")
+        values = {
+            "full_name": name,
+            "search_name": fold(name),
+            "unit": f"Chi bộ Khu dân cư số {i % 24 + 1}",
+            "discussion_group": f"Tổ {i % 8 + 1}",
+            "seat": f"{'ABCDEFGHIJ'[i // 20 % 10]}-{i % 20 + 1:02d}",
+            "kind": DelegateKind.OFFICIAL,
+        } | fields
+        delegates.append(Delegate(congress_id=congress.id, number=i + 1, **values))
+    db.session.add_all(delegates)
+    db.session.flush()
+    for delegate in delegates:
+        issue_credentials(delegate)
+    db.session.commit()
+    return delegates
+
+
+def sign_in(client, username: str = ORGANISER[0], password: str = ORGANISER[1], *,
+            address: str = "127.0.0.1", remember: bool = False, base_url: str | None = None):
+    """Fill in the staff login form as a browser at `address` would (at `base_url`, when
+    given, with the Referer a browser sends: Flask-WTF wants it over https); the response."""
+    where = {"environ_base": {"REMOTE_ADDR": address}}
+    if base_url:
+        where |= {"base_url": base_url, "headers": {"Referer": f"{base_url}/login"}}
+    page = client.get("/login", **where)
+    data = {"username": username, "password": password,
+            "csrf_token": csrf_token_from(page.get_data(as_text=True))}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/login", data=data, **where)
+
+
+def signed_in_client(app, username: str, password: str = PASSWORD, *,
+                     lang: str | None = "en", base_url: str | None = None) -> IsolatedClient:
+    """A browser of its own (beside the `client` fixture), signed in through the login form."""
+    app.test_client_class = IsolatedClient
+    client = app.test_client()
+    if lang:
+        client.set_cookie("lang", lang, **(
+            {"domain": urlsplit(base_url).hostname} if base_url else {}))
+    response = sign_in(client, username, password, base_url=base_url)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def pin_sign_in(client, number, pin, *, next_path: str | None = None, address="10.0.0.1"):
+    """Fill in the delegates' number + PIN form as a phone at `address` would."""
+    page = client.get("/delegate/sign-in", environ_base={"REMOTE_ADDR": address})
+    if page.status_code == 302:  # already signed in: the footer's form carries a token too
+        page = client.get("/")
+    data = {"number": str(number), "pin": pin,
+            "csrf_token": csrf_token_from(page.get_data(as_text=True))}
+    if next_path is not None:
+        data["next"] = next_path
+    return client.post("/delegate/sign-in", data=data, environ_base={"REMOTE_ADDR": address})
+
+
+def wrong_pin(delegate: Delegate) -> str:
+    """A well-formed PIN that is not this delegate's."""
+    return f"{(int(card_pin(delegate)) + 1) % 10**6:06d}"
+
+
+def is_signed_in_as(client, delegate: Delegate) -> bool:
+    """What the footer of the home page says about who this phone is."""
+    page = client.get("/?lang=en").get_data(as_text=True)
+    return f"Signed in as delegate {delegate.full_name}" in page
+
+
 class AuthActions:
     """Sign in and out through the real login form, CSRF token included."""
 
@@ -325,10 +279,7 @@ class AuthActions:
         self._client = client
 
     def login(self, username: str = ORGANISER[0], password: str = ORGANISER[1]):
-        token = csrf_token_from(self._client.get("/login").get_data(as_text=True))
-        return self._client.post(
-            "/login", data={"username": username, "password": password, "csrf_token": token}
-        )
+        return sign_in(self._client, username, password)
 
     def csrf_token(self, path: str = "/organiser/") -> str:
         """A valid token for this client's session, read off a page that has a form."""
@@ -353,14 +304,26 @@ def organiser(app):
 
 
 @pytest.fixture
-def signed_in(client, auth, congress):
+def sign_in_as(client, auth):
+    """sign_in_as(role, username, **account): a new account (see add_user) signed in on
+    `client` through the login form, reading English unless lang says otherwise (None: the
+    default, Vietnamese); returns `auth`, the account as `auth.user`."""
+
+    def sign_in_with(role: Role, username: str, *, lang: str | None = "en",
+                     **account) -> AuthActions:
+        auth.user = add_user(username, role, **account)
+        if lang:
+            client.set_cookie("lang", lang)
+        auth.login(username, account.get("password", PASSWORD))
+        return auth
+
+    return sign_in_with
+
+
+@pytest.fixture
+def signed_in(sign_in_as, congress):
     """An editor signed in through the login form, reading the interface in English."""
-    db.session.add(User(username="editor", role=Role.EDITOR,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
-    client.set_cookie("lang", "en")
-    auth.login("editor", "pass word")
-    return auth
+    return sign_in_as(Role.EDITOR, "editor")
 
 
 @pytest.fixture(scope="session")
@@ -432,37 +395,6 @@ def make_document(congress, pdf_bytes):
     return make
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-_RESPONSE_KEY = "congress_app.tests.response"
-
-
-def closing_on_drop(app):
-    """Remember each response body, so a dropped connection can close it (see below)."""
-
-    def wsgi(environ, start_response):
-        body = app(environ, start_response)
-        environ[_RESPONSE_KEY] = body
-        return body
-
-    return wsgi
-
-
-class DropSafeHandler(WSGIRequestHandler):
-    """Werkzeug's test server forgets to close a response's file when the browser drops the
-    connection mid-transfer (it reads the socket again before closing the body, and that
-    read fails): the open file would surface later as a ResourceWarning in another test."""
-
-    def connection_dropped(self, error, environ=None) -> None:
-        body = (environ or {}).get(_RESPONSE_KEY)
-        if body is not None and hasattr(body, "close"):
-            body.close()
-
-
 @pytest.fixture
 def live_server(app):
     """The app served on a free loopback port in a background thread."""
@@ -472,7 +404,7 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
-    thread.join(5)
+    join_all([thread], 5)
     server.server_close()
 
 
@@ -508,16 +440,3 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
-
-
-def wait_for_js(page, expression: str, timeout: float = 5000) -> None:
-    """Wait until a JavaScript expression is truthy in the page, polled from Python.
-
-    Playwright's own wait_for_function compiles its string with eval inside the page, which
-    the app's Content-Security-Policy (script-src 'self') forbids; page.evaluate is not.
-    """
-    deadline = monotonic() + timeout / 1000
-    while not page.evaluate(expression):
-        if monotonic() > deadline:
-            raise AssertionError(f"still false after {timeout:.0f} ms: {expression}")
-        page.wait_for_timeout(50)

@@ -14,14 +14,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
 from congress_app.models import AgendaItemDocument, Congress, Role, User
 from congress_app.services import delegates as delegate_service
 from congress_app.services import stage as stage_service
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from .conftest import add_user
 
 pytestmark = pytest.mark.browser
 
@@ -92,8 +92,7 @@ def congress_with_everything(make_document):
     document = make_document(title="Báo cáo chính trị")
     item = document.congress.sessions[0].items[1]
     db.session.add(AgendaItemDocument(item=item, document=document))
-    db.session.add(User(username=ORGANISER[0], role=Role.ADMIN,
-                        password_hash=generate_password_hash(ORGANISER[1], "pbkdf2:sha256:1")))
+    add_user(ORGANISER[0], Role.ADMIN, password=ORGANISER[1])
     delegate_service.create_delegate(document.congress, number=1, full_name="Nguyễn Văn An",
                                    unit="Chi bộ 1", discussion_group="Tổ 1", seat="A1",
                                    kind="official")

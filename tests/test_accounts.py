@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Congress, Role, User
@@ -17,43 +16,17 @@ from congress_app.services import users as user_service
 from congress_app.services.errors import InputRefused
 from congress_app.services.seed import DEMO_ORGANISER
 
-from .conftest import (
-    ORGANISER,
-    IsolatedClient,
+from .conftest import ORGANISER, PASSWORD, add_user, csrf_token_from, sign_in, signed_in_client
+from .routes import (
     blueprint_routes,
-    csrf_token_from,
     open_route,
     route_path,
     routes_not_refused,
     routes_not_sending_to_sign_in,
 )
 
-FAST = "pbkdf2:sha256:1"
-PASSWORD = "pass word"  # accounts made here skip the rules: these tests are about the pages
 NEW_PASSWORD = "mật khẩu mới đủ dài"
 ADMIN_RULES = [r for r in blueprint_routes("accounts") if r[0] != "accounts.own_password"]
-
-
-def _account(username: str, role: Role = Role.EDITOR, congress: Congress | None = None,
-             **values) -> User:
-    user = User(username=username, role=role, congress_id=congress.id if congress else None,
-                password_hash=generate_password_hash(PASSWORD, method=FAST), **values)
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def _sign_in(app, username: str, password: str = PASSWORD, lang: str | None = "en"):
-    """A client of its own, signed in through the login form."""
-    app.test_client_class = IsolatedClient
-    client = app.test_client()
-    if lang:
-        client.set_cookie("lang", lang)
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"username": username, "password": password,
-                                           "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
 
 
 def _post(client, path: str, data: dict | None = None, token_from: str = "/"):
@@ -92,7 +65,7 @@ def ward_b(app, congress) -> Congress:
 @pytest.fixture
 def admin(app, client, organiser, congress):
     """The `organiser` admin (serving every congress), signed in, reading English."""
-    return _sign_in(app, ORGANISER[0], ORGANISER[1])
+    return signed_in_client(app, ORGANISER[0], ORGANISER[1])
 
 
 # Who may open the pages --------------------------------------------------------------
@@ -100,7 +73,7 @@ def admin(app, client, organiser, congress):
 
 @pytest.fixture
 def sample_ids(organiser, congress) -> dict[str, int]:
-    return {"user_id": _account("mau", Role.EDITOR).id}
+    return {"user_id": add_user("mau", Role.EDITOR).id}
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, sample_ids):
@@ -112,8 +85,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, sample_ids):
 
 @pytest.mark.parametrize("role", [Role.EDITOR, Role.CHECKIN])
 def test_editors_and_check_in_staff_get_403_on_the_admin_pages(app, client, sample_ids, role):
-    _account("khong-phai-admin", role)
-    other = _sign_in(app, "khong-phai-admin")
+    add_user("khong-phai-admin", role)
+    other = signed_in_client(app, "khong-phai-admin")
     token = csrf_token_from(other.get("/").get_data(as_text=True))
     wrong = routes_not_refused(other, ADMIN_RULES, sample_ids, token)
     assert not wrong, "\n".join(wrong)
@@ -128,13 +101,13 @@ def test_every_admin_route_opens_for_an_admin(app, admin, sample_ids):
 
 
 def test_admins_find_accounts_in_the_organiser_menu(app, admin):
-    _account("bientap", Role.EDITOR)
+    add_user("bientap", Role.EDITOR)
     html = admin.get("/organiser/").get_data(as_text=True)
     assert 'href="/organiser/accounts"' in html
     page = admin.get("/organiser/accounts").get_data(as_text=True)
     assert "bientap" in page and ORGANISER[0] in page and "Every congress on this site" in page
-    _account("chi-bientap", Role.EDITOR)
-    editor = _sign_in(app, "chi-bientap")
+    add_user("chi-bientap", Role.EDITOR)
+    editor = signed_in_client(app, "chi-bientap")
     assert 'href="/organiser/accounts"' not in editor.get("/organiser/").get_data(as_text=True)
 
 
@@ -166,7 +139,7 @@ def test_an_admin_creates_an_account_with_a_one_time_password(app, admin, congre
 ])
 def test_a_bad_new_account_is_refused_with_a_message_and_nothing_changes(
         app, organiser, congress, overrides, status, message):
-    client = _sign_in(app, *ORGANISER, lang=None)  # Vietnamese, the default
+    client = signed_in_client(app, *ORGANISER, lang=None)  # Vietnamese, the default
     response = _post(client, "/organiser/accounts/new", _new_account(**overrides))
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
@@ -187,11 +160,11 @@ def test_an_unknown_role_is_refused_by_the_service_too(app, organiser):
 @pytest.fixture
 def tied_admin(app, client, congress, ward_b, organiser):
     """Admin "admin-a" of congress A (the `congress` fixture), signed in; B has accounts too."""
-    _account("admin-a", Role.ADMIN, congress)
-    _account("editor-a", Role.EDITOR, congress)
-    _account("admin-b", Role.ADMIN, ward_b)
-    _account("editor-b", Role.EDITOR, ward_b)
-    return _sign_in(app, "admin-a")
+    add_user("admin-a", Role.ADMIN, congress)
+    add_user("editor-a", Role.EDITOR, congress)
+    add_user("admin-b", Role.ADMIN, ward_b)
+    add_user("editor-b", Role.EDITOR, ward_b)
+    return signed_in_client(app, "admin-a")
 
 
 def test_a_tied_admin_sees_only_the_accounts_that_serve_its_congress(tied_admin):
@@ -258,7 +231,7 @@ def test_the_service_keeps_a_tied_admin_to_its_congress(app, tied_admin, ward_b)
 
 def test_an_admin_changes_a_role_and_a_congress_tie_and_it_is_audited(app, admin, congress,
                                                                        ward_b):
-    editor = _account("bientap", Role.EDITOR, congress)
+    editor = add_user("bientap", Role.EDITOR, congress)
     response = _post(admin, f"/organiser/accounts/{editor.id}",
                      {"role": "admin", "congress": str(ward_b.id)})
     assert response.status_code == 302
@@ -272,17 +245,15 @@ def test_an_admin_changes_a_role_and_a_congress_tie_and_it_is_audited(app, admin
 
 
 def test_deactivating_ends_the_account_s_sessions_and_sign_in_until_reactivated(app, admin):
-    editor = _account("bientap", Role.EDITOR)
-    laptop = _sign_in(app, "bientap")
+    editor = add_user("bientap", Role.EDITOR)
+    laptop = signed_in_client(app, "bientap")
     assert laptop.get("/organiser/").status_code == 200
     assert _post(admin, f"/organiser/accounts/{editor.id}/deactivate").status_code == 302
     assert laptop.get("/organiser/").status_code == 302  # signed out
     assert not _reload(editor).active
-    token = csrf_token_from(laptop.get("/login").get_data(as_text=True))
-    assert laptop.post("/login", data={"username": "bientap", "password": PASSWORD,
-                                       "csrf_token": token}).status_code == 401
+    assert sign_in(laptop, "bientap", PASSWORD).status_code == 401
     assert _post(admin, f"/organiser/accounts/{editor.id}/reactivate").status_code == 302
-    assert _sign_in(app, "bientap").get("/organiser/").status_code == 200
+    assert signed_in_client(app, "bientap").get("/organiser/").status_code == 200
     assert [audit_service.details(e) for e in _events("user.deactivate")] == [
         {"username": "bientap"}]
     assert len(_events("user.reactivate")) == 1
@@ -290,7 +261,7 @@ def test_deactivating_ends_the_account_s_sessions_and_sign_in_until_reactivated(
 
 def test_the_last_active_admin_cannot_be_deactivated_or_demoted_on_the_page(app, organiser,
                                                                             congress):
-    client = _sign_in(app, *ORGANISER, lang=None)
+    client = signed_in_client(app, *ORGANISER, lang=None)
     page = f"/organiser/accounts/{organiser.id}"
     refused = _post(client, f"{page}/deactivate")
     assert refused.status_code == 409
@@ -307,7 +278,7 @@ def test_the_last_active_admin_cannot_be_deactivated_or_demoted_on_the_page(app,
 
 def test_an_admin_of_every_congress_covers_a_congress_whose_tied_admin_steps_down(
         app, admin, organiser, congress):
-    admin_a = _account("admin-a", Role.ADMIN, congress)
+    admin_a = add_user("admin-a", Role.ADMIN, congress)
     assert _post(admin, f"/organiser/accounts/{admin_a.id}",
                  {"role": "editor", "congress": str(congress.id)}).status_code == 302
     assert _reload(admin_a).role == Role.EDITOR
@@ -315,7 +286,7 @@ def test_an_admin_of_every_congress_covers_a_congress_whose_tied_admin_steps_dow
 
 def test_tied_admins_do_not_replace_the_last_admin_serving_every_congress(app, organiser,
                                                                           congress):
-    _account("admin-a", Role.ADMIN, congress)
+    add_user("admin-a", Role.ADMIN, congress)
     for change in (lambda: user_service.set_active(None, organiser, False),
                    lambda: user_service.update_account(None, organiser, Role.EDITOR, None),
                    lambda: user_service.update_account(None, organiser, Role.ADMIN, congress)):
@@ -323,21 +294,21 @@ def test_tied_admins_do_not_replace_the_last_admin_serving_every_congress(app, o
             change()
         assert refused.value.status == 409
     db.session.rollback()
-    second = _account("admin-hai", Role.ADMIN)
+    second = add_user("admin-hai", Role.ADMIN)
     assert user_service.set_active(None, _reload(organiser), False)
     assert _reload(second).active and not _reload(organiser).active
 
 
 def test_a_congress_without_an_admin_of_every_congress_keeps_its_last_tied_admin(
         app, congress, ward_b):
-    admin_a = _account("admin-a", Role.ADMIN, congress)
-    _account("admin-b", Role.ADMIN, ward_b)
+    admin_a = add_user("admin-a", Role.ADMIN, congress)
+    add_user("admin-b", Role.ADMIN, ward_b)
     with pytest.raises(InputRefused):
         user_service.set_active(None, admin_a, False)  # B's admin does not serve A
     with pytest.raises(InputRefused):
         user_service.update_account(None, admin_a, Role.ADMIN, ward_b)
     db.session.rollback()
-    admin_a2 = _account("admin-a2", Role.ADMIN, congress)
+    admin_a2 = add_user("admin-a2", Role.ADMIN, congress)
     assert user_service.set_active(None, _reload(admin_a), False)
     with pytest.raises(InputRefused):
         user_service.update_account(None, _reload(admin_a2), Role.CHECKIN, congress)
@@ -346,7 +317,7 @@ def test_a_congress_without_an_admin_of_every_congress_keeps_its_last_tied_admin
 
 
 def test_an_admin_may_step_down_while_another_admin_remains(app, admin, organiser):
-    _account("admin-hai", Role.ADMIN)
+    add_user("admin-hai", Role.ADMIN)
     response = _post(admin, f"/organiser/accounts/{organiser.id}",
                      {"role": "editor", "congress": ""})
     assert response.status_code == 302 and response.headers["Location"] == "/organiser/"
@@ -355,7 +326,7 @@ def test_an_admin_may_step_down_while_another_admin_remains(app, admin, organise
 
 
 def test_an_admin_may_deactivate_itself_while_another_admin_remains(app, admin, organiser):
-    _account("admin-hai", Role.ADMIN)
+    add_user("admin-hai", Role.ADMIN)
     assert _post(admin, f"/organiser/accounts/{organiser.id}/deactivate").status_code == 302
     assert admin.get("/organiser/").status_code == 302  # its own session ended too
     assert not _reload(organiser).active
@@ -366,8 +337,8 @@ def test_an_admin_may_deactivate_itself_while_another_admin_remains(app, admin, 
 
 def test_a_one_time_password_ends_sessions_and_must_be_changed_at_the_next_sign_in(
         app, admin, organiser):
-    editor = _account("bientap", Role.EDITOR)
-    laptop = _sign_in(app, "bientap")
+    editor = add_user("bientap", Role.EDITOR)
+    laptop = signed_in_client(app, "bientap")
     response = _post(admin, f"/organiser/accounts/{editor.id}/password",
                      {"password": "tam thoi 12345", "confirm": "tam thoi 12345"})
     assert response.status_code == 302
@@ -377,7 +348,7 @@ def test_a_one_time_password_ends_sessions_and_must_be_changed_at_the_next_sign_
     assert event.user_id == organiser.id
     assert audit_service.details(event) == {"username": "bientap", "one_time": True}
 
-    phone = _sign_in(app, "bientap", "tam thoi 12345")
+    phone = signed_in_client(app, "bientap", "tam thoi 12345")
     for path in ("/organiser/", "/organiser/documents", "/checkin/", "/"):
         moved = phone.get(path)
         assert moved.status_code == 302, path
@@ -407,8 +378,8 @@ def test_an_admin_cannot_hand_itself_a_one_time_password(app, admin, organiser):
     ({"password": NEW_PASSWORD, "confirm": "khác hẳn đi rồi"}, "Hai mật khẩu không giống nhau"),
 ])
 def test_a_bad_one_time_password_is_refused(app, organiser, congress, data, message):
-    editor = _account("bientap", Role.EDITOR)
-    client = _sign_in(app, *ORGANISER, lang=None)
+    editor = add_user("bientap", Role.EDITOR)
+    client = signed_in_client(app, *ORGANISER, lang=None)
     response = _post(client, f"/organiser/accounts/{editor.id}/password", data)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert _reload(editor).check_password(PASSWORD) and not _reload(editor).must_change_password
@@ -424,8 +395,8 @@ def test_a_bad_one_time_password_is_refused(app, organiser, congress, data, mess
      "không được trùng với tên đăng nhập"),
 ])
 def test_a_bad_own_password_change_is_refused(app, client, data, message):
-    user = _account("cua-so-cua-so", Role.CHECKIN)
-    door = _sign_in(app, "cua-so-cua-so", lang=None)
+    user = add_user("cua-so-cua-so", Role.CHECKIN)
+    door = signed_in_client(app, "cua-so-cua-so", lang=None)
     response = _post(door, "/organiser/password", data, token_from="/organiser/password")
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert _reload(user).check_password(PASSWORD)
@@ -434,8 +405,8 @@ def test_a_bad_own_password_change_is_refused(app, client, data, message):
 
 def test_check_in_staff_change_their_own_password_and_other_sessions_end(app, client,
                                                                         congress):
-    user = _account("cuaso", Role.CHECKIN)
-    phone, laptop = _sign_in(app, "cuaso"), _sign_in(app, "cuaso")
+    user = add_user("cuaso", Role.CHECKIN)
+    phone, laptop = signed_in_client(app, "cuaso"), signed_in_client(app, "cuaso")
     page = phone.get("/organiser/password")
     assert page.status_code == 200 and "Scan cards" in page.get_data(as_text=True)
     response = _post(phone, "/organiser/password", {
@@ -505,7 +476,7 @@ def test_the_published_password_is_refused_when_the_app_listens_on_every_network
 
 def test_on_this_computer_alone_the_demo_signs_in_and_sets_a_password(app, demo):
     _local(app)
-    client = _sign_in(app, *DEMO_ORGANISER)
+    client = signed_in_client(app, *DEMO_ORGANISER)
     assert 'class="demo-banner"' in client.get("/organiser/").get_data(as_text=True)
     response = _post(client, "/organiser/password", {
         "current": DEMO_ORGANISER[1], "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
@@ -528,7 +499,7 @@ def test_serve_prints_the_demo_credentials_only_while_they_work(app, runner, ser
     refused = runner.invoke(args=["serve", "--host", "0.0.0.0"])
     assert printed not in refused.output and "flask set-password bantochuc" in refused.output
     app.config["HOST"] = "127.0.0.1"
-    _account("admin-hai", Role.ADMIN)
+    add_user("admin-hai", Role.ADMIN)
     user_service.set_active(None, demo, False)
     assert printed not in runner.invoke(args=["serve"]).output
     user_service.set_active(None, demo, True)
@@ -549,7 +520,7 @@ def test_serve_with_a_hall_address_does_not_print_the_demo_credentials(app, runn
 
 
 def test_set_password_command_asks_twice_and_ends_sessions(app, runner, organiser):
-    laptop = _sign_in(app, *ORGANISER)
+    laptop = signed_in_client(app, *ORGANISER)
     result = runner.invoke(args=["set-password", ORGANISER[0]],
                            input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
     assert result.exit_code == 0, result.output
@@ -566,7 +537,7 @@ def test_set_password_command_can_make_it_one_time(app, runner, organiser):
     assert result.exit_code == 0, result.output
     assert "next sign-in" in result.output
     assert _reload(organiser).must_change_password
-    client = _sign_in(app, ORGANISER[0], NEW_PASSWORD)
+    client = signed_in_client(app, ORGANISER[0], NEW_PASSWORD)
     assert client.get("/organiser/").headers["Location"].startswith("/organiser/password")
 
 
@@ -589,8 +560,8 @@ def test_set_password_command_refuses_two_different_passwords(app, runner, organ
 
 
 def test_deactivate_organiser_command_and_its_reactivation(app, runner, organiser):
-    editor = _account("bientap", Role.EDITOR)
-    laptop = _sign_in(app, "bientap")
+    editor = add_user("bientap", Role.EDITOR)
+    laptop = signed_in_client(app, "bientap")
     result = runner.invoke(args=["deactivate-organiser", "bientap"])
     assert result.exit_code == 0 and "deactivated" in result.output
     assert laptop.get("/organiser/").status_code == 302 and not _reload(editor).active
@@ -608,8 +579,8 @@ def test_the_cli_keeps_the_last_active_admin_too(app, runner, organiser):
 
 
 def test_list_organisers_command(app, runner, organiser, congress, demo):
-    _account("bientap", Role.EDITOR, congress, must_change_password=True)
-    _account("cu", Role.CHECKIN, active=False)
+    add_user("bientap", Role.EDITOR, congress, must_change_password=True)
+    add_user("cu", Role.CHECKIN, active=False)
     lines = runner.invoke(args=["list-organisers"]).output.splitlines()
     assert [line.split()[0] for line in lines] == ["bantochuc", "bientap", "cu", ORGANISER[0]]
     by_name = {line.split()[0]: line for line in lines}

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
-from werkzeug.security import generate_password_hash
 
 from congress_app import ROOT, create_app
 from congress_app.extensions import db
@@ -50,7 +49,7 @@ from congress_app.services.archive import file_format
 from congress_app.services.archive import restore as archive_restore
 from congress_app.storage import file_store
 
-from .conftest import _config, database_copy
+from .conftest import _config, add_delegate, add_user, database_copy
 
 SEEDS = ROOT / "seeds"
 SLUG = "thanh-xuan-2025"
@@ -136,12 +135,7 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
         intake.create_document(
             b, title=f"Báo cáo {B_MARKER}", category="political_report", user=b_admin,
             upload=intake.Upload(io.BytesIO(pdf_bytes(B_MARKER)), "b.pdf"))
-        b_delegate = Delegate(congress_id=b.id, number=1, full_name=f"Trần {B_MARKER}",
-                              search_name=f"tran {B_MARKER.lower()}")
-        db.session.add(b_delegate)
-        db.session.flush()
-        delegate_service.issue_credentials(b_delegate)
-        db.session.commit()
+        b_delegate = add_delegate(b, 1, f"Trần {B_MARKER}", search_name=f"tran {B_MARKER.lower()}")
         attendance_service.check_in(b_delegate, user=b_door)
     yield app
     _dispose(app)
@@ -683,33 +677,13 @@ def test_export_writes_atomically_and_keeps_no_half_archive(source, tmp_path, mo
 # The organiser's download ---------------------------------------------------------------
 
 
-def _account(username: str, role: Role, congress: Congress | None = None) -> User:
-    user = User(username=username, role=role, congress_id=congress.id if congress else None,
-                password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1"))
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def _card_holder(congress: Congress) -> Delegate:
-    delegate = Delegate(congress_id=congress.id, number=12, full_name="Nguyễn Thị Hoà",
-                        search_name="nguyen thi hoa")
-    db.session.add(delegate)
-    db.session.flush()
-    delegate_service.issue_credentials(delegate)
-    db.session.commit()
-    return delegate
-
-
 @pytest.fixture
-def admin(client, auth, congress):
+def admin(sign_in_as, congress):
     """An admin serving every congress, signed in, reading English; the congress has an
     account of its own and a delegate with a card, whose hashes are the secrets."""
-    _account("admin", Role.ADMIN)
-    ward = _account("ward-editor", Role.EDITOR, congress)
-    delegate = _card_holder(congress)
-    client.set_cookie("lang", "en")
-    auth.login("admin", "pass word")
+    auth = sign_in_as(Role.ADMIN, "admin")
+    ward = add_user("ward-editor", Role.EDITOR, congress)
+    delegate = add_delegate(congress, 12)
     auth.secrets = [ward.password_hash, delegate.token_hash, delegate.pin_hash]
     return auth
 
@@ -781,8 +755,8 @@ def test_an_admin_of_one_ward_backs_up_that_ward(app, client, auth, congress):
                      starts_on=date(2025, 7, 24), ends_on=date(2025, 7, 24))
     db.session.add(other)
     db.session.commit()
-    _account("admin-b", Role.ADMIN, other)
-    _account("editor-a", Role.EDITOR, congress)
+    add_user("admin-b", Role.ADMIN, other)
+    add_user("editor-a", Role.EDITOR, congress)
     auth.login("admin-b", "pass word")
     bodies = _zip_bodies(client.get("/organiser/export.zip"))
     manifest = json.loads(bodies["manifest.json"])
@@ -797,7 +771,7 @@ def test_only_an_admin_may_export(client, auth, congress, role):
         anonymous = client.get(path)
         assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
-    _account("staff", role)
+    add_user("staff", role)
     auth.login("staff", "pass word")
     assert client.get("/organiser/export").status_code == 403
     assert client.get("/organiser/export.zip").status_code == 403

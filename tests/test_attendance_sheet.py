@@ -14,18 +14,18 @@ from pypdf import PdfReader
 from congress_app.extensions import db
 from congress_app.models import CheckIn, DelegateKind
 
-from .test_cards_pdf import assert_fonts_embedded, make_delegates
-from .test_programme_pdf import pdf_text
+from .conftest import add_delegates
+from .pdf_reading import assert_fonts_embedded, pdf_text
 
 
 @pytest.fixture
 def hall(congress):
     """45 official delegates, 3 alternates, 2 guests and one deactivated delegate; some of
     them checked in on the first morning (07:05 in Hanoi is 00:05 UTC)."""
-    officials = make_delegates(congress, 45)
-    alternates = make_delegates(congress, 3, start=46, kind=DelegateKind.ALTERNATE)
-    guests = make_delegates(congress, 2, start=49, kind=DelegateKind.GUEST)
-    gone = make_delegates(congress, 1, start=51, full_name="Người Đã Thôi", active=False)[0]
+    officials = add_delegates(congress, 45)
+    alternates = add_delegates(congress, 3, start=46, kind=DelegateKind.ALTERNATE)
+    guests = add_delegates(congress, 2, start=49, kind=DelegateKind.GUEST)
+    gone = add_delegates(congress, 1, start=51, full_name="Người Đã Thôi", active=False)[0]
     present = officials[:30] + alternates[:1] + guests
     for minute, delegate in enumerate(present, start=5):
         db.session.add(CheckIn(delegate_id=delegate.id, congress_id=congress.id,

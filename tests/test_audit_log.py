@@ -10,33 +10,22 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Delegate, Role, User
 from congress_app.services import audit as audit_service
 from congress_app.services import delegates as delegate_service
 
-from .conftest import blueprint_routes, open_route
+from .conftest import add_user
+from .routes import blueprint_routes, open_route
 
 RULES = blueprint_routes("audit")
 
 
-def _make_user(username: str, role: Role) -> User:
-    user = User(username=username, role=role,
-                password_hash=generate_password_hash("pass word", method="pbkdf2:sha256:1"))
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
 @pytest.fixture
-def admin(client, auth, congress):
+def admin(sign_in_as, congress):
     """An admin signed in through the login form, reading English."""
-    _make_user("admin", Role.ADMIN)
-    client.set_cookie("lang", "en")
-    auth.login("admin", "pass word")
-    return auth
+    return sign_in_as(Role.ADMIN, "admin")
 
 
 def _events(action: str) -> list[AuditEvent]:
@@ -68,7 +57,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, congress):
 
 @pytest.mark.parametrize("role", [Role.EDITOR, Role.CHECKIN])
 def test_editors_and_check_in_staff_are_refused(client, auth, congress, role):
-    _make_user("someone", role)
+    add_user("someone", role)
     auth.login("someone", "pass word")
     for _endpoint, rule, method in RULES:
         assert open_route(client, method, rule, None).status_code == 403, rule

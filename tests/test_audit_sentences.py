@@ -10,11 +10,10 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from congress_app import ROOT
 from congress_app.extensions import db
-from congress_app.models import Role, User
+from congress_app.models import Role
 from congress_app.services import audit as audit_service
 from congress_app.web.audit_sentences import SENTENCES, sentence
 
@@ -71,14 +70,8 @@ def test_every_recorded_action_has_a_sentence():
 
 
 @pytest.fixture
-def admin(client, auth, congress):
-    user = User(username="admin", role=Role.ADMIN,
-                password_hash=generate_password_hash("pass word", method="pbkdf2:sha256:1"))
-    db.session.add(user)
-    db.session.commit()
-    auth.login("admin", "pass word")
-    auth.user = user
-    return auth
+def admin(sign_in_as, congress):
+    return sign_in_as(Role.ADMIN, "admin", lang=None)
 
 
 def _event(action: str, **detail):

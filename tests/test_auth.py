@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from congress_app.extensions import db
-from congress_app.models import AuditEvent, User
+from congress_app.models import AuditEvent, Role, User
 from congress_app.web.auth import safe_next
 
-from .conftest import ORGANISER
+from .conftest import ORGANISER, add_user, csrf_token_from
 
 
 def test_passwords_are_stored_hashed(app):
@@ -58,8 +58,6 @@ def test_the_login_form_needs_its_csrf_token(client, organiser):
 
 
 def test_sign_in_returns_to_the_page_asked_for(client, organiser):
-    from .conftest import csrf_token_from
-
     page = client.get("/organiser/")
     assert page.status_code == 302 and "/login?next=" in page.headers["Location"]
     html = client.get(page.headers["Location"]).get_data(as_text=True)
@@ -134,10 +132,6 @@ def test_serve_does_not_warn_for_a_hall_address(runner, app, monkeypatch):
 
 
 def test_check_in_staff_land_on_the_scanner(client, auth):
-    from werkzeug.security import generate_password_hash
-
-    db.session.add(User(username="cuaso", role="checkin",
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("cuaso", Role.CHECKIN)
     response = auth.login("cuaso", "pass word")
     assert response.headers["Location"] == "/checkin/"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -16,53 +15,26 @@ import pytest
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
-from werkzeug.security import generate_password_hash
 
 from congress_app import create_app, qr
 from congress_app.extensions import db
-from congress_app.models import CheckIn, Congress, Delegate, DelegateKind, Role, User
+from congress_app.models import CheckIn, Congress, Role
 from congress_app.pdf import cards
 from congress_app.services import delegates as delegate_service
 
-from .conftest import BASE_URL, AuthActions, IsolatedClient, _config, database_copy
-from .test_programme_pdf import pdf_text
+from .conftest import (
+    BASE_URL,
+    IsolatedClient,
+    _config,
+    add_delegates,
+    add_user,
+    database_copy,
+    signed_in_client,
+)
+from .pdf_reading import assert_fonts_embedded, pdf_text
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Vũ", "Võ", "Đặng", "Bùi",
-            "Đỗ", "Hồ", "Ngô", "Dương"]
-MIDDLE_NAMES = ["Văn", "Thị", "Đức", "Thị Phương", "Hữu", "Ngọc", "Quốc", "Thị Thuỳ"]
-GIVEN_NAMES = ["An", "Bình", "Cường", "Dũng", "Hằng", "Thảo", "Tuấn", "Việt", "Yến", "Ước",
-               "Kỷ", "Ngữ", "Nguyệt", "Thuỷ", "Khuê", "Lộc", "Hưởng", "Giang", "Ẩn", "Mỹ"]
 A4_MM = (210, 297)
 PT_PER_MM = 72 / 25.4
-
-
-def make_delegates(congress: Congress, count: int, *, start: int = 1, **fields) -> list[Delegate]:
-    """`count` delegates with distinct Vietnamese names and real credentials, committed."""
-    delegates = []
-    for i in range(start - 1, start - 1 + count):
-        name = (f"{SURNAMES[i % len(SURNAMES)]} {MIDDLE_NAMES[i // 3 % len(MIDDLE_NAMES)]} "
-                f"{GIVEN_NAMES[i % len(GIVEN_NAMES)]}")
-        values = {
-            "full_name": name,
-            "search_name": delegate_service.fold(name),
-            "unit": f"Chi bộ Khu dân cư số {i % 24 + 1}",
-            "discussion_group": f"Tổ {i % 8 + 1}",
-            "seat": f"{'ABCDEFGHIJ'[i // 20 % 10]}-{i % 20 + 1:02d}",
-            "kind": DelegateKind.OFFICIAL,
-        } | fields
-        delegates.append(Delegate(congress_id=congress.id, number=i + 1, **values))
-    db.session.add_all(delegates)
-    db.session.flush()
-    for delegate in delegates:
-        delegate_service.issue_credentials(delegate)
-    db.session.commit()
-    return delegates
-
-
-def add_user(username: str, role: Role) -> None:
-    db.session.add(User(username=username, role=role,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
 
 
 def token_of(url: str) -> str:
@@ -130,16 +102,6 @@ def cell(x: float, y: float) -> tuple[int, int]:
     return int((y - grid.top) // grid.height), int((x - grid.left) // grid.width)
 
 
-def assert_fonts_embedded(pdf: bytes) -> None:
-    reader = PdfReader(io.BytesIO(pdf))
-    for page in reader.pages:
-        for ref in page["/Resources"]["/Font"].values():
-            font = ref.get_object()
-            assert str(font["/BaseFont"]).split("+", 1)[-1].startswith("Be-Vietnam-Pro")
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            assert {"/FontFile2", "/FontFile3"} & set(descriptor.get_object())
-
-
 def page_sizes_mm(pdf: bytes) -> list[tuple[int, int]]:
     reader = PdfReader(io.BytesIO(pdf))
     return [(round(float(p.mediabox.width) / PT_PER_MM), round(float(p.mediabox.height) /
@@ -167,18 +129,14 @@ def roster(tmp_path_factory, migrated_db, postgres):
         )
         db.session.add(congress)
         db.session.flush()
-        delegates = make_delegates(congress, 168)
-        gone = make_delegates(congress, 1, start=169, full_name="Người Đã Thôi Làm Đại Biểu",
+        delegates = add_delegates(congress, 168)
+        gone = add_delegates(congress, 1, start=169, full_name="Người Đã Thôi Làm Đại Biểu",
                               active=False)[0]
         add_user("editor", Role.EDITOR)
-        client = app.test_client()
-        client.set_cookie("lang", "en")
-        AuthActions(client).login("editor", "pass word")
+        client = signed_in_client(app, "editor")
 
-        started = time.perf_counter()
+        # How long the 168 cards take is `make bench`'s figure (render.cards), not a test's.
         response = client.get("/organiser/print/cards.pdf?layout=a4&pin=back")
-        seconds = time.perf_counter() - started
-        print(f"\n168 cards, A4 with PIN backs: {seconds:.2f} s for the request")
         assert response.status_code == 200, response.get_data(as_text=True)[:500]
         pdf = response.get_data()
         yield {"app": app, "congress": congress, "delegates": delegates, "gone": gone,
@@ -299,7 +257,7 @@ def test_the_print_page_offers_every_choice(roster):
 
 @pytest.fixture
 def few(congress):
-    return make_delegates(congress, 3)
+    return add_delegates(congress, 3)
 
 
 def test_a_reissued_card_is_reprinted_with_the_new_token(client, signed_in, congress, few):
@@ -404,7 +362,7 @@ def test_no_card_for_a_deactivated_delegate_or_one_of_another_congress(
                      starts_on=date(2025, 8, 1), ends_on=date(2025, 8, 1))
     db.session.add(other)
     db.session.flush()
-    stranger = make_delegates(other, 1, start=50)[0]
+    stranger = add_delegates(other, 1, start=50)[0]
 
     gone = client.get(f"/organiser/print/delegates/{few[0].id}/card.pdf")
     assert gone.status_code == 410

@@ -12,15 +12,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, func, make_url, select
-from werkzeug.security import generate_password_hash
 
 from congress_app import create_app
 from congress_app.extensions import db
-from congress_app.models import AuditEvent, CheckIn, Congress, Delegate, DelegateKind, Role, User
+from congress_app.models import AuditEvent, CheckIn, Congress, Delegate, DelegateKind, Role
 from congress_app.services import attendance as attendance_service
 from congress_app.services import delegates as delegate_service
 
-from .conftest import csrf_token_from
+from .conftest import add_delegate, add_user, csrf_token_from
+from .threads import join_all
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 UNKNOWN_TOKEN = "A" * attendance_service.TOKEN_LENGTH
@@ -46,33 +46,16 @@ def make_delegate(congress, monkeypatch):
     def make(number: int, full_name: str = "Nguyễn Văn An", unit: str = "Chi bộ Khu phố 1",
              group: str = "Tổ 1", kind: DelegateKind = DelegateKind.OFFICIAL,
              active: bool = True, of: Congress | None = None) -> Delegate:
-        delegate = Delegate(congress=of or congress, number=number, full_name=full_name,
-                            search_name=delegate_service.fold(full_name), unit=unit,
+        return add_delegate(of or congress, number, full_name, unit=unit,
                             discussion_group=group, kind=kind, active=active)
-        db.session.add(delegate)
-        db.session.flush()
-        delegate_service.issue_credentials(delegate)
-        db.session.commit()
-        return delegate
 
     return make
 
 
-def _make_user(username: str, role: Role) -> User:
-    user = User(username=username, role=role,
-                password_hash=generate_password_hash("pass word", method="pbkdf2:sha256:1"))
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
 @pytest.fixture
-def staff(client, auth, congress):
+def staff(sign_in_as, congress):
     """A check-in account signed in, reading English; .csrf is a token for scripts."""
-    user = _make_user("door", Role.CHECKIN)
-    client.set_cookie("lang", "en")
-    auth.login("door", "pass word")
-    auth.user = user
+    auth = sign_in_as(Role.CHECKIN, "door")
     auth.csrf = auth.csrf_token("/checkin/")
     return auth
 
@@ -123,7 +106,7 @@ def test_only_staff_accounts_may_use_the_checkin_pages(client, auth, make_delega
     elif who == "anonymous":
         csrf = csrf_token_from(client.get("/login").get_data(as_text=True))
     else:
-        _make_user("someone", who)
+        add_user("someone", who)
         auth.login("someone", "pass word")
         csrf = auth.csrf_token("/")
 
@@ -485,7 +468,7 @@ def test_another_congresss_staff_cannot_undo_a_check_in(
     db.session.add(other)
     db.session.commit()
     record, _created = attendance_service.check_in(make_delegate(3))
-    user = _make_user("door2", Role.CHECKIN)
+    user = add_user("door2", Role.CHECKIN)
     user.congress_id = other.id
     db.session.commit()
     auth.login("door2", "pass word")
@@ -680,8 +663,7 @@ def test_two_phones_scanning_one_card_at_the_same_moment_make_one_check_in(
         phones = [threading.Thread(target=door_phone) for _ in range(2)]
         for phone in phones:
             phone.start()
-        for phone in phones:
-            phone.join(30)
+        join_all(phones, 30)
     finally:
         event.remove(db.engine, "before_cursor_execute", hold_the_insert)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
-from congress_app.models import AuditEvent, CheckIn, Delegate, Role, User
+from congress_app.models import AuditEvent, CheckIn, Role
 from congress_app.services import delegates as delegate_service
+
+from .conftest import add_delegate, add_user
 
 DEEP = 100_000
 
@@ -18,15 +19,9 @@ DEEP = 100_000
 def door(client, auth, congress):
     """A check-in account signed in (English), and delegate no. 7 with a card; .token is
     the card's token, .csrf a token for the page's script."""
-    db.session.add(User(username="door", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    delegate = Delegate(congress=congress, number=7, full_name="Nguyễn Văn An",
-                        search_name=delegate_service.fold("Nguyễn Văn An"),
-                        unit="Chi bộ Khu phố 1", discussion_group="Tổ 1")
-    db.session.add(delegate)
-    db.session.flush()
-    delegate_service.issue_credentials(delegate)
-    db.session.commit()
+    add_user("door", Role.CHECKIN)
+    delegate = add_delegate(congress, 7, "Nguyễn Văn An", unit="Chi bộ Khu phố 1",
+                            discussion_group="Tổ 1")
     client.set_cookie("lang", "en")
     auth.login("door", "pass word")
     auth.token = delegate_service.card_token(delegate)

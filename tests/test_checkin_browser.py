@@ -6,59 +6,29 @@ signs a check-in account in through the login form and waits for the delegate's 
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from congress_app import qr
 from congress_app.extensions import db
-from congress_app.models import CheckIn, Delegate, DelegateKind, Role, User
+from congress_app.models import CheckIn, DelegateKind, Role
 from congress_app.services import delegates as delegate_service
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, wait_for_js
-
-WIDTH, HEIGHT = 640, 480
+from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, wait_for_js
+from .conftest import add_delegate, add_user
+from .samples import card_video
 
 pytestmark = pytest.mark.browser
 
 
-def write_y4m(path: Path, image: Image.Image, frames: int = 10) -> None:
-    """A still picture as a 10 fps YUV 4:2:0 video: grey picture, no colour (U = V = 128)."""
-    luma = image.convert("L").tobytes()
-    chroma = bytes([128]) * ((WIDTH // 2) * (HEIGHT // 2))
-    with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            out.write(b"FRAME\n" + luma + chroma + chroma)
-
-
-def card_video(path: Path, payload: str) -> Path:
-    """The card's QR code, on white with its quiet zone, in the middle of the camera frame,
-    about 300 px wide: inside the centre region the scanner looks at."""
-    symbol = Image.open(io.BytesIO(qr.render_qr(payload, "png", box_size=1)))
-    modules = symbol.width
-    symbol = symbol.resize((modules * (300 // modules),) * 2, Image.NEAREST)
-    frame = Image.new("L", (WIDTH, HEIGHT), 255)
-    frame.paste(symbol, ((WIDTH - symbol.width) // 2, (HEIGHT - symbol.height) // 2))
-    write_y4m(path, frame)
-    return path
-
-
 @pytest.fixture
 def door_delegate(congress, monkeypatch):
-    delegate = Delegate(congress=congress, number=27, full_name="Nguyễn Thị Thanh Hương",
-                        search_name="nguyen thi thanh huong", unit="Chi bộ Khu dân cư số 3",
-                        discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)
-    db.session.add(delegate)
-    db.session.flush()
-    delegate_service.issue_credentials(delegate)
-    db.session.add(User(username="door", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    delegate = add_delegate(congress, 27, "Nguyễn Thị Thanh Hương",
+                            search_name="nguyen thi thanh huong", unit="Chi bộ Khu dân cư số 3",
+                            discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)
+    add_user("door", Role.CHECKIN)
     return delegate
 
 

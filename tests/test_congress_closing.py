@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from congress_app import create_app
 from congress_app.extensions import db
@@ -19,7 +18,6 @@ from congress_app.models import (
     Delegate,
     DelegateKind,
     Role,
-    User,
 )
 from congress_app.services import agenda as agenda_service
 from congress_app.services import attendance as attendance_service
@@ -28,7 +26,8 @@ from congress_app.services import delegates as delegate_service
 from congress_app.services.errors import InputRefused
 from congress_app.web.closing import ALLOWED_WHEN_CLOSED, ORGANISER_BLUEPRINTS
 
-from .conftest import blueprint_routes, open_route, route_path
+from .conftest import add_delegate, add_user
+from .routes import blueprint_routes, open_route, route_path
 
 CLOSING_RULES = blueprint_routes("closing")
 
@@ -46,31 +45,14 @@ def _write_rules() -> list[tuple[str, str, str]]:
             if rule[2] == "POST" and rule[0] not in ALLOWED_WHEN_CLOSED]
 
 
-def _make_user(username: str, role: Role) -> User:
-    user = User(username=username, role=role,
-                password_hash=generate_password_hash("pass word", method="pbkdf2:sha256:1"))
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
 def _add_delegate(congress, number: int, kind=DelegateKind.OFFICIAL, **fields) -> Delegate:
-    delegate = Delegate(congress=congress, number=number, full_name=f"Đại biểu {number}",
-                        search_name=f"dai bieu {number}", unit="Chi bộ 1", kind=kind,
-                        seat=f"A-{number:02d}", **fields)
-    db.session.add(delegate)
-    db.session.flush()
-    delegate_service.issue_credentials(delegate)
-    db.session.commit()
-    return delegate
+    return add_delegate(congress, number, f"Đại biểu {number}", search_name=f"dai bieu {number}",
+                        unit="Chi bộ 1", kind=kind, seat=f"A-{number:02d}", **fields)
 
 
 @pytest.fixture
-def admin(client, auth, congress):
-    _make_user("admin", Role.ADMIN)
-    client.set_cookie("lang", "en")
-    auth.login("admin", "pass word")
-    return auth
+def admin(sign_in_as, congress):
+    return sign_in_as(Role.ADMIN, "admin")
 
 
 @pytest.fixture
@@ -84,7 +66,7 @@ def sample_ids(congress, make_document) -> dict:
     return {"session_id": congress.sessions[0].id, "item_id": item.id,
             "document_id": document.id, "delegate_id": delegate.id, "number": 1,
             "direction": "next", "checkin_id": checkin.id,
-            "user_id": _make_user("door-staff", Role.CHECKIN).id}
+            "user_id": add_user("door-staff", Role.CHECKIN).id}
 
 
 def _snapshot() -> dict[str, list[tuple]]:
@@ -118,7 +100,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, congress):
 
 @pytest.mark.parametrize("role", [Role.EDITOR, Role.CHECKIN])
 def test_only_admins_may_close_reopen_or_purge(client, auth, congress, role):
-    _make_user("someone", role)
+    add_user("someone", role)
     auth.login("someone", "pass word")
     token = auth.csrf_token("/")
     for _endpoint, rule, method in CLOSING_RULES:

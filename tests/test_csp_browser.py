@@ -10,12 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from werkzeug.security import generate_password_hash
 
-from congress_app.extensions import db
-from congress_app.models import Role, User
+from congress_app.models import Role
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from .browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    browser_sign_in,
+    wait_for_js,
+    wait_until,
+)
+from .conftest import PASSWORD, add_user
 
 # Collects violations from the first script on, before the page's own files run.
 REPORT_VIOLATIONS = """
@@ -53,48 +59,50 @@ def browser_context(request, live_server):
         browser.close()
 
 
+def _deliver_reports(page) -> None:
+    """Wait until the violations the page's scripts caused so far have been reported: each
+    report is an event fired in a task of its own, so once a task queued after them has run
+    they are in window.__csp; the console messages reach Playwright before the answer."""
+    page.evaluate("new Promise(resolve => setTimeout(resolve, 0))")
+
+
 def _visit(page, url: str, console: list[str]) -> list[str]:
     """Open a page, let its scripts settle, and return what the CSP blocked on it."""
     page.goto(url)
     page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(300)
+    _deliver_reports(page)
     return page.evaluate("window.__csp") + [m for m in console if "Content Security" in m]
 
 
 def test_no_page_breaks_the_content_security_policy(live_server, browser_context,
                                                     make_document):
     document = make_document(title="Báo cáo chính trị")
-    db.session.add(User(username="bantochuc", role=Role.ADMIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("bantochuc", Role.ADMIN)
     page = browser_context.new_page()
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
 
     delegate_pages = ["/", "/programme", "/documents", f"/d/{document.code}",
-                      f"/d/{document.code}?view=text", "/search?q=bao+cao", "/screen"]
+                      f"/d/{document.code}?mode=text", "/search?q=bao+cao", "/screen"]
     for path in delegate_pages:
         assert _visit(page, live_server + path, console) == [], path
+        if path.endswith("?mode=text"):  # the reader really is in text mode
+            assert page.locator("#text-view").is_visible(), path
+            assert page.locator("#pages-view").is_hidden(), path
+            assert "Báo cáo chính trị" in page.locator("#text-view").inner_text(), path
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("bantochuc")
-    page.get_by_label("Password").fill("pass word")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/organiser/")
+    browser_sign_in(page, live_server, "bantochuc", PASSWORD, "/organiser/")
     for path in ["/organiser/", "/organiser/print/", "/organiser/stage",
                  "/checkin/attendance"]:
         assert _visit(page, live_server + path, console) == [], path
 
     # The scanner: the camera starts and qr-scanner's decoder runs in its blob: worker.
     assert _visit(page, f"{live_server}/checkin/", console) == []
-    # Polled from here: Playwright's in-page wait_for_function needs eval, which the CSP forbids.
-    for _ in range(100):
-        if page.evaluate("document.getElementById('camera').readyState >= 2"):
-            break
-        page.wait_for_timeout(100)
-    else:
-        pytest.fail("the camera never started")
-    page.wait_for_timeout(1000)
+    wait_for_js(page, "document.getElementById('camera').readyState >= 2", timeout=10000)
+    wait_until(page, lambda: page.workers, "qr-scanner started its decoder worker")
+    # The decoder has had a second of the camera's frames to run on.
+    wait_for_js(page, "document.getElementById('camera').currentTime >= 1", timeout=10000)
+    _deliver_reports(page)
     assert page.evaluate("window.__csp") == []
     assert not [m for m in console if "Content Security" in m or "Worker" in m]
 
@@ -105,5 +113,5 @@ def test_a_pdf_opens_in_chromiums_viewer_under_the_file_policy(live_server, brow
     page = browser_context.new_page()
     response = page.goto(f"{live_server}/d/{document.code}/file")
     assert "sandbox" in response.header_value("content-security-policy")
-    page.wait_for_timeout(1500)
-    assert any(frame.url.startswith(PDF_VIEWER) for frame in page.frames)
+    wait_until(page, lambda: any(frame.url.startswith(PDF_VIEWER) for frame in page.frames),
+               "the PDF opened in Chromium's viewer")

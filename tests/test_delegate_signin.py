@@ -9,31 +9,24 @@ import pytest
 
 from congress_app import create_app
 from congress_app.extensions import db, limiter
-from congress_app.models import Delegate, Role, User
+from congress_app.models import Role
 from congress_app.services.delegates import (
     card_pin,
     card_token,
-    fold,
-    issue_credentials,
     reissue_credentials,
 )
 
-from .conftest import csrf_token_from
+from .conftest import (
+    add_delegate,
+    add_user,
+    csrf_token_from,
+    is_signed_in_as,
+    pin_sign_in,
+    wrong_pin,
+)
 
 PUBLIC_TITLE = "Chương trình Đại hội"
 DELEGATES_TITLE = "Dự thảo Báo cáo chính trị (tài liệu cho đại biểu)"
-
-
-def add_delegate(congress, number: int = 7, full_name: str = "Nguyễn Thị Hoà",
-                 active: bool = True) -> Delegate:
-    """A delegate with a printed card: token and PIN hashes stored, as the roster import does."""
-    delegate = Delegate(congress_id=congress.id, number=number, full_name=full_name,
-                        search_name=fold(full_name), active=active)
-    db.session.add(delegate)
-    db.session.flush()
-    issue_credentials(delegate)
-    db.session.commit()
-    return delegate
 
 
 @pytest.fixture
@@ -46,29 +39,6 @@ def delegate(congress):
 def private_document(make_document):
     """A published document for the congress's delegates only."""
     return make_document(title=DELEGATES_TITLE, visibility="delegates")
-
-
-def pin_sign_in(client, number, pin, *, next_path: str | None = None, address="10.0.0.1"):
-    """Fill in the number + PIN form as a phone at `address` would."""
-    page = client.get("/delegate/sign-in", environ_base={"REMOTE_ADDR": address})
-    if page.status_code == 302:  # already signed in: the footer's form carries a token too
-        page = client.get("/")
-    data = {"number": str(number), "pin": pin,
-            "csrf_token": csrf_token_from(page.get_data(as_text=True))}
-    if next_path is not None:
-        data["next"] = next_path
-    return client.post("/delegate/sign-in", data=data, environ_base={"REMOTE_ADDR": address})
-
-
-def wrong_pin(delegate: Delegate) -> str:
-    """A well-formed PIN that is not this delegate's."""
-    return f"{(int(card_pin(delegate)) + 1) % 10**6:06d}"
-
-
-def is_signed_in_as(client, delegate: Delegate) -> bool:
-    """What the footer of the home page says about who this phone is."""
-    page = client.get("/?lang=en").get_data(as_text=True)
-    return f"Signed in as delegate {delegate.full_name}" in page
 
 
 # The card link -------------------------------------------------------------------------------
@@ -356,11 +326,8 @@ def test_each_app_starts_with_fresh_rate_limits(app, client, delegate):
 
 
 def test_a_check_in_account_is_asked_to_sign_in_as_a_delegate(client, auth, private_document):
-    from werkzeug.security import generate_password_hash
 
-    db.session.add(User(username="cua", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("door pass", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("cua", Role.CHECKIN, password="door pass")
     auth.login("cua", "door pass")
     response = client.get(f"/d/{private_document.code}")
     assert response.status_code == 302

@@ -36,26 +36,14 @@ from congress_app.services import seed as seed_service
 from congress_app.services.page_images import pages_root
 from congress_app.storage import file_store
 
-from .conftest import csrf_token_from
-from .test_delegate_signin import add_delegate
-
-
-def _account(username: str, role: Role, congress: Congress | None) -> User:
-    user = User(username=username, role=role, congress_id=congress.id if congress else None,
-                password_hash=generate_password_hash("pass word", method="pbkdf2:sha256:1"))
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def _sign_in(app, username: str):
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"username": username, "password": "pass word",
-                                           "csrf_token": token})
-    assert response.status_code == 302
-    return client
+from .conftest import (
+    FAST_HASH,
+    PASSWORD,
+    add_delegate,
+    add_user,
+    csrf_token_from,
+    signed_in_client,
+)
 
 
 def _post(client, path: str, **data):
@@ -96,9 +84,9 @@ def wards(app, client, congress, make_document, pdf_bytes):
         b, title="Hướng dẫn chung (B)", category="other",
         upload=intake.Upload(io.BytesIO(shared_pdf), "huong-dan.pdf"))
     b_delegate = add_delegate(b, number=1, full_name="Lê Văn Phường B")
-    tied_a = _account("thu-ky-a", Role.EDITOR, congress)
-    _account("thu-ky-b", Role.EDITOR, b)
-    _account("quan-tri", Role.ADMIN, None)
+    tied_a = add_user("thu-ky-a", Role.EDITOR, congress)
+    add_user("thu-ky-b", Role.EDITOR, b)
+    add_user("quan-tri", Role.ADMIN, None)
     for version in (shared_a.current_version, own_a.current_version):
         (pages_root() / version.sha256 / "480").mkdir(parents=True, exist_ok=True)
     return {"a": congress, "b": b, "shared_sha": shared_a.current_version.sha256,
@@ -119,7 +107,7 @@ def _b_state(wards) -> tuple:
 
 
 def test_the_confirmation_page_offers_the_archive_first(app, wards):
-    admin = _sign_in(app, "quan-tri")
+    admin = signed_in_client(app, "quan-tri")
     page = admin.get(f"/organiser/congresses/{wards['a'].id}/delete")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -140,7 +128,7 @@ def test_the_confirmation_page_offers_the_archive_first(app, wards):
 
 @pytest.mark.parametrize("typed", ["", "tes", "TEST", "Đại hội", "phuong-b-2025"])
 def test_a_wrong_confirmation_deletes_nothing(app, wards, typed):
-    admin = _sign_in(app, "quan-tri")
+    admin = signed_in_client(app, "quan-tri")
     before = (_count(Congress), _count(Document), _count(DocumentVersion), _count(Delegate),
               _count(User), _count(AgendaItem), _count(CheckIn))
     response = _post(admin, f"/organiser/congresses/{wards['a'].id}/delete", confirmation=typed)
@@ -157,7 +145,7 @@ def test_deleting_a_congress_removes_all_of_it_and_nothing_of_the_other(app, war
     if typed == "title":
         typed = wards["a"].title
     b_before = _b_state(wards)
-    admin = _sign_in(app, "quan-tri")
+    admin = signed_in_client(app, "quan-tri")
     response = _post(admin, f"/organiser/congresses/{a_id}/delete", confirmation=typed)
     assert response.status_code == 302, response.get_data(as_text=True)
     assert "has been deleted" in admin.get(response.headers["Location"]).get_data(as_text=True)
@@ -194,7 +182,7 @@ def test_deleting_a_congress_removes_all_of_it_and_nothing_of_the_other(app, war
 
 def test_a_closed_congress_is_not_deleted(app, wards):
     closing_service.close(wards["a"])
-    admin = _sign_in(app, "quan-tri")
+    admin = signed_in_client(app, "quan-tri")
     page = admin.get(f"/organiser/congresses/{wards['a'].id}/delete")
     assert "reopen it first" in page.get_data(as_text=True)
     response = _post(admin, f"/organiser/congresses/{wards['a'].id}/delete",
@@ -210,15 +198,15 @@ def test_a_closed_congress_is_not_deleted(app, wards):
 
 def test_only_an_admin_of_every_congress_deletes_a_congress(app, wards):
     path = f"/organiser/congresses/{wards['a'].id}/delete"
-    editor = _sign_in(app, "thu-ky-a")
+    editor = signed_in_client(app, "thu-ky-a")
     assert editor.get(path).status_code == 403
     assert _post(editor, path, confirmation="test").status_code == 403
-    _account("quan-tri-b", Role.ADMIN, wards["b"])
-    admin_b = _sign_in(app, "quan-tri-b")
+    add_user("quan-tri-b", Role.ADMIN, wards["b"])
+    admin_b = signed_in_client(app, "quan-tri-b")
     assert admin_b.get(path).status_code == 404
     assert _post(admin_b, path, confirmation="test").status_code == 404
-    _account("quan-tri-a", Role.ADMIN, wards["a"])
-    admin_a = _sign_in(app, "quan-tri-a")
+    add_user("quan-tri-a", Role.ADMIN, wards["a"])
+    admin_a = signed_in_client(app, "quan-tri-a")
     assert admin_a.get(path).status_code == 403  # their own account would go with it
     assert _post(admin_a, path, confirmation="test").status_code == 403
     anonymous = app.test_client()
@@ -258,7 +246,7 @@ def test_every_table_of_a_congress_is_deleted_with_it(app):
 
 
 def test_an_admin_deletes_a_delegate_who_was_never_checked_in(app, wards):
-    admin = _sign_in(app, "quan-tri")
+    admin = signed_in_client(app, "quan-tri")
     never = db.session.scalar(select(Delegate).where(Delegate.number == 2,
                                                      Delegate.congress_id == wards["a"].id))
     never_id = never.id
@@ -278,7 +266,7 @@ def test_an_admin_deletes_a_delegate_who_was_never_checked_in(app, wards):
 
 
 def test_a_checked_in_delegate_is_not_deleted(app, wards):
-    admin = _sign_in(app, "quan-tri")
+    admin = signed_in_client(app, "quan-tri")
     delegate_id = wards["checked_in"].id
     page = admin.get(f"/organiser/delegates/{delegate_id}").get_data(as_text=True)
     assert f"/organiser/delegates/{delegate_id}/delete" not in page
@@ -295,11 +283,11 @@ def test_a_checked_in_delegate_is_not_deleted(app, wards):
 def test_deleting_a_delegate_is_for_admins_of_its_congress(app, wards):
     never = db.session.scalar(select(Delegate).where(Delegate.number == 2,
                                                      Delegate.congress_id == wards["a"].id))
-    editor = _sign_in(app, "thu-ky-a")
+    editor = signed_in_client(app, "thu-ky-a")
     assert editor.get(f"/organiser/delegates/{never.id}/delete").status_code == 403
     assert _post(editor, f"/organiser/delegates/{never.id}/delete").status_code == 403
-    _account("quan-tri-b", Role.ADMIN, wards["b"])
-    admin_b = _sign_in(app, "quan-tri-b")
+    add_user("quan-tri-b", Role.ADMIN, wards["b"])
+    admin_b = signed_in_client(app, "quan-tri-b")
     assert _post(admin_b, f"/organiser/delegates/{never.id}/delete").status_code == 404
     db.session.expire_all()
     assert db.session.get(Delegate, never.id) is not None
@@ -337,11 +325,11 @@ def test_resetting_the_demo_loads_it_again_and_leaves_the_rest(app, small_demo, 
     db.session.delete(db.session.scalar(select(Delegate).where(Delegate.number == 1)))
     db.session.commit()
     demo_organiser = db.session.scalar(select(User).where(User.username == "bantochuc"))
-    demo_organiser.password_hash = generate_password_hash("pass word", "pbkdf2:sha256:1")
+    demo_organiser.password_hash = generate_password_hash(PASSWORD, FAST_HASH)
     db.session.commit()
     old_id, code = demo.id, demo.slug
 
-    admin = _sign_in(app, "bantochuc")
+    admin = signed_in_client(app, "bantochuc")
     listing = admin.get("/organiser/congresses/").get_data(as_text=True)
     assert 'href="/organiser/congresses/demo/reset"' in listing
     assert _post(admin, "/organiser/congresses/demo/reset",
@@ -364,10 +352,10 @@ def test_resetting_the_demo_loads_it_again_and_leaves_the_rest(app, small_demo, 
 
 
 def test_the_reset_is_only_offered_while_the_demo_is_there(app, small_demo, wards):
-    admin = _sign_in(app, "quan-tri")
+    admin = signed_in_client(app, "quan-tri")
     assert "demo/reset" not in admin.get("/organiser/congresses/").get_data(as_text=True)
     assert admin.get("/organiser/congresses/demo/reset").status_code == 404
-    editor = _sign_in(app, "thu-ky-a")
+    editor = signed_in_client(app, "thu-ky-a")
     assert editor.get("/organiser/congresses/demo/reset").status_code == 403
     # A congress that only shares the demo's slug is not the demo.
     wards["b"].slug = "thanh-xuan-2025"

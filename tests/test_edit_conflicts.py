@@ -16,6 +16,8 @@ from congress_app.services import agenda as agenda_service
 from congress_app.services import intake
 from congress_app.services.errors import EditConflict
 
+from .threads import join_all
+
 CONFLICT_EN = "Someone else changed this while you were editing it"
 CONFLICT_VI = "Người khác vừa thay đổi nội dung này trong lúc bạn đang sửa"
 
@@ -147,8 +149,7 @@ def _run_together(app, statement_prefix: str, work) -> tuple[list, list[BaseExce
         threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join(30)
+        join_all(threads, 30)
     finally:
         event.remove(db.engine, "before_cursor_execute", hold)
     db.session.expire_all()

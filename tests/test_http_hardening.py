@@ -20,7 +20,8 @@ from congress_app.services import documents as document_service
 from congress_app.services import intake
 from congress_app.services.delegates import card_token
 
-from .test_delegate_signin import add_delegate
+from .conftest import add_delegate
+from .threads import join_all
 
 # Cache-Control: private on whatever depends on who asks -----------------------------------
 
@@ -106,7 +107,7 @@ def test_flask_serve_sends_no_server_header(app, runner, congress, monkeypatch):
         connection.close()
     finally:
         server.close()
-        thread.join(10)
+        join_all([thread], 10)
     assert response.status == 200
     assert response.getheader("Server") is None
     assert "congress_app" not in str(response.getheaders())

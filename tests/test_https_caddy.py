@@ -24,24 +24,16 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import Flask, request
-from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from congress_app import create_app
 from congress_app.extensions import db
-from congress_app.models import Congress, Role, User
+from congress_app.models import Congress, Role
 from congress_app.services import page_images
 
-from .conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ORGANISER,
-    DropSafeHandler,
-    closing_on_drop,
-    csrf_token_from,
-    database_copy,
-    wait_for_js,
-)
+from .browser import CHROMIUM, CHROMIUM_ARGS, DropSafeHandler, closing_on_drop, wait_for_js
+from .conftest import ORGANISER, add_user, csrf_token_from, database_copy
+from .threads import join_all
 
 CADDY = "/usr/bin/caddy"
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
@@ -111,10 +103,9 @@ def app_behind_caddy(tmp_path, migrated_db, postgres, monkeypatch):
         db.session.add_all([
             Congress(slug="thanh-xuan", title=CONGRESS_TITLE, organisation="Đảng bộ phường",
                      starts_on=date(2025, 7, 22), ends_on=date(2025, 7, 23)),
-            User(username=ORGANISER[0], role=Role.ADMIN,
-                 password_hash=generate_password_hash(ORGANISER[1], "pbkdf2:sha256:1")),
         ])
         db.session.commit()
+        add_user(ORGANISER[0], Role.ADMIN, password=ORGANISER[1])
         yield app, port
         page_images.stop_rendering()
         db.session.remove()
@@ -168,7 +159,7 @@ def hall(app_behind_caddy, tmp_path) -> Iterator[Hall]:
         _stop(caddy)
         log.close()
         server.shutdown()
-        thread.join(5)
+        join_all([thread], 5)
         server.server_close()
 
 

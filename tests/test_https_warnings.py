@@ -8,20 +8,18 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from congress_app import create_app
 from congress_app.extensions import db
-from congress_app.models import Role, User
+from congress_app.models import Role
 
+from .browser import CHROMIUM, CHROMIUM_ARGS, wait_for_js
 from .conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     ORGANISER,
     IsolatedClient,
     _config,
-    csrf_token_from,
-    wait_for_js,
+    add_user,
+    signed_in_client,
 )
 
 PLAIN_HTTP = "Phones open this site over plain HTTP: offline saving and the door camera"
@@ -51,14 +49,7 @@ HTTPS = "https://congress.test"
 def _signed_in(an_app, username: str = ORGANISER[0], password: str = ORGANISER[1],
                base_url: str = PLAIN):
     """A test client of `an_app` signed in through the login form at `base_url`, in English."""
-    client = an_app.test_client()
-    client.set_cookie("lang", "en", domain=urlsplit(base_url).hostname)
-    token = csrf_token_from(client.get("/login", base_url=base_url).get_data(as_text=True))
-    # Over https Flask-WTF also wants the Referer a browser sends (same origin).
-    response = client.post("/login", base_url=base_url, headers={"Referer": f"{base_url}/login"},
-                           data={"username": username, "password": password, "csrf_token": token})
-    assert response.status_code == 302
-    return client
+    return signed_in_client(an_app, username, password, base_url=base_url)
 
 
 def _dashboard(client, base_url: str = PLAIN, **kwargs) -> str:
@@ -116,9 +107,7 @@ def test_x_forwarded_proto_is_not_believed_without_a_trusted_proxy(app, organise
 
 @pytest.fixture
 def door(app, congress):
-    db.session.add(User(username="door", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("door", Role.CHECKIN)
     return ("door", "pass word")
 
 

@@ -17,20 +17,19 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from PIL import Image
-from werkzeug.security import generate_password_hash
 
 from congress_app import qr
 from congress_app.extensions import db
-from congress_app.models import Delegate, DelegateKind, Role, User
+from congress_app.models import DelegateKind, Role
 from congress_app.services import agenda as agenda_service
 from congress_app.services import congress as congress_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services import stage as stage_service
 
-from .conftest import ARTIFACTS, BASE_URL, CHROMIUM, CHROMIUM_ARGS, ORGANISER, wait_for_js
-from .test_checkin_browser import card_video
-from .test_offline_browser import SAVED, Server
-from .test_print_centre import decoded_codes
+from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SAVED, Server, browser_sign_in, wait_for_js
+from .conftest import BASE_URL, ORGANISER, add_delegate, add_user
+from .pdf_reading import decoded_qr_codes
+from .samples import card_video
 
 pytestmark = pytest.mark.browser
 
@@ -64,15 +63,6 @@ def screens(request, phone) -> Iterator[list]:
     yield pages
     if _failed(request):
         _save_screens(request, pages)
-
-
-def sign_in(page, base: str, username: str, password: str, next_path: str) -> None:
-    """The staff login form, filled in as a person would."""
-    page.goto(f"{base}/login?next={next_path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{next_path}")
 
 
 def wait_across_reloads(page, expression: str, timeout: float = 5000) -> None:
@@ -124,18 +114,6 @@ def codes_beside(pdf: bytes, text: str) -> list[str]:
     return found
 
 
-def add_card_holder(congress, number: int, full_name: str) -> Delegate:
-    """An official delegate with a printed card (token and PIN issued)."""
-    delegate = Delegate(congress=congress, number=number, full_name=full_name,
-                        search_name=delegate_service.fold(full_name), unit="Chi bộ số 3",
-                        discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)
-    db.session.add(delegate)
-    db.session.flush()
-    delegate_service.issue_credentials(delegate)
-    db.session.commit()
-    return delegate
-
-
 # 1. The delegate ---------------------------------------------------------------------------
 
 REPORT = "Báo cáo chính trị trình Đại hội"
@@ -158,7 +136,8 @@ def test_a_delegate_opens_a_private_document_signs_in_with_the_card_and_reads_it
     document = make_document(title=REPORT, pdf=pdf_bytes(REPORT, 2), visibility="delegates")
     never_opened = make_document(title=STAFF_LIST, pdf=pdf_bytes("Nhân sự", 1),
                                  category="other", visibility="delegates").code
-    delegate = add_card_holder(congress, 12, "Trần Thị Bình")
+    delegate = add_delegate(congress, 12, "Trần Thị Bình", unit="Chi bộ số 3",
+                            discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)
     token = delegate_service.card_token(delegate)
     code = document.code
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": base}])
@@ -237,7 +216,7 @@ def test_an_organiser_adds_an_item_and_its_document_and_the_printed_programme_li
     second_pdf = tmp_path / "Dự thảo Nghị quyết (sửa).pdf"
     second_pdf.write_bytes(pdf_bytes("Dự thảo lần 2", 2))
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
-    sign_in(phone, live_server, *ORGANISER, "/organiser/agenda")
+    browser_sign_in(phone, live_server, *ORGANISER, "/organiser/agenda")
 
     # A new agenda item at the end of the session.
     phone.get_by_role("link", name="Add an agenda item").first.click()
@@ -297,7 +276,7 @@ def test_an_organiser_adds_an_item_and_its_document_and_the_printed_programme_li
 
     pdf = response.body()
     expected = qr.qr_payload(BASE_URL, code)
-    assert expected in decoded_codes(pdf)
+    assert expected in decoded_qr_codes(pdf)
     # Printed beside the new item, not only in the list of every document.
     assert codes_beside(pdf, ITEM) == [expected]
     assert expected not in codes_beside(pdf, "Chào cờ")
@@ -311,10 +290,9 @@ def door_phone(request, tmp_path, live_server, congress, phone) -> Iterator:
     """The door staff's phone, whose fake camera films delegate no. 27's card: a second
     Chromium (the camera is a launch option) from the phone fixture's Playwright, which
     allows only one per thread."""
-    delegate = add_card_holder(congress, 27, "Nguyễn Thị Thanh Hương")
-    db.session.add(User(username="door", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    delegate = add_delegate(congress, 27, "Nguyễn Thị Thanh Hương", unit="Chi bộ số 3",
+                            discussion_group="Tổ 2", kind=DelegateKind.OFFICIAL)
+    add_user("door", Role.CHECKIN)
     payload = qr.card_payload(live_server, delegate_service.card_token(delegate))
     video = card_video(tmp_path / "card.y4m", payload)
     browser = phone.context.browser.browser_type.launch(
@@ -337,7 +315,7 @@ def test_the_door_scans_a_card_and_the_organisers_count_goes_up_without_a_reload
 ):
     # The organiser watches the attendance on their own phone.
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
-    sign_in(phone, live_server, *ORGANISER, "/checkin/attendance")
+    browser_sign_in(phone, live_server, *ORGANISER, "/checkin/attendance")
     present = phone.locator('[data-field="present"]')
     assert present.inner_text() == "0"
     assert "Nguyễn Thị Thanh Hương" in phone.locator('[data-list="absent"]').inner_text()
@@ -346,7 +324,7 @@ def test_the_door_scans_a_card_and_the_organisers_count_goes_up_without_a_reload
     phone.on("pageerror", lambda error: errors.append(error))
 
     # The door staff signs in; the scan page opens the camera, which films the card.
-    sign_in(door_phone, live_server, "door", "pass word", "/checkin/")
+    browser_sign_in(door_phone, live_server, "door", "pass word", "/checkin/")
     result = door_phone.locator("#scan-result")
     # An upper bound only: on a busy CI machine the page decodes the camera's frames slowly.
     result.get_by_text("Nguyễn Thị Thanh Hương").wait_for(timeout=45_000)
@@ -385,7 +363,7 @@ def test_the_projector_shows_the_next_items_qr_code_once_the_organiser_moves_on(
     assert screen.locator(".qr-grid img").count() == 0
 
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
-    sign_in(phone, live_server, *ORGANISER, "/organiser/stage")
+    browser_sign_in(phone, live_server, *ORGANISER, "/organiser/stage")
     phone.get_by_role("button", name="Next item").click()
     phone.locator(f"#item-{second_id}.is-now").wait_for()
     assert phone.locator(".stage-control-now .now-title").inner_text() == "Báo cáo chính trị"

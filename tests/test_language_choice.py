@@ -12,8 +12,8 @@ from sqlalchemy import select
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Congress
 
-from .test_organiser_agenda import CONGRESS_FORM
-from .test_programme_pdf import pdf_text
+from .pdf_reading import pdf_text
+from .samples import CONGRESS_FORM
 
 ENGLISH_PHONE = {"Accept-Language": "en-US,en;q=0.9"}
 

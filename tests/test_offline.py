@@ -13,11 +13,13 @@ from werkzeug.routing import Rule
 
 from congress_app import create_app
 from congress_app.extensions import db
-from congress_app.models import Congress, Delegate
+from congress_app.models import Congress
 from congress_app.services import delegates as delegate_service
 from congress_app.services import page_images
 from congress_app.services.reader import READER_WINDOW
 from congress_app.web.offline import _RULE_ARGUMENT, WORKER_ENDPOINTS, worker_routes
+
+from .conftest import add_delegate
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -100,11 +102,7 @@ def test_an_anonymous_visitor_saves_only_public_documents(client, documents):
 
 
 def test_a_signed_in_delegate_also_saves_delegates_only_documents(client, congress, documents):
-    delegate = Delegate(congress=congress, number=7, full_name="Nguyễn Văn An")
-    db.session.add(delegate)
-    db.session.flush()
-    delegate_service.issue_credentials(delegate)
-    db.session.commit()
+    delegate = add_delegate(congress, 7, "Nguyễn Văn An")
     client.get(f"/K/{delegate_service.card_token(delegate)}")
     assert _saved_codes(client) == [documents["public"].code, documents["delegates"].code]
 

@@ -3,52 +3,23 @@ then the network switched off and the server shut down."""
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from congress_app.services import page_images
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, DropSafeHandler, closing_on_drop, wait_for_js
+from .browser import CHROMIUM, CHROMIUM_ARGS, SAVED, Server, wait_for_js
+from .conftest import add_delegate
 
 pytestmark = pytest.mark.browser
-
-SAVED = "Saved: you can read these documents without the network"
-
 
 @pytest.fixture(autouse=True)
 def sync_rendering(app):
     app.config["PAGE_RENDERING"] = "sync"
     yield
     page_images.stop_rendering()
-
-
-class OneRequestPerConnection(DropSafeHandler):
-    """No keep-alive: once the server is shut down, no open connection still answers."""
-
-    protocol_version = "HTTP/1.0"
-
-
-class Server:
-    """The app on a loopback port, which the test can shut down halfway."""
-
-    def __init__(self, app) -> None:
-        self._server = make_server("127.0.0.1", 0, closing_on_drop(app), threaded=True,
-                                   request_handler=OneRequestPerConnection)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self.running = True
-
-    def stop(self) -> None:
-        if self.running:
-            self.running = False
-            self._server.shutdown()
-            self._thread.join(5)
-            self._server.server_close()
 
 
 @pytest.fixture
@@ -131,16 +102,10 @@ def test_saved_documents_open_with_the_network_gone(server, browser_context, mak
 
 def test_signing_out_forgets_the_delegates_only_documents(server, browser_context, congress,
                                                           make_document):
-    from congress_app.extensions import db
-    from congress_app.models import Delegate
     from congress_app.services import delegates as delegate_service
 
     secret = make_document(title="Dự thảo nhân sự", visibility="delegates")
-    delegate = Delegate(congress=congress, number=12, full_name="Trần Thị Bình")
-    db.session.add(delegate)
-    db.session.flush()
-    delegate_service.issue_credentials(delegate)
-    db.session.commit()
+    delegate = add_delegate(congress, 12, "Trần Thị Bình")
     page = browser_context.new_page()
     page.goto(f"{server.url}/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -249,7 +214,6 @@ def ward_b(congress, pdf_bytes):
     from congress_app.models import Congress
     from congress_app.services import intake
 
-    from .test_delegate_signin import add_delegate
 
     b = Congress(slug="binh-minh-2025", title="Đại hội Đảng bộ phường Bình Minh lần thứ I",
                  organisation="Đảng bộ phường Bình Minh", starts_on=date(2025, 7, 24),

@@ -11,13 +11,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
-from congress_app.models import CongressSession, Role, User
+from congress_app.models import CongressSession, Role
 from congress_app.services import agenda as agenda_service
 
-from .conftest import (
+from .conftest import add_user
+from .routes import (
     blueprint_routes,
     open_route,
     route_path,
@@ -26,14 +26,6 @@ from .conftest import (
 )
 
 RULES = blueprint_routes("organiser")
-
-
-def _make_user(username: str, role: Role) -> None:
-    """An account with a fast hash: these tests are about roles, not password storage."""
-    user = User(username=username, role=role,
-                password_hash=generate_password_hash("pass word", method="pbkdf2:sha256:1"))
-    db.session.add(user)
-    db.session.commit()
 
 
 @pytest.fixture
@@ -62,7 +54,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, sample_ids):
 
 
 def test_check_in_staff_are_refused(client, auth, sample_ids):
-    _make_user("door", Role.CHECKIN)
+    add_user("door", Role.CHECKIN)
     auth.login("door", "pass word")
     token = auth.csrf_token("/")  # the sign-out form carries one
     wrong = routes_not_refused(client, RULES, sample_ids, token)
@@ -71,7 +63,7 @@ def test_check_in_staff_are_refused(client, auth, sample_ids):
 
 @pytest.mark.parametrize(("endpoint", "rule", "method"), RULES)
 def test_admins_may_open_every_organiser_page(client, auth, sample_ids, endpoint, rule, method):
-    _make_user("admin", Role.ADMIN)
+    add_user("admin", Role.ADMIN)
     auth.login("admin", "pass word")
     token = auth.csrf_token("/organiser/")
     response = open_route(client, method, route_path(rule, sample_ids), token)
@@ -86,7 +78,7 @@ def test_admins_may_open_every_organiser_page(client, auth, sample_ids, endpoint
 def test_a_form_sent_without_its_csrf_token_is_refused_and_changes_nothing(
     client, auth, congress
 ):
-    _make_user("admin", Role.ADMIN)
+    add_user("admin", Role.ADMIN)
     auth.login("admin", "pass word")
     before = db.session.scalar(select(func.count(CongressSession.id)))
     response = client.post("/organiser/sessions/new", data={

@@ -12,6 +12,8 @@ from congress_app.extensions import db
 from congress_app.models import AgendaItem, AuditEvent, Congress, CongressSession
 from congress_app.services import agenda as agenda_service
 
+from .samples import CONGRESS_FORM
+
 
 def _fresh(model, id_):
     db.session.expire_all()  # the requests ran in their own sessions
@@ -57,21 +59,6 @@ def _cases(*rows):
 
 
 # The congress details ----------------------------------------------------------------
-
-CONGRESS_FORM = {
-    "title": "Đại hội đại biểu Đảng bộ phường Thanh Xuân lần thứ I, nhiệm kỳ 2025–2030",
-    "organisation": "Đảng bộ phường Thanh Xuân",
-    "parent_organisation": "Đảng bộ thành phố Hà Nội",
-    "ordinal": "lần thứ I",
-    "term": "2025–2030",
-    "venue": "Trung tâm Hội nghị quận",
-    "starts_on": "2025-07-22",
-    "ends_on": "2025-07-23",
-    "motto": "Đoàn kết - Dân chủ - Kỷ cương - Đổi mới",
-    "delegates_expected": "170",
-    "members_represented": "7700",
-}
-
 
 def test_editing_the_congress_details_changes_the_home_page(client, signed_in):
     response = signed_in.post("/organiser/congress", CONGRESS_FORM)

@@ -10,7 +10,7 @@ from congress_app.services import delegates as delegate_service
 from congress_app.services import documents as document_service
 from congress_app.web import public
 
-from .test_cards_pdf import make_delegates
+from .conftest import add_delegates
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_signed_in_visitors_never_read_or_fill_the_cache(
     app, client, congress, make_document, views
 ):
     secret = make_document("Dự thảo Nghị quyết", visibility=Visibility.DELEGATES)
-    delegate = make_delegates(congress, 1)[0]
+    delegate = add_delegates(congress, 1)[0]
     phone = app.test_client()
     assert phone.get(f"/k/{delegate_service.card_token(delegate)}").status_code == 302
     page = phone.get(f"/d/{secret.code}")

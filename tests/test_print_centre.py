@@ -13,23 +13,15 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 from PIL import Image
-from werkzeug.security import generate_password_hash
 
-from congress_app.extensions import db
-from congress_app.models import Role, User, Visibility
+from congress_app.models import Role, Visibility
 from congress_app.services import agenda as agenda_service
 
-from .conftest import (
-    BASE_URL,
-    blueprint_routes,
-    routes_not_refused,
-    routes_not_sending_to_sign_in,
-)
-from .test_cards_pdf import make_delegates
+from .conftest import BASE_URL, add_delegates, add_user
+from .pdf_reading import decoded_qr_codes
+from .routes import blueprint_routes, routes_not_refused, routes_not_sending_to_sign_in
 
 RULES = blueprint_routes("print_centre") + blueprint_routes("cards")
 # Every printable at its default options, and the options each one is also tried with.
@@ -61,21 +53,6 @@ def documents(congress, make_document):
     return docs
 
 
-def decoded_codes(pdf: bytes) -> list[str]:
-    """Every QR code on every page, read from a 150 dpi rendering as a phone would."""
-    found: list[str] = []
-    document = pdfium.PdfDocument(pdf)
-    try:
-        for page in document:
-            image = page.render(scale=150 / 72).to_pil()
-            found += [b.text for b in zxingcpp.read_barcodes(
-                image, formats=zxingcpp.BarcodeFormat.QRCode)]
-            page.close()
-    finally:
-        document.close()
-    return found
-
-
 def opened_code(payload: str) -> str | None:
     """The document code a payload opens, or None for the congress home."""
     path = urlsplit(payload).path
@@ -105,7 +82,7 @@ def test_every_code_on_every_printable_decodes_and_respects_the_edition(
             response = client.get(f"/organiser/print/{slug}.pdf", query_string=query)
             assert response.status_code == 200, (query, response.get_data(as_text=True)[:300])
             assert response.mimetype == "application/pdf"
-            payloads = decoded_codes(response.get_data())
+            payloads = decoded_qr_codes(response.get_data())
             assert payloads, f"no QR code decoded on {slug} {query}"
             for payload in payloads:
                 assert payload.upper().startswith(BASE_URL.upper()), payload
@@ -118,18 +95,18 @@ def test_the_public_qr_sheet_shows_every_public_document_and_nothing_else(
     client, signed_in, documents
 ):
     public = client.get("/organiser/print/qr-sheet.pdf", query_string={"grid": "2x3"})
-    codes = {opened_code(p) for p in decoded_codes(public.get_data())}
+    codes = {opened_code(p) for p in decoded_qr_codes(public.get_data())}
     assert codes == codes_allowed(documents, "public")
     delegates = client.get("/organiser/print/qr-sheet.pdf",
                            query_string={"grid": "2x3", "edition": "delegates"})
-    codes = {opened_code(p) for p in decoded_codes(delegates.get_data())}
+    codes = {opened_code(p) for p in decoded_qr_codes(delegates.get_data())}
     assert codes == codes_allowed(documents, "delegates")
 
 
 def test_the_print_centre_lists_every_printable_with_a_preview(
     client, signed_in, congress, documents
 ):
-    make_delegates(congress, 2)
+    add_delegates(congress, 2)
     html = client.get("/organiser/print/").get_data(as_text=True)
     for slug in PRINTABLES:
         assert f'id="print-{slug}"' in html, slug
@@ -197,7 +174,7 @@ def test_a_delegates_only_document_is_not_printed_for_the_public(client, signed_
 
 
 def test_card_and_attendance_previews_are_made_in_memory(client, signed_in, congress, app):
-    make_delegates(congress, 2)
+    add_delegates(congress, 2)
     for path in ("/organiser/print/cards/preview.webp?layout=a6&pin=slip",
                  "/organiser/print/attendance-sheet/preview.webp"):
         response = client.get(path)
@@ -212,7 +189,7 @@ def test_card_and_attendance_previews_are_made_in_memory(client, signed_in, cong
 
 @pytest.fixture
 def sample_ids(congress, documents) -> dict:
-    delegate = make_delegates(congress, 1)[0]
+    delegate = add_delegates(congress, 1)[0]
     return {"slug": "programme", "delegate_id": delegate.id}
 
 
@@ -222,9 +199,7 @@ def test_the_print_centre_is_for_organisers_only(client, auth, sample_ids):
     wrong = routes_not_sending_to_sign_in(client, RULES, sample_ids, token)
     assert not wrong, "\n".join(wrong)
 
-    db.session.add(User(username="door", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("door", Role.CHECKIN)
     auth.login("door", "pass word")
     token = auth.csrf_token("/")
     wrong = routes_not_refused(client, RULES, sample_ids, token)

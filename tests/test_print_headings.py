@@ -22,7 +22,7 @@ from congress_app.pdf.heading import locality
 from congress_app.services import agenda as agenda_service
 from congress_app.services import delegates as delegate_service
 
-from .test_cards_pdf import make_delegates
+from .conftest import add_delegates
 
 pytestmark = pytest.mark.database_agnostic
 
@@ -143,7 +143,7 @@ def test_the_attendance_sheet_heading_and_signature_carry_the_place_and_date(
     congress.starts_on, congress.ends_on = date(2099, 1, 5), date(2099, 1, 6)
     congress.sessions[0].date = date(2099, 1, 6)
     db.session.commit()
-    make_delegates(congress, 3)
+    add_delegates(congress, 3)
 
     pdf = printed(client, "/organiser/print/attendance-sheet.pdf", language=language)
 
@@ -204,7 +204,7 @@ def test_the_attendance_sheet_keeps_names_of_bodies_on_one_line(client, signed_i
     units = [f"{' '.join(FILLER[:k])} Ban Tuyên giáo và Dân vận Thành ủy".strip()
              for k in range(14)]
     for number, unit in enumerate(units, start=1):
-        make_delegates(congress, 1, start=number, unit=unit, kind=DelegateKind.GUEST)
+        add_delegates(congress, 1, start=number, unit=unit, kind=DelegateKind.GUEST)
 
     lines = all_lines(printed(client, "/organiser/print/attendance-sheet.pdf", language="vi"))
 
@@ -216,7 +216,7 @@ def test_the_attendance_sheet_keeps_names_of_bodies_on_one_line(client, signed_i
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_a_card_never_leaves_pin_alone_on_a_line(client, signed_in, congress, layout,
                                                  language):
-    delegates = make_delegates(congress, 2)
+    delegates = add_delegates(congress, 2)
 
     lines = all_lines(printed(client, "/organiser/print/cards.pdf", layout=layout, pin="back",
                               language=language))

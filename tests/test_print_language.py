@@ -10,8 +10,8 @@ import pytest
 from congress_app.extensions import db
 from congress_app.pdf.printables import PRINTABLES
 
-from .test_cards_pdf import make_delegates
-from .test_programme_pdf import pdf_text as raw_pdf_text
+from .conftest import add_delegates
+from .pdf_reading import pdf_text as raw_pdf_text
 
 # Per printable: the options to print it with, then a label it prints in English and the
 # Vietnamese translation of that label (from the catalog), which the English print lacks.
@@ -47,7 +47,7 @@ def cached_files(app, kind: str, suffix: str = ".pdf") -> set[str]:
 def test_the_print_centre_offers_the_language_with_the_organisers_own_checked(
     client, signed_in, congress, documents
 ):
-    make_delegates(congress, 1)
+    add_delegates(congress, 1)
     html = client.get("/organiser/print/").get_data(as_text=True)
     assert "Language of the printout" in html
     # Every printable, the cards, the reprint and the attendance sheet: English is checked.
@@ -114,7 +114,7 @@ def test_each_language_has_its_own_preview(app, client, signed_in, documents, co
 
 
 def test_cards_print_in_the_language_asked_for(client, signed_in, congress):
-    delegate = make_delegates(congress, 2)[0]
+    delegate = add_delegates(congress, 2)[0]
     for path in ("/organiser/print/cards.pdf",
                  f"/organiser/print/delegates/{delegate.id}/card.pdf"):
         english = pdf_text(client.get(path, query_string={"language": "en"}).get_data())
@@ -135,7 +135,7 @@ def test_cards_print_in_the_language_asked_for(client, signed_in, congress):
 def test_the_attendance_sheet_prints_labels_and_numbers_in_the_language_asked_for(
     client, signed_in, congress
 ):
-    make_delegates(congress, 3)
+    add_delegates(congress, 3)
     english = pdf_text(client.get("/organiser/print/attendance-sheet.pdf?language=en")
                        .get_data())
     vietnamese = pdf_text(client.get("/organiser/print/attendance-sheet.pdf?language=vi")
@@ -163,7 +163,7 @@ def test_the_attendance_sheet_prints_labels_and_numbers_in_the_language_asked_fo
 def test_an_unknown_language_is_refused_in_the_organisers_language(
     client, signed_in, congress, documents, path
 ):
-    delegate = make_delegates(congress, 1)[0]
+    delegate = add_delegates(congress, 1)[0]
     path = path.replace("{id}", str(delegate.id))
     joiner = "&" if "?" in path else "?"
     response = client.get(f"{path}{joiner}language=fr")
@@ -208,7 +208,7 @@ def test_the_download_name_is_in_the_printouts_language(client, signed_in, congr
                                                         path, english, vietnamese):
     from urllib.parse import quote
 
-    make_delegates(congress, 2)
+    add_delegates(congress, 2)
     for language, title in (("en", english), ("vi", vietnamese)):
         response = client.get(path, query_string={"language": language})
         assert response.status_code == 200

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from congress_app.pdf.cards import CARD_GRID, SLIP_GRID, Grid
 from congress_app.pdf.render import PRINTER_MARGIN_MM
 
-from .test_cards_pdf import make_delegates
+from .conftest import add_delegates
 
 pytestmark = pytest.mark.database_agnostic
 
@@ -95,8 +95,8 @@ def local(app):
 @pytest.fixture
 def delegates(congress, local):
     """Nine delegates (a sheet and a bit of cards), one with a very long name and unit."""
-    return (make_delegates(congress, 1, full_name=LONG_NAME, unit=LONG_UNIT)
-            + make_delegates(congress, 8, start=2))
+    return (add_delegates(congress, 1, full_name=LONG_NAME, unit=LONG_UNIT)
+            + add_delegates(congress, 8, start=2))
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])

@@ -15,7 +15,7 @@ from PIL import Image
 
 from congress_app.pdf.printables import PRINTABLES
 
-from .test_qr_sizes import scans
+from .pdf_reading import scans
 
 pytestmark = pytest.mark.database_agnostic
 

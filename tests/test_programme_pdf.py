@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import io
-import unicodedata
 from datetime import time
 from types import SimpleNamespace
 
-import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 from flask_login import AnonymousUserMixin
 from pypdf import PdfReader
 
@@ -21,6 +18,7 @@ from congress_app.services import documents as document_service
 from congress_app.services import intake
 
 from .conftest import BASE_URL
+from .pdf_reading import assert_fonts_embedded, decoded_qr_codes, pdf_text
 
 pytestmark = pytest.mark.database_agnostic
 
@@ -50,26 +48,6 @@ def render_for(app, congress, user=None):
         return programme.render_programme_pdf(congress, user or AnonymousUserMixin())
 
 
-def pdf_text(pdf: bytes) -> str:
-    reader = PdfReader(io.BytesIO(pdf))
-    text = "\n".join(page.extract_text() for page in reader.pages)
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def decoded_qr_codes(pdf: bytes) -> list[str]:
-    """Every QR code on every page, rasterised at 150 dpi as a printer would."""
-    document = pdfium.PdfDocument(pdf)
-    try:
-        found = []
-        for page in document:
-            image = page.render(scale=150 / 72).to_pil()
-            found += [b.text for b in zxingcpp.read_barcodes(
-                image, formats=zxingcpp.BarcodeFormat.QRCode)]
-        return found
-    finally:
-        document.close()
-
-
 def test_the_programme_pdf_prints_vietnamese_in_embedded_fonts(client, agenda):
     response = client.get("/programme.pdf")
 
@@ -96,12 +74,7 @@ def test_the_programme_pdf_prints_vietnamese_in_embedded_fonts(client, agenda):
 
     reader = PdfReader(io.BytesIO(pdf))
     assert CONGRESS_TITLE in reader.metadata.title
-    for page in reader.pages:
-        for ref in page["/Resources"]["/Font"].values():
-            font = ref.get_object()
-            assert str(font["/BaseFont"]).split("+", 1)[-1].startswith("Be-Vietnam-Pro")
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            assert {"/FontFile2", "/FontFile3"} & set(descriptor.get_object())
+    assert_fonts_embedded(pdf)
 
 
 def test_every_printed_qr_code_opens_its_document(client, agenda):

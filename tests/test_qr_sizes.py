@@ -5,13 +5,11 @@ after a 1 px blur at 150 dpi, as a phone at arm's length sees it."""
 from __future__ import annotations
 
 import io
-import math
 from types import SimpleNamespace
 
-import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from PIL import Image, ImageFilter
+from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 
@@ -21,12 +19,9 @@ from congress_app.pdf import stamp
 from congress_app.pdf.printables import PRINTABLES
 
 from .conftest import BASE_URL
+from .pdf_reading import check_printable
 
 pytestmark = pytest.mark.database_agnostic
-
-MIN_SYMBOL_MM = 15
-REFERENCE_DPI = 300
-
 
 @pytest.fixture
 def agenda(congress, make_document):
@@ -41,47 +36,6 @@ def agenda(congress, make_document):
             documents.append(document)
     db.session.commit()
     return SimpleNamespace(congress=congress, documents=documents)
-
-
-def scans(pdf: bytes, dpi: int, blur: float = 0) -> list:
-    """Every QR code found on every page at this resolution (optionally blurred)."""
-    document = pdfium.PdfDocument(pdf)
-    found = []
-    try:
-        for page in document:
-            image = page.render(scale=dpi / 72, grayscale=True).to_pil()
-            if blur:
-                image = image.filter(ImageFilter.GaussianBlur(blur))
-            found += [(page.get_width(), code) for code in zxingcpp.read_barcodes(
-                image, formats=zxingcpp.BarcodeFormat.QRCode)]
-    finally:
-        document.close()
-    return found
-
-
-def symbol_mm(code, dpi: int) -> float:
-    """The symbol's side (quiet zone excluded) from the corners zxing reports."""
-    p = code.position
-    sides = [math.dist((a.x, a.y), (b.x, b.y)) for a, b in (
-        (p.top_left, p.top_right), (p.top_left, p.bottom_left))]
-    return min(sides) * 25.4 / dpi
-
-
-def check_printable(pdf: bytes, expected: int) -> dict:
-    """Every code of the PDF decodes at 96 dpi and blurred at 150 dpi, and each symbol is
-    at least 15 mm; returns the figures for the assertion message."""
-    reference = sorted(code.text for _, code in scans(pdf, REFERENCE_DPI))
-    sizes = [round(symbol_mm(code, REFERENCE_DPI), 1) for _, code in scans(pdf, REFERENCE_DPI)]
-    at_96 = sorted(code.text for _, code in scans(pdf, 96))
-    blurred = sorted(code.text for _, code in scans(pdf, 150, blur=1))
-    figures = {"expected": expected, "reference": len(reference), "96dpi": len(at_96),
-               "blur150": len(blurred), "sizes": sizes}
-    assert len(reference) == expected, figures
-    assert all(text.upper().startswith(BASE_URL.upper()) for text in reference), reference
-    assert at_96 == reference, figures
-    assert blurred == reference, figures
-    assert min(sizes) >= MIN_SYMBOL_MM, figures
-    return figures
 
 
 def render(app, congress, slug: str, **args) -> bytes:

@@ -6,7 +6,7 @@ import pytest
 
 from congress_app.services import page_images
 
-from .conftest import wait_for_js
+from .browser import wait_for_js
 
 pytestmark = pytest.mark.browser
 

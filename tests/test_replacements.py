@@ -22,7 +22,8 @@ from congress_app.models import AgendaItem, AuditEvent, Congress, Document, Docu
 from congress_app.services import intake
 from congress_app.services.errors import InputRefused
 
-from .conftest import ON_POSTGRES
+from .databases import ON_POSTGRES
+from .threads import join_all
 
 REPLACEMENTS = 80  # the figure of the report: 11 of 80 answered 500
 
@@ -78,9 +79,7 @@ def _replace_together(app, document_id: int, files: list[bytes]):
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(files))]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(300)
-    assert not any(thread.is_alive() for thread in threads)
+    join_all(threads, 300)
     return results, refusals, errors
 
 

@@ -19,40 +19,7 @@ from congress_app.services import roster_import, roster_search
 from congress_app.services.errors import InputRefused
 from congress_app.services.roster_import import RowStatus
 
-VI_HEADER = ["STT", "Họ và tên", "Đơn vị", "Tổ thảo luận", "Ghế", "Loại"]
-EN_HEADER = ["Number", "Full name", "Unit", "Discussion group", "Seat", "Kind"]
-ROWS = [
-    ["1", "Nguyễn Văn An", "Chi bộ Khu dân cư số 1", "Tổ 1", "A-01", "Chính thức"],
-    ["2", "Trần Thị Bình", "Đảng bộ Công an phường", "Tổ 2", "A-02", "Dự khuyết"],
-    ["3", "Lê Hoàng Cường", "Ban Tổ chức Thành ủy", "", "KM-01", "Khách mời"],
-]
-
-
-def make_csv(rows=ROWS, header=VI_HEADER, sep=";", bom=True, newline="\r\n") -> bytes:
-    """A roster file as Excel writes it; cells holding the separator or quotes are quoted."""
-
-    def cell(value: str) -> str:
-        if sep in value or '"' in value or "\n" in value or "\r" in value:
-            return '"' + value.replace('"', '""') + '"'
-        return value
-
-    lines = [sep.join(cell(c) for c in row) for row in [header, *rows]]
-    text = newline.join(lines) + newline
-    return ("\ufeff" if bom else "").encode() + text.encode("utf-8")
-
-
-def cp1258(text: str) -> bytes:
-    """Text as Vietnamese Windows (code page 1258) stores it: base letters with separate
-    tone marks."""
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
-        try:
-            out.append(ch.encode("cp1258"))
-        except UnicodeEncodeError:
-            parts = unicodedata.normalize("NFD", ch)
-            out.append(unicodedata.normalize("NFC", parts[:-1]).encode("cp1258")
-                       + parts[-1].encode("cp1258"))
-    return b"".join(out)
+from .samples import EN_HEADER, ROWS, cp1258, make_csv
 
 
 @pytest.fixture

@@ -13,33 +13,26 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from congress_app import ROOT
 from congress_app.extensions import db
-from congress_app.models import AuditEvent, Delegate, Role, User
+from congress_app.models import AuditEvent, Delegate, Role
 from congress_app.services import attendance as attendance_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services import roster_import
 from congress_app.web import roster as roster_views
 
-from .conftest import (
+from .conftest import add_user, csrf_token_from
+from .routes import (
     blueprint_routes,
-    csrf_token_from,
     open_route,
     route_path,
     routes_not_refused,
     routes_not_sending_to_sign_in,
 )
-from .test_roster_import import ROWS, cp1258, make_csv
+from .samples import ROWS, cp1258, make_csv
 
 RULES = blueprint_routes("roster")
-
-
-def _make_user(username: str, role: Role) -> None:
-    db.session.add(User(username=username, role=role, password_hash=generate_password_hash(
-        "pass word", method="pbkdf2:sha256:1")))
-    db.session.commit()
 
 
 @pytest.fixture
@@ -124,7 +117,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, sample_ids):
 
 
 def test_check_in_staff_are_refused(client, auth, sample_ids):
-    _make_user("door", Role.CHECKIN)
+    add_user("door", Role.CHECKIN)
     auth.login("door", "pass word")
     token = auth.csrf_token("/")
     before = _state()
@@ -135,7 +128,7 @@ def test_check_in_staff_are_refused(client, auth, sample_ids):
 
 @pytest.mark.parametrize(("endpoint", "rule", "method"), RULES)
 def test_admins_may_open_every_roster_page(client, auth, sample_ids, endpoint, rule, method):
-    _make_user("admin", Role.ADMIN)
+    add_user("admin", Role.ADMIN)
     auth.login("admin", "pass word")
     token = auth.csrf_token("/organiser/")
     response = open_route(client, method, route_path(rule, sample_ids), token)

@@ -13,7 +13,9 @@ from congress_app.models import Delegate, Document, DocumentVersion
 from congress_app.services import documents as document_service
 from congress_app.services import intake
 from congress_app.services import search as search_service
-from congress_app.services.delegates import card_token, fold, issue_credentials
+from congress_app.services.delegates import card_token
+
+from .conftest import add_delegate
 
 RESOLUTION = "Dự thảo Nghị quyết Đại hội đại biểu Đảng bộ phường"
 
@@ -50,12 +52,7 @@ def index_rows(document: Document) -> list[tuple[int, str, str]]:
 
 
 def sign_in_delegate(client, congress) -> Delegate:
-    delegate = Delegate(congress_id=congress.id, number=3, full_name="Trần Văn Đức",
-                        search_name=fold("Trần Văn Đức"))
-    db.session.add(delegate)
-    db.session.flush()
-    issue_credentials(delegate)
-    db.session.commit()
+    delegate = add_delegate(congress, 3, "Trần Văn Đức")
     client.get(f"/K/{card_token(delegate)}")
     return delegate
 

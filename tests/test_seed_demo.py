@@ -14,6 +14,7 @@ from congress_app.models import AgendaItem, Document, DocumentVersion, User
 from congress_app.services.documents import CODE_ALPHABET
 
 from .conftest import BASE_URL
+from .pdf_reading import decoded_qr_codes, pdf_text
 
 SEEDS = ROOT / "seeds"
 
@@ -66,8 +67,6 @@ def test_seed_demo_loads_once_and_then_changes_nothing(runner, seed_data):
 
 def test_the_demo_congress_works_end_to_end(runner, client, seed_data):
     """Seed, then open every document by its code and check the demo's printed programme."""
-    from .test_programme_pdf import decoded_qr_codes, pdf_text
-
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     public = {d["code"] for d in seed_data["documents"] if d["visibility"] == "public"}
     assert 0 < len(public) < len(seed_data["documents"])  # the demo has private documents

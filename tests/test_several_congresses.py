@@ -10,7 +10,6 @@ from datetime import date, time
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
 from congress_app.models import (
@@ -28,32 +27,13 @@ from congress_app.services import intake
 from congress_app.services.attendance import check_in
 from congress_app.services.delegates import card_pin, card_token
 
-from .conftest import blueprint_routes, csrf_token_from, route_path
-from .test_delegate_signin import add_delegate
+from .conftest import add_delegate, add_user, csrf_token_from, signed_in_client
+from .routes import blueprint_routes, route_path
 
 # Words that occur only in congress B's rows: finding one on a page of A is a leak.
 B_MARKERS = ("BINHMINH", "BìnhMinh".upper())
 ORGANISER_SIDE = ("organiser", "roster", "cards", "print_centre", "stage", "closing", "audit",
                   "archive", "checkin", "congresses")
-
-
-def _account(username: str, role: Role, congress: Congress | None) -> User:
-    """An account with a fast hash; tied to `congress`, or serving every congress."""
-    user = User(username=username, role=role, congress_id=congress.id if congress else None,
-                password_hash=generate_password_hash("pass word", method="pbkdf2:sha256:1"))
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def _sign_in(app, username: str):
-    client = app.test_client()
-    client.set_cookie("lang", "en")
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"username": username, "password": "pass word",
-                                           "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
 
 
 @pytest.fixture
@@ -216,8 +196,8 @@ B_ROW_PARAMS = ("<int:session_id>", "<int:item_id>", "<int:document_id>", "<int:
 def test_an_organiser_of_one_congress_cannot_reach_anything_of_another(app, city):
     """Every organiser-side route, walked by A's admin with the ids of B's rows: routes that
     name a row of B answer 404 and change nothing; no page or printout names anything of B."""
-    _account("admin-a", Role.ADMIN, city["a"])
-    browser = _sign_in(app, "admin-a")
+    add_user("admin-a", Role.ADMIN, city["a"])
+    browser = signed_in_client(app, "admin-a")
     token = csrf_token_from(browser.get("/organiser/").get_data(as_text=True))
     ids = _b_ids(city)
     before = (city["public"].title, city["b_item"].title, db.session.scalar(
@@ -253,8 +233,8 @@ def test_an_organiser_of_one_congress_cannot_reach_anything_of_another(app, city
 
 
 def test_an_organiser_of_one_congress_sees_another_s_documents_as_the_public_does(app, city):
-    _account("editor-a", Role.EDITOR, city["a"])
-    browser = _sign_in(app, "editor-a")
+    add_user("editor-a", Role.EDITOR, city["a"])
+    browser = signed_in_client(app, "editor-a")
     assert browser.get(f"/d/{city['draft'].code}").status_code == 404
     assert browser.get(f"/d/{city['members'].code}/file").status_code == 404
     assert browser.get(f"/d/{city['public'].code}").status_code == 200
@@ -270,8 +250,8 @@ def test_an_organiser_of_one_congress_sees_another_s_documents_as_the_public_doe
 
 
 def test_check_in_staff_of_one_congress_cannot_check_in_another_s_card(app, city):
-    _account("door-a", Role.CHECKIN, city["a"])
-    browser = _sign_in(app, "door-a")
+    add_user("door-a", Role.CHECKIN, city["a"])
+    browser = signed_in_client(app, "door-a")
     token = csrf_token_from(browser.get("/checkin/").get_data(as_text=True))
     foreign = browser.post("/checkin/scan", json={"token": card_token(city["b_delegate"])},
                            headers={"X-CSRFToken": token})
@@ -282,10 +262,10 @@ def test_check_in_staff_of_one_congress_cannot_check_in_another_s_card(app, city
 
 
 def test_an_admin_tied_to_a_congress_reads_only_its_audit_events(app, city):
-    _account("admin-a", Role.ADMIN, city["a"])
-    _account("admin-b", Role.ADMIN, city["b"])
-    _sign_in(app, "admin-b")  # audit: a login of B's admin
-    browser = _sign_in(app, "admin-a")
+    add_user("admin-a", Role.ADMIN, city["a"])
+    add_user("admin-b", Role.ADMIN, city["b"])
+    signed_in_client(app, "admin-b")  # audit: a login of B's admin
+    browser = signed_in_client(app, "admin-a")
     events = db.session.scalars(select(AuditEvent)).all()
     assert {e.congress_id for e in events if e.object_type == "Document"} == {
         city["a"].id, city["b"].id}
@@ -299,8 +279,8 @@ def test_an_admin_tied_to_a_congress_reads_only_its_audit_events(app, city):
 
 
 def test_an_admin_of_every_congress_chooses_one_and_sets_up_another(app, city):
-    _account("city-admin", Role.ADMIN, None)
-    browser = _sign_in(app, "city-admin")
+    add_user("city-admin", Role.ADMIN, None)
+    browser = signed_in_client(app, "city-admin")
     listing = browser.get("/organiser/congresses/").get_data(as_text=True)
     assert "Đại hội Đảng bộ phường BinhMinh" in listing and city["a"].title in listing
     token = csrf_token_from(listing)
@@ -325,8 +305,8 @@ def test_an_admin_of_every_congress_chooses_one_and_sets_up_another(app, city):
 
 
 def test_a_bad_new_congress_form_changes_nothing(app, city):
-    _account("city-admin", Role.ADMIN, None)
-    browser = _sign_in(app, "city-admin")
+    add_user("city-admin", Role.ADMIN, None)
+    browser = signed_in_client(app, "city-admin")
     count = db.session.scalar(select(func.count()).select_from(Congress))
     form = browser.get("/organiser/congresses/new").get_data(as_text=True)
     refused = browser.post("/organiser/congresses/new", data={
@@ -337,8 +317,8 @@ def test_a_bad_new_congress_form_changes_nothing(app, city):
 
 
 def test_editors_of_every_congress_may_choose_but_not_create(app, city):
-    _account("city-editor", Role.EDITOR, None)
-    browser = _sign_in(app, "city-editor")
+    add_user("city-editor", Role.EDITOR, None)
+    browser = signed_in_client(app, "city-editor")
     assert browser.get("/organiser/congresses/").status_code == 200
     assert browser.get("/organiser/congresses/new").status_code == 403
 

@@ -14,8 +14,16 @@ from congress_app.services import users as user_service
 from congress_app.services.delegates import card_pin, card_token
 from congress_app.web.auth import load_user
 
-from .conftest import BASE_URL, ORGANISER, csrf_token_from
-from .test_delegate_signin import add_delegate, is_signed_in_as, pin_sign_in, wrong_pin
+from .conftest import (
+    BASE_URL,
+    ORGANISER,
+    add_delegate,
+    csrf_token_from,
+    is_signed_in_as,
+    pin_sign_in,
+    sign_in,
+    wrong_pin,
+)
 
 ATTACKER = "203.0.113.66"
 ORGANISER_LAPTOP = "198.51.100.7"
@@ -27,16 +35,6 @@ def copy_cookies(source, target, *names: str) -> None:
         cookie = source.get_cookie(name)
         assert cookie is not None, f"no {name} cookie to copy"
         target.set_cookie(name, cookie.value)
-
-
-def sign_in(client, username: str = ORGANISER[0], password: str = ORGANISER[1], *,
-            address: str = "127.0.0.1", remember: bool = False):
-    page = client.get("/login", environ_base={"REMOTE_ADDR": address})
-    data = {"username": username, "password": password,
-            "csrf_token": csrf_token_from(page.get_data(as_text=True))}
-    if remember:
-        data["remember"] = "y"
-    return client.post("/login", data=data, environ_base={"REMOTE_ADDR": address})
 
 
 def sign_out(client):

@@ -8,15 +8,15 @@ from datetime import UTC, datetime, time
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
-from congress_app.models import AgendaItem, AuditEvent, Role, User
+from congress_app.models import AgendaItem, AuditEvent, Role
 from congress_app.services import agenda as agenda_service
 from congress_app.services import congress as congress_service
 from congress_app.services import stage as stage_service
 
-from .conftest import csrf_token_from
+from .conftest import add_user, csrf_token_from
+from .threads import join_all
 
 HOSTILE = '<script>alert("x")</script> & <b>bold</b>'
 
@@ -107,9 +107,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, items, path):
 
 
 def test_a_check_in_account_may_not_use_the_control(client, auth, items):
-    db.session.add(User(username="door", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("door", Role.CHECKIN)
     auth.login("door", "pass word")
     assert client.get("/organiser/stage").status_code == 403
     token = csrf_token_from(client.get("/").get_data(as_text=True))  # the sign-out form
@@ -157,8 +155,7 @@ def test_two_organisers_tapping_at_once_leave_one_item_on_stage(app, items):
         threads = [threading.Thread(target=organiser_taps, args=(barrier, d, i)) for d, i in plan]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join(10)
+        join_all(threads, 10)
         assert not errors
         assert len(flagged()) == 1
         assert db.session.scalar(

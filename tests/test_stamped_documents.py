@@ -13,11 +13,10 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 from weasyprint import HTML
-from werkzeug.security import generate_password_hash
 
 from bench.stamp_placement import covered_pages, stamp_boxes
 from congress_app.extensions import db
-from congress_app.models import Document, Role, User
+from congress_app.models import Document, Role
 from congress_app.pdf import stamp
 from congress_app.pdf.editions import Edition
 from congress_app.qr import qr_payload
@@ -26,8 +25,9 @@ from congress_app.services import intake
 from congress_app.services.errors import InputRefused
 from congress_app.storage import file_store
 
-from .conftest import BASE_URL
-from .test_qr_sizes import check_printable
+from .browser import browser_sign_in, wait_for_js
+from .conftest import BASE_URL, PASSWORD, add_user
+from .pdf_reading import check_printable
 
 pytestmark = pytest.mark.database_agnostic
 
@@ -302,9 +302,7 @@ def test_no_stamp_covers_the_words_of_the_demo_documents(runner, client, auth):
     no stamp lies over the page's own ink, and every page's code decodes at 150 dpi."""
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     # The demo's published password is refused on a public address: an organiser of our own.
-    db.session.add(User(username="editor", role=Role.EDITOR,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("editor", Role.EDITOR)
     assert auth.login("editor", "pass word").status_code == 302
     documents = db.session.scalars(select(Document).order_by(Document.position)).all()
     assert len(documents) >= 12
@@ -414,16 +412,11 @@ def test_the_print_centre_names_the_pages_where_the_stamp_covers_text(
 ):
     """The organiser picks a document printed all over: the stamp's card says so, in words,
     and says nothing for a document with blank corners."""
-    from .conftest import wait_for_js
-    from .test_journeys_browser import sign_in
-
     covered = make_document(title="Phụ lục số liệu", pdf=text_pdf("0", pages=2))
     clear = make_document(title="Thông cáo báo chí")
-    db.session.add(User(username="bantochuc", role=Role.ADMIN,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
+    add_user("bantochuc", Role.ADMIN)
     phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
-    sign_in(phone, live_server, "bantochuc", "pass word", "/organiser/print/")
+    browser_sign_in(phone, live_server, "bantochuc", PASSWORD, "/organiser/print/")
 
     card = phone.locator("#print-stamped")
     note = card.locator("[data-over-text]")

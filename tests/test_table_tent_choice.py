@@ -17,16 +17,16 @@ from types import SimpleNamespace
 import pypdfium2 as pdfium
 import pytest
 from werkzeug.datastructures import MultiDict
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
-from congress_app.models import Congress, Role, User
+from congress_app.models import Congress, Role
 from congress_app.services import agenda as agenda_service
 from congress_app.services import documents as document_service
 from congress_app.services import intake
 
-from .conftest import ARTIFACTS, BASE_URL, CHROMIUM, CHROMIUM_ARGS, wait_for_js
-from .test_qr_sizes import scans
+from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, wait_for_js
+from .conftest import BASE_URL, add_user
+from .pdf_reading import scans
 
 pytestmark = pytest.mark.database_agnostic
 
@@ -245,12 +245,6 @@ def test_a_delegates_only_document_goes_only_on_the_delegates_tent(client, signe
     assert "is for the organisers only or not published" in hidden.get_data(as_text=True)
 
 
-def _account(username: str, role: Role) -> None:
-    db.session.add(User(username=username, role=role,
-                        password_hash=generate_password_hash("pass word", "pbkdf2:sha256:1")))
-    db.session.commit()
-
-
 @pytest.mark.parametrize("role, status", [(Role.ADMIN, 200), (Role.EDITOR, 200),
                                           (Role.CHECKIN, 403)])
 def test_choosing_the_tent_is_for_editors_and_admins(client, auth, tent, role, status):
@@ -258,7 +252,7 @@ def test_choosing_the_tent_is_for_editors_and_admins(client, auth, tent, role, s
     anonymous = client.get(TENT, query_string=query)
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
-    _account("someone", role)
+    add_user("someone", role)
     auth.login("someone", "pass word")
     assert client.get(TENT, query_string=query).status_code == status
     page = client.get("/organiser/print/")
@@ -275,7 +269,7 @@ def test_the_tent_form_says_what_is_wrong_before_the_pdf_opens(
     the form and opens nothing; a box ticked without a place gets the next one."""
     from playwright.sync_api import sync_playwright
 
-    _account("editor", Role.EDITOR)
+    add_user("editor", Role.EDITOR)
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing")
     with sync_playwright() as pw:

@@ -17,7 +17,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pypdf import PdfReader
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
 from congress_app.models import (
@@ -35,8 +34,7 @@ from congress_app.services import documents as document_service
 from congress_app.services import intake
 from congress_app.services.delegates import card_token
 
-from .conftest import ORGANISER
-from .test_delegate_signin import add_delegate
+from .conftest import ORGANISER, add_delegate, add_user, signed_in_client
 
 VISIBILITIES = ("public", "delegates", "organisers")
 STATES = ("live", "draft", "gone")  # published, unpublished, deleted
@@ -124,13 +122,9 @@ def viewers(app, client, congress, organiser):
     db.session.add(elsewhere)
     db.session.commit()
     outsider = add_delegate(elsewhere, number=1, full_name="Vũ Văn Ngoài")
-    db.session.add(User(username="cua", role=Role.CHECKIN,
-                        password_hash=generate_password_hash("door pass", "pbkdf2:sha256:1")))
+    add_user("cua", Role.CHECKIN, password="door pass")
     for username, role in OTHER_CONGRESS_STAFF.values():
-        db.session.add(User(username=username, role=role, congress_id=elsewhere.id,
-                            password_hash=generate_password_hash("pass word",
-                                                                 "pbkdf2:sha256:1")))
-    db.session.commit()
+        add_user(username, role, elsewhere, password="pass word")
 
     def phone():
         """A new phone, reading the interface in English."""
@@ -138,19 +132,11 @@ def viewers(app, client, congress, organiser):
         client.set_cookie("lang", "en")
         return client
 
-    def signed_in(username, password):
-        """A laptop or phone signed in through the organisers' login form."""
-        client = phone()
-        page = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        client.post("/login", data={"username": username, "password": password,
-                                    "csrf_token": token})
-        return client
-
     client.set_cookie("lang", "en")
     clients = {"anonymous": client, "delegate": phone(), "other_congress_delegate": phone(),
-               "checkin": signed_in("cua", "door pass"), "organiser": signed_in(*ORGANISER),
-               **{viewer: signed_in(username, "pass word")
+               "checkin": signed_in_client(app, "cua", "door pass"),
+               "organiser": signed_in_client(app, *ORGANISER),
+               **{viewer: signed_in_client(app, username, "pass word")
                   for viewer, (username, _role) in OTHER_CONGRESS_STAFF.items()}}
     assert clients["delegate"].get(f"/K/{card_token(delegate)}").status_code == 302
     assert clients["other_congress_delegate"].get(
