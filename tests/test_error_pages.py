@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.database_agnostic
+
 
 def test_a_404_leads_with_words_and_ends_with_the_code(client, congress):
     html = client.get("/d/ZZZZZZ").get_data(as_text=True)

@@ -26,6 +26,8 @@ VIETNAMESE_ONLY = re.compile(
     re.IGNORECASE,
 )
 
+pytestmark = pytest.mark.database_agnostic
+
 
 def extracted_messages() -> set[tuple[str, str | None]]:
     with (TRANSLATIONS / "babel.cfg").open() as fh:

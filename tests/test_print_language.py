@@ -13,6 +13,8 @@ from congress_app.pdf.printables import PRINTABLES
 from .conftest import add_delegates
 from .pdf_reading import pdf_text as raw_pdf_text
 
+pytestmark = pytest.mark.database_agnostic
+
 # Per printable: the options to print it with, then a label it prints in English and the
 # Vietnamese translation of that label (from the catalog), which the English print lacks.
 LABELS = {

@@ -18,7 +18,7 @@ from congress_app.pdf.render import PRINTER_MARGIN_MM
 
 from .conftest import add_delegates
 
-pytestmark = pytest.mark.database_agnostic
+pytestmark = [pytest.mark.database_agnostic, pytest.mark.agnostic_in_sqlite]
 
 DPI = 150
 PX_PER_MM = DPI / 25.4

@@ -25,6 +25,8 @@ from congress_app.services.errors import InputRefused
 
 from .conftest import BASE_URL
 
+pytestmark = pytest.mark.database_agnostic
+
 HOST = BASE_URL.upper()  # a base URL without a path is upper-cased (QR alphanumeric mode)
 HOME = f"{HOST}/"
 MM_PER_PT = 25.4 / 72

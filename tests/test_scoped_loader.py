@@ -16,7 +16,6 @@ from datetime import date, time
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from congress_app.extensions import db
 from congress_app.models import (
@@ -31,7 +30,8 @@ from congress_app.models import (
 )
 from congress_app.services import intake
 
-from .conftest import csrf_token_from, route_path
+from .conftest import add_user, csrf_token_from
+from .routes import route_path
 
 ORGANISER_SIDE = ("/organiser", "/checkin")
 # URL values that are not rows of a congress: a version number (its document is the row),
@@ -55,14 +55,6 @@ def id_routes(app) -> list[tuple[str, str, str, list[str]]]:
     return sorted(routes)
 
 
-def _account(username: str, role: Role, congress: Congress) -> User:
-    user = User(username=username, role=role, congress_id=congress.id,
-                password_hash=generate_password_hash("pass word", method="pbkdf2:sha256:1"))
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
 def _rows(congress: Congress, title: str, pdf: bytes, username: str) -> dict[str, int]:
     """One row of every kind a URL names, in this congress; their ids by URL name."""
     session = congress.sessions[0] if congress.sessions else None
@@ -81,7 +73,7 @@ def _rows(congress: Congress, title: str, pdf: bytes, username: str) -> dict[str
     document = intake.create_document(
         congress, title=f"Văn kiện {title}", category="political_report",
         upload=intake.Upload(io.BytesIO(pdf), f"{title}.pdf"))
-    account = _account(username, Role.EDITOR, congress)
+    account = add_user(username, Role.EDITOR, congress)
     return {"congress_id": congress.id, "session_id": session.id,
             "item_id": session.items[0].id, "document_id": document.id,
             "delegate_id": delegate.id, "checkin_id": checkin.id, "user_id": account.id}
@@ -124,7 +116,7 @@ def _open(client, token: str, method: str, rule: str, values: dict) -> int:
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.EDITOR])
 def test_another_congress_s_ids_answer_404_on_every_organiser_route(app, two_congresses, role):
     own, other = two_congresses
-    _account("organiser-a", role, db.session.get(Congress, own["congress_id"]))
+    add_user("organiser-a", role, db.session.get(Congress, own["congress_id"]))
     client, token = _sign_in(app, "organiser-a")
     routes = id_routes(app)
     assert len(routes) > 25 and {endpoint for endpoint, *_ in routes} >= {
