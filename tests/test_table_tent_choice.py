@@ -318,3 +318,15 @@ def test_the_tent_form_says_what_is_wrong_before_the_pdf_opens(
         finally:
             context.close()
             browser.close()
+
+
+@pytest.mark.parametrize("place", ["²", "٣", "-1", "1.5", "x"])
+def test_a_place_that_is_not_a_whole_number_is_refused_with_a_message(
+    client, signed_in, tent, place
+):
+    """"²" passes str.isdigit() and then broke int() with a 500."""
+    first = tent.public[0]
+    response = client.get(TENT, query_string=chosen(tent.public, {first: place}))
+    assert response.status_code == 400
+    assert f"The place of the document “{first.code}” must be a whole number" in (
+        response.get_data(as_text=True))

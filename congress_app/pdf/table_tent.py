@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..models import Congress, Document, Visibility
+from ..numbers import whole_number
 from ..services import congress as congress_service
 from ..services import documents as document_service
 from ..services import visibility as visibility_service
@@ -70,10 +71,11 @@ def _position(args: Mapping[str, str], code: str) -> int | None:
     raw = (args.get(f"position-{code}") or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > POSITION_MAX_DIGITS:
+    position = whole_number(raw, 10**POSITION_MAX_DIGITS - 1)
+    if position is None:
         raise InputRefused(_l("The place of the document “%(code)s” must be a whole number, "
                               "such as 1 or 2.", code=code), field="codes")
-    return int(raw)
+    return position
 
 
 def chosen_codes(args: Mapping[str, str]) -> list[str]:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import CheckIn, Congress, Delegate, DelegateKind, User
 from ..models.base import utcnow
+from ..numbers import whole_number
 from . import audit
 from . import delegates as delegate_service
 from .errors import InputRefused
@@ -79,12 +80,11 @@ def parse_number(value) -> int | None:
         return None
     if isinstance(value, int):
         number = value
-    elif (isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
-          and len(value.strip()) <= 6):  # "²".isdigit() is True, yet int() refuses it
-        number = int(value.strip())
+    elif isinstance(value, str):
+        number = whole_number(value, NUMBER_MAX)
     else:
         return None
-    return number if 1 <= number <= NUMBER_MAX else None
+    return number if number is not None and 1 <= number <= NUMBER_MAX else None
 
 
 def check_in(

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import AuditEvent, User
+from ..numbers import whole_number
 from .errors import EditConflict, InputRefused
 
 # The account filter's value for events recorded without an account (CLI, failed logins).
@@ -123,8 +124,8 @@ def events_query(wanted: AuditFilter, timezone: str, congress_id: int | None = N
         query = query.where(AuditEvent.action == wanted.action)
     if wanted.account == SYSTEM:
         query = query.where(AuditEvent.user_id.is_(None))
-    elif wanted.account.isascii() and wanted.account.isdigit() and len(wanted.account) <= 9:
-        query = query.where(AuditEvent.user_id == int(wanted.account))
+    elif (account_id := whole_number(wanted.account)) is not None:
+        query = query.where(AuditEvent.user_id == account_id)
     zone = ZoneInfo(timezone)
     if wanted.since is not None:
         query = query.where(AuditEvent.at >= _day_start(wanted.since, zone))

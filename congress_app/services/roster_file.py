@@ -13,6 +13,7 @@ import io
 from flask_babel import gettext as _
 
 from ..models import DelegateKind
+from ..numbers import whole_number
 from .delegates import FIELD_LABELS, NUMBER_MAX, TEXT_FIELDS, clean_cell, fold
 from .errors import InputRefused
 
@@ -142,11 +143,8 @@ def read_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
 
 def parse_number(raw: str) -> int | None:
     """A delegate number from 1 to 99,999, or None."""
-    text = clean_cell(raw)
-    if not text.isascii() or not text.isdigit():
-        return None
-    number = int(text)
-    return number if 1 <= number <= NUMBER_MAX else None
+    number = whole_number(clean_cell(raw), NUMBER_MAX)
+    return number if number is not None and number >= 1 else None
 
 
 def parse_kind(raw: str) -> DelegateKind | None:

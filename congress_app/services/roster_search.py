@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import CheckIn, Congress, Delegate, DelegateKind
+from ..numbers import whole_number
 from .delegates import fold
 
 
@@ -37,9 +38,10 @@ def search_query(congress: Congress, query: str = ""):
         order.insert(0, case(
             (or_(Delegate.search_name.like(f"{phrase}%", escape="\\"),
                  Delegate.search_name.like(f"% {phrase}%", escape="\\")), 0), else_=1))
-        if text.isascii() and text.isdigit() and len(text) <= 9:  # not "²", fits INTEGER
-            condition = or_(Delegate.number == int(text), condition)
-            order.insert(0, case((Delegate.number == int(text), 0), else_=1))
+        number = whole_number(text)
+        if number is not None:
+            condition = or_(Delegate.number == number, condition)
+            order.insert(0, case((Delegate.number == number, 0), else_=1))
         statement = statement.where(condition)
     return statement.options(selectinload(Delegate.checkin)).order_by(*order)
 

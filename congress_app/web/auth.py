@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, limiter, login_manager
 from ..models import Delegate, Role, User
+from ..numbers import whole_number
 from ..services import users as user_service
 from . import render_error
 from .security import renew_csrf_token
@@ -44,20 +45,22 @@ def load_user(user_id: str) -> User | Delegate | None:
     "d:<id>:<version>:<session>" for delegates, checked on every request: a new password, a
     reissued card, a sign-out or a (de)activation (end_sessions) ends the sessions and
     remember-me cookies made before it, whoever holds a copy."""
-    kind, number, credential, session_version = (user_id.split(":") + ["", "", "", ""])[:4]
-    if user_id.count(":") != 3 or not number.isdigit() or not session_version.isdigit():
+    kind, raw_id, credential, raw_version = (user_id.split(":") + ["", "", "", ""])[:4]
+    row_id, session_version = whole_number(raw_id), whole_number(raw_version)
+    if user_id.count(":") != 3 or row_id is None or session_version is None:
         return None
     if kind == "u" and credential:
-        user = db.session.get(User, int(number))
+        user = db.session.get(User, row_id)
         if (user is not None and hmac.compare_digest(user.credential_stamp, credential)
-                and user.session_version == int(session_version)):
+                and user.session_version == session_version):
             return user
         return None
-    if kind == "d" and credential.isdigit():
-        delegate = db.session.get(Delegate, int(number))
+    card_version = whole_number(credential)
+    if kind == "d" and card_version is not None:
+        delegate = db.session.get(Delegate, row_id)
         if (delegate is not None and delegate.active
-                and delegate.credential_version == int(credential)
-                and delegate.session_version == int(session_version)):
+                and delegate.credential_version == card_version
+                and delegate.session_version == session_version):
             return delegate
     return None
 

@@ -26,6 +26,7 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Regexp
 
 from ..extensions import limiter
+from ..numbers import whole_number
 from ..services import delegates as delegate_service
 from ..services import users as user_service
 from .auth import safe_next
@@ -109,11 +110,11 @@ def card(token: str):
 
 def _submitted_number() -> str:
     """The rate-limit key of the delegate number in the form ("007" and "7" are one)."""
-    number = _without_spaces(request.form.get("number")) or ""
-    if number.isascii() and number.isdigit() and len(number) <= 6:
+    number = whole_number(_without_spaces(request.form.get("number")), 999_999)
+    if number is not None:
         congress = get_congress()
         # Numbers start at 1 in every congress: the limit is per card, not per number.
-        return f"delegate-number:{congress.id if congress else 0}:{int(number)}"
+        return f"delegate-number:{congress.id if congress else 0}:{number}"
     return "delegate-number:invalid"
 
 

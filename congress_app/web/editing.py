@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..extensions import db
+from ..numbers import whole_number
 from ..services import submissions as submission_service
 from ..services.errors import InputRefused
 from . import render_error
@@ -37,8 +38,7 @@ def refused_on_form(form, refused: InputRefused) -> int:
 
 def loaded_version(form) -> int | None:
     """The edit_version the form was loaded at; None (no check) if it sent none we can read."""
-    value = str(form.edit_version.data or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+    return whole_number(str(form.edit_version.data or ""))
 
 
 def sent_again(seen: submission_service.AlreadySubmitted, where: str):

@@ -8,30 +8,20 @@ from typing import IO, Any
 
 from flask import Request, request
 
-# The database's INTEGER holds 2**31 - 1: nine digits always fit.
-INTEGER_MAX = 999_999_999
+from ..numbers import INTEGER_MAX, whole_number
 
 
 def int_arg(name: str, default: int | None = None, *, lo: int = 1, hi: int = INTEGER_MAX,
             clamp: bool = False) -> int | None:
-    """The query argument `name` as a whole number from lo to hi; `default` when it is
-    missing or not one.
-
-    Only ASCII digits count (surrounding spaces aside): int() would take "²" past
-    str.isdigit(), "٣", "1_000" and a sign, and a number past the database's INTEGER range
-    answered 500 in queries; each was a fuzz finding. Out of range gives `default`, or with
-    `clamp` the nearest bound (a page past the last is the last one the database can count).
-    """
-    raw = request.args.get(name, "").strip()
-    if not (raw.isascii() and raw.isdigit()):
+    """The query argument `name` as a whole number from lo to hi (numbers.whole_number);
+    `default` when it is missing or not one. Out of range gives `default`, or with `clamp`
+    the nearest bound (a page past the last is the last one the database can count)."""
+    value = whole_number(request.args.get(name), hi, clamp=clamp)
+    if value is None:
         return default
-    digits = raw.lstrip("0") or "0"
-    value = int(digits) if len(digits) <= len(str(hi)) else hi + 1  # int() of 5,000 digits raises
-    if lo <= value <= hi:
-        return value
-    if clamp:
-        return min(max(value, lo), hi)
-    return default
+    if value < lo:
+        return lo if clamp else default
+    return value
 
 
 class CongressRequest(Request):

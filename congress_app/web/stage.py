@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 
 from ..i18n import format_day
 from ..models import AgendaItem, utcnow
+from ..numbers import whole_number
 from ..services import congress as congress_service
 from ..services import stage as stage_service
 from ..services.congress import StageState
@@ -142,9 +143,10 @@ def _seen_item(form) -> int | None | str:
         return ""
     if seen == "":
         return None
-    if not (seen.isascii() and seen.isdigit()) or len(seen) > 10:
+    item_id = whole_number(seen)
+    if item_id is None:
         abort(400)
-    return int(seen)
+    return item_id
 
 
 def _back():
