@@ -7,10 +7,8 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from .config import DEFAULTS, check_secret_key, engine_options, settings_from_environment
+from .config import DEFAULTS, ROOT, check_secret_key, engine_options, settings_from_environment
 from .web.request import CongressRequest
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class RowIdConverter(IntegerConverter):

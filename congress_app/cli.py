@@ -14,7 +14,7 @@ from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import ROOT
+from .config import ROOT
 from .extensions import db
 from .models import Congress, Role
 from .qr import is_local_base_url
@@ -44,7 +44,7 @@ def seed_demo(seeds: Path, demo: bool) -> None:
         click.echo(f"Loaded the demo congress “{result.congress.title}”: "
                    f"{result.documents} documents, {result.items} agenda items, "
                    f"{result.delegates} delegates.")
-        user, password = seed_service.DEMO_ORGANISER
+        user, password = user_service.DEMO_ORGANISER
         click.echo(f"Demo organiser: {user} / {password} (change it before a real congress).")
     elif result.congress is not None:
         click.echo(f"The database already holds “{result.congress.title}”: nothing changed.")
@@ -141,14 +141,14 @@ def serve(host: str, port: int) -> None:
     click.echo(f"\n  congress_app is running: open http://{shown_host}:{port}/")
     # The demo credentials only while they work: the account is there, active, keeps the
     # README's password, and only this computer can reach the app.
-    demo = (f"  (demo: {seed_service.DEMO_ORGANISER[0]} / {seed_service.DEMO_ORGANISER[1]})"
+    demo = (f"  (demo: {user_service.DEMO_ORGANISER[0]} / {user_service.DEMO_ORGANISER[1]})"
             if user_service.demo_sign_in_works() else "")
     click.echo(f"  Organiser sign-in: http://{shown_host}:{port}/login{demo}")
     if user_service.demo_account_exposed() is not None and not demo:
         click.secho(
-            f"  WARNING: the demo account {seed_service.DEMO_ORGANISER[0]} still has the "
+            f"  WARNING: the demo account {user_service.DEMO_ORGANISER[0]} still has the "
             "README's password; it is refused\n  while other computers can reach the app. Set "
-            f"one: flask set-password {seed_service.DEMO_ORGANISER[0]}", fg="red")
+            f"one: flask set-password {user_service.DEMO_ORGANISER[0]}", fg="red")
     click.echo(f"  QR codes point at: {base}")
     for line in setup_service.console_lines(f"http://{shown_host}:{port}", base):
         click.secho(line, fg="green", bold=True)

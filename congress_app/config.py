@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
+# The checkout: templates/, static/, seeds/ and instance/ sit beside the package.
+ROOT = Path(__file__).resolve().parent.parent
+
 DEFAULT_UPLOAD_LIMIT_MB = 50
 # A signed session is only as private as this key: anything shorter or well known is refused.
 SECRET_KEY_MIN_LENGTH = 32

@@ -14,7 +14,7 @@ from congress_app.models import AuditEvent, Congress, Role, User
 from congress_app.services import audit as audit_service
 from congress_app.services import users as user_service
 from congress_app.services.errors import InputRefused
-from congress_app.services.seed import DEMO_ORGANISER
+from congress_app.services.users import DEMO_ORGANISER
 
 from .conftest import ORGANISER, PASSWORD, add_user, csrf_token_from, sign_in, signed_in_client
 from .routes import (

@@ -20,7 +20,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from congress_app import ROOT, create_app
+from congress_app import create_app
+from congress_app.config import ROOT
 from congress_app.extensions import db
 from congress_app.models import (
     AgendaItem,
@@ -96,7 +97,7 @@ B_SLUG = "binh-minh-2025"
 B_MARKER = "BINHMINH"
 B_ACCOUNTS = ("binhminh-admin", "binhminh-door")
 A_ACCOUNTS = ("thanhxuan-editor", "thanhxuan-door")
-INSTANCE_ADMIN = seed_service.DEMO_ORGANISER[0]  # serves every congress
+INSTANCE_ADMIN = user_service.DEMO_ORGANISER[0]  # serves every congress
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from congress_app import ROOT
+from congress_app.config import ROOT
 from congress_app.extensions import db
 from congress_app.models import Role
 from congress_app.services import audit as audit_service

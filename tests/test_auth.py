@@ -108,8 +108,7 @@ def test_create_organiser_refuses_bad_input(runner, organiser, args, password, m
 
 
 def test_serve_prints_the_url_the_login_and_a_localhost_warning(runner, app, monkeypatch):
-    from congress_app.services.seed import DEMO_ORGANISER
-    from congress_app.services.users import create_user
+    from congress_app.services.users import DEMO_ORGANISER, create_user
 
     create_user(*DEMO_ORGANISER)  # the demo credentials are printed only while they work
     served = {}

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 from bench.renders import KINDS
-from congress_app import ROOT
+from congress_app.config import ROOT
 
 from .conftest import only_on_sqlite
 

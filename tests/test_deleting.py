@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from congress_app import ROOT
+from congress_app.config import ROOT
 from congress_app.extensions import db
 from congress_app.models import (
     AgendaItem,

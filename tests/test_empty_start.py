@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from congress_app import ROOT
+from congress_app.config import ROOT
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Congress, Role, SetupToken, User
 from congress_app.services import setup as setup_service

@@ -11,7 +11,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from congress_app import ROOT
+from congress_app.config import ROOT
 from congress_app.extensions import db
 
 TRANSLATIONS = ROOT / "congress_app" / "translations"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from congress_app import ROOT
+from congress_app.config import ROOT
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Delegate, DelegateKind
 from congress_app.services import attendance as attendance_service

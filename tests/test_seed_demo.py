@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 from sqlalchemy import func, select
 
-from congress_app import ROOT
+from congress_app.config import ROOT
 from congress_app.extensions import db
 from congress_app.models import AgendaItem, Document, DocumentVersion, User
 from congress_app.services.documents import CODE_ALPHABET

@@ -269,7 +269,7 @@ def test_a_hostile_title_is_escaped_everywhere(client, signed_in, items, make_do
 
 
 def test_stage_js_never_writes_html():
-    from congress_app import ROOT
+    from congress_app.config import ROOT
 
     script = (ROOT / "static" / "js" / "stage.js").read_text()
     assert "innerHTML" not in script and "insertAdjacentHTML" not in script

@@ -9,7 +9,7 @@ import unicodedata
 
 import pytest
 
-from congress_app import ROOT
+from congress_app.config import ROOT
 from congress_app.pdf.documents import render_markdown_document
 from congress_app.services import text_layout
 

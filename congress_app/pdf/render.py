@@ -21,7 +21,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .. import ROOT
+from ..config import ROOT
 
 STATIC_ROOT = ROOT / "static"
 # A base URL that never resolves (RFC 2606 .invalid): relative references in templates and

@@ -27,7 +27,6 @@ from . import audit, deletion, intake, roster_import
 from . import users as user_service
 from .errors import InputRefused
 
-DEMO_ORGANISER = ("bantochuc", "daihoi2025-thanhxuan")
 RESET_ACTION = "demo.reset"
 
 
@@ -128,7 +127,7 @@ def _load(seed_dir: Path, data: dict, *, demo_organiser: bool = True) -> SeedRes
         db.session.add(session)
 
     if demo_organiser:
-        user_service.create_user(*DEMO_ORGANISER, role=Role.ADMIN)
+        user_service.create_user(*user_service.DEMO_ORGANISER, role=Role.ADMIN)
     db.session.commit()
 
     delegates = 0

@@ -24,7 +24,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from .. import ROOT
+from ..config import ROOT
 from ..models import Congress, Role
 from ..services import congress as congress_service
 from ..services import deletion as deletion_service
