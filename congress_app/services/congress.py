@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -42,13 +41,8 @@ def by_slug(slug: str) -> Congress | None:
 
 
 def congress_count() -> int:
-    """How many congresses the instance holds (once per request)."""
-    if has_request_context() and "congress_count" in g:
-        return g.congress_count
-    count = db.session.scalar(select(func.count(Congress.id))) or 0
-    if has_request_context():
-        g.congress_count = count
-    return count
+    """How many congresses the instance holds."""
+    return db.session.scalar(select(func.count(Congress.id))) or 0
 
 
 def all_congresses() -> list[Congress]:

@@ -30,7 +30,7 @@ from ..services import visibility as visibility_service
 from ..storage import file_store
 from .files import content_disposition, send_download, send_version
 from .request import int_arg
-from .tenancy import congress_or_404, get_congress
+from .tenancy import congress_or_404, get_congress, is_multi
 
 bp = Blueprint("public", __name__)
 
@@ -64,7 +64,7 @@ def public_context() -> dict:
 
 @bp.get("/")
 def home():
-    if "congress_slug" not in g and congress_service.congress_count() > 1:
+    if "congress_slug" not in g and is_multi():
         # A city's instance: its root lists the congresses; each has its own home page.
         g.congress = None  # and this page belongs to none of them
         return render_template(

@@ -43,7 +43,10 @@ CHOSEN = "congress_id"
 
 
 def is_multi() -> bool:
-    return congress_service.congress_count() > 1
+    """Several congresses on the instance (counted once per request: every URL asks)."""
+    if "congress_count" not in g:
+        g.congress_count = congress_service.congress_count()
+    return g.congress_count > 1
 
 
 def get_congress() -> Congress | None:
