@@ -201,3 +201,11 @@ def test_english_pages_put_the_day_before_the_month(client, congress):
     assert "July 22" not in home and "July 23" not in programme
     client.set_cookie("lang", "vi")
     assert "Thứ Tư, 23 tháng 7, 2025" in client.get("/programme").get_data(as_text=True)
+
+
+def test_the_phone_home_keeps_the_term_on_one_line(client, congress):
+    """At 360 px the facts' labels took half the width and "2025–2030" broke after its dash:
+    the term is kept together, the labels take at most 40 % (app.css .facts)."""
+    page = client.get("/").get_data(as_text=True)
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert f'<dd><span class="keep-together">{congress.term}</span></dd>' in facts
