@@ -14,7 +14,7 @@ The archive holds three kinds of member:
 What goes in is decided column by column in fields.FIELDS: each model names the columns carried as
 values, the secrets (hashes) carried only in a full backup, the ids carried as links between
 records, and the columns left out with the reason. A column in none of them is a decision not
-yet taken, and tests/test_archive.py fails until it is.
+yet taken, and tests/test_archive_restore.py fails until it is.
 
 The package's modules: ``fields`` (FIELDS, NOT_ARCHIVED), ``file_format`` (the members, their
 checks, a record as JSON and back), ``export`` and ``restore``.
