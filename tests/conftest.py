@@ -43,6 +43,10 @@ from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DropSafeHandler, closin
 from .databases import ON_POSTGRES, TEMPLATE_DATABASE, EmptiedBetweenTests, PostgresDatabases
 from .threads import join_all
 
+# Fixtures a few test modules share: registered here, so that a test asks for them by name
+# (imported into a module, a fixture reads to ruff as a name its test arguments redefine).
+pytest_plugins = ["tests.accounts_fixtures", "tests.archive_samples", "tests.checkin_desk"]
+
 BASE_URL = "http://congress.test"
 ORGANISER = ("organiser", "correct horse battery")
 

@@ -1,9 +1,6 @@
 """Organise › Accounts: who may open the admin pages, how an admin creates accounts, and how
 an admin tied to one congress is kept to it."""
 
-# The fixtures imported from the helper module are this module's arguments, not redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import pytest
@@ -16,15 +13,13 @@ from congress_app.services import users as user_service
 from congress_app.services.errors import InputRefused
 from congress_app.services.users import DEMO_ORGANISER
 
-from .accounts_fixtures import (  # noqa: F401 - pytest fixtures
+from .accounts_fixtures import (
     ADMIN_RULES,
     NEW_PASSWORD,
     _events,
     _new_account,
     _post,
     _reload,
-    admin,
-    ward_b,
 )
 from .conftest import ORGANISER, PASSWORD, add_user, csrf_token_from, signed_in_client
 from .routes import (

@@ -1,9 +1,6 @@
 """The demo account's published password works only on this computer, with a red banner while
 it does, and the CLI sets passwords and deactivates organisers like the pages."""
 
-# The fixtures imported from the helper module are this module's arguments, not redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import pytest
@@ -18,7 +15,6 @@ from .accounts_fixtures import (
     _events,
     _post,
     _reload,
-    admin,  # noqa: F401 - pytest fixtures
 )
 from .conftest import ORGANISER, add_user, csrf_token_from, signed_in_client
 

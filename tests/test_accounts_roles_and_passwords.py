@@ -1,9 +1,6 @@
 """Organise › Accounts: roles, congress ties and deactivation are audited and never leave a
 congress without an admin; one-time and own passwords end the other sessions."""
 
-# The fixtures imported from the helper module are this module's arguments, not redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import pytest
@@ -14,13 +11,11 @@ from congress_app.services import audit as audit_service
 from congress_app.services import users as user_service
 from congress_app.services.errors import InputRefused
 
-from .accounts_fixtures import (  # noqa: F401 - pytest fixtures
+from .accounts_fixtures import (
     NEW_PASSWORD,
     _events,
     _post,
     _reload,
-    admin,
-    ward_b,
 )
 from .conftest import ORGANISER, PASSWORD, add_user, csrf_token_from, sign_in, signed_in_client
 

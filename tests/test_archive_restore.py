@@ -1,9 +1,6 @@
 """One archive per congress: export the demo congress, restore it on a fresh instance, and
 refuse archives that were changed, damaged or already imported, leaving nothing behind."""
 
-# The fixtures imported from the helper module are this module's arguments, not redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import hashlib
@@ -36,7 +33,7 @@ from congress_app.services.archive import file_format
 from congress_app.services.archive import restore as archive_restore
 from congress_app.storage import file_store
 
-from .archive_samples import (  # noqa: F401 - pytest fixtures
+from .archive_samples import (
     A_ACCOUNTS,
     B_ACCOUNTS,
     B_MARKER,
@@ -55,11 +52,6 @@ from .archive_samples import (  # noqa: F401 - pytest fixtures
     _secrets,
     _snapshot,
     _stored_files,
-    archive,
-    exports,
-    fresh_app,
-    source,
-    target,
 )
 
 # The journey ----------------------------------------------------------------------------

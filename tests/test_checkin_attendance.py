@@ -1,9 +1,6 @@
 """The attendance screen counts official delegates against the roster, in the database, and
 answers 304 while nothing changed; two phones scanning at once make one check-in."""
 
-# The fixtures imported from the helper module are this module's arguments, not redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import re
@@ -17,7 +14,7 @@ from congress_app.models import AuditEvent, Congress, Delegate, DelegateKind
 from congress_app.services import attendance as attendance_service
 from congress_app.services import delegates as delegate_service
 
-from .checkin_desk import _checkins, _scan, make_delegate, staff  # noqa: F401 - pytest fixtures
+from .checkin_desk import _checkins, _scan
 from .threads import join_all
 
 # Attendance ----------------------------------------------------------------------------

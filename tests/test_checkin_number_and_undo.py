@@ -1,9 +1,6 @@
 """Check-in at the door by typing the card's number, with or without the page script, and
 undoing a check-in the same day, audited, never for another congress or day."""
 
-# The fixtures imported from the helper module are this module's arguments, not redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import re
@@ -16,7 +13,7 @@ from congress_app.models import AuditEvent, CheckIn, Congress, Delegate, Delegat
 from congress_app.services import attendance as attendance_service
 from congress_app.services import delegates as delegate_service
 
-from .checkin_desk import _checkins, _scan, make_delegate, staff  # noqa: F401 - pytest fixtures
+from .checkin_desk import _checkins, _scan
 from .conftest import add_user
 
 # The number form -----------------------------------------------------------------------

@@ -1,9 +1,6 @@
 """Check-in at the door by scanning: only staff may use the pages, a delegate card checks its
 delegate in once, and invalid, malformed or unprotected scans change nothing."""
 
-# The fixtures imported from the helper module are this module's arguments, not redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import re
@@ -18,14 +15,12 @@ from congress_app.models import AuditEvent, CheckIn, Congress, Role
 from congress_app.services import attendance as attendance_service
 from congress_app.services import delegates as delegate_service
 
-from .checkin_desk import (  # noqa: F401 - pytest fixtures
+from .checkin_desk import (
     RULES,
     UNKNOWN_TOKEN,
     _checkins,
     _local_time,
     _scan,
-    make_delegate,
-    staff,
 )
 from .conftest import add_user, csrf_token_from
 

@@ -10,6 +10,7 @@ After every fault the instance must be consistent:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import http.client
 import io
@@ -19,8 +20,10 @@ import secrets
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import sys
+import termios
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -225,6 +228,20 @@ def check_consistent(instance: Instance) -> dict[int, list[tuple[int, str]]]:
     return by_document
 
 
+def bytes_in_flight(connection: http.client.HTTPConnection) -> int:
+    """Bytes of a loopback request the server process has not read yet: those still queued on
+    the client's socket (TIOCOUTQ) plus those in the server socket's receive queue
+    (/proc/net/tcp's rx_queue of the connection's other end)."""
+    sock = connection.sock
+    queued = struct.unpack("i", fcntl.ioctl(sock, termios.TIOCOUTQ, b"\0" * 4))[0]
+    ours, theirs = sock.getsockname()[1], sock.getpeername()[1]
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, remote, _state, queues = line.split()[1:5]
+        if int(local.split(":")[1], 16) == theirs and int(remote.split(":")[1], 16) == ours:
+            return queued + int(queues.split(":")[1], 16)
+    raise AssertionError("the server's end of the upload is not in /proc/net/tcp")
+
+
 def slow_upload_then_kill(instance: Instance, path: str, fields: dict[str, str]) -> None:
     """Stream a 20 MB PDF in chunks; SIGKILL the server when half of it has been sent."""
     boundary, head, tail = multipart({"csrf_token": instance.csrf, **fields}, "file",
@@ -242,7 +259,11 @@ def slow_upload_then_kill(instance: Instance, path: str, fields: dict[str, str])
         connection.send(chunk)
         sent += len(chunk)
         time.sleep(0.005)
-    time.sleep(0.3)  # the server has read what was sent
+    # Killed once the server has taken in all that was sent, so it dies in the middle of the body.
+    deadline = time.monotonic() + 30
+    while bytes_in_flight(connection):
+        assert time.monotonic() < deadline, "the server did not read the half-sent upload"
+        time.sleep(0.01)
     instance.kill()
     connection.close()
 
