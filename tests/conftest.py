@@ -43,6 +43,10 @@ from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DropSafeHandler, closin
 from .databases import ON_POSTGRES, TEMPLATE_DATABASE, EmptiedBetweenTests, PostgresDatabases
 from .threads import join_all
 
+# Fixtures that several test modules share, kept in helper modules: registered here rather
+# than imported into each test module by name.
+pytest_plugins = ["tests.roster_fixtures"]
+
 BASE_URL = "http://congress.test"
 ORGANISER = ("organiser", "correct horse battery")
 
