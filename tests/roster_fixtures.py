@@ -1,8 +1,12 @@
-"""Fixtures several roster test modules share (conftest registers them): English."""
+"""Fixtures the roster test modules share (conftest registers them): English, three delegates."""
 
 from __future__ import annotations
 
 import pytest
+
+from congress_app.services import roster_import
+
+from .samples import make_csv
 
 
 @pytest.fixture
@@ -11,3 +15,9 @@ def english(app):
     with app.test_request_context("/?lang=en"):
         yield
 
+
+@pytest.fixture
+def roster(congress):
+    """Three delegates imported through the service."""
+    roster_import.apply_roster(congress, make_csv())
+    return congress
