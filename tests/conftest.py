@@ -45,7 +45,12 @@ from .threads import join_all
 
 # Fixtures a few test modules share: registered here, so that a test asks for them by name
 # (imported into a module, a fixture reads to ruff as a name its test arguments redefine).
-pytest_plugins = ["tests.accounts_fixtures", "tests.archive_samples", "tests.checkin_desk"]
+pytest_plugins = [
+    "tests.accounts_fixtures",
+    "tests.archive_samples",
+    "tests.checkin_desk",
+    "tests.roster_fixtures",
+]
 
 BASE_URL = "http://congress.test"
 ORGANISER = ("organiser", "correct horse battery")

@@ -1,5 +1,4 @@
-"""The roster import: CSV files as Excel writes them, a preview that writes nothing, and an
-all-or-nothing apply; plus editing by hand, search and card reissue through the service."""
+"""The roster import service: CSV files as Excel writes them, preview, all-or-nothing apply."""
 
 from __future__ import annotations
 
@@ -13,40 +12,13 @@ from sqlalchemy import func, select
 from congress_app.config import ROOT
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, Delegate, DelegateKind
-from congress_app.services import attendance as attendance_service
 from congress_app.services import delegates as delegate_service
-from congress_app.services import roster_import, roster_search
+from congress_app.services import roster_import
 from congress_app.services.errors import InputRefused
 from congress_app.services.roster_import import RowStatus
 
+from .roster_checks import _count, _delegate, _state
 from .samples import EN_HEADER, ROWS, cp1258, make_csv
-
-
-@pytest.fixture
-def english(app):
-    """Messages in English, as the organiser reading the interface in English sees them."""
-    with app.test_request_context("/?lang=en"):
-        yield
-
-
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def _state() -> tuple:
-    """Everything an import could change."""
-    db.session.expire_all()
-    delegates = db.session.execute(
-        select(Delegate.number, Delegate.full_name, Delegate.unit, Delegate.discussion_group,
-               Delegate.seat, Delegate.kind, Delegate.active, Delegate.token_hash,
-               Delegate.updated_at).order_by(Delegate.number)
-    ).all()
-    return delegates, _count(AuditEvent)
-
-
-def _delegate(congress, number: int) -> Delegate:
-    db.session.expire_all()
-    return delegate_service.delegate_by_number(congress, number)
 
 
 def _messages(row) -> str:
@@ -400,8 +372,6 @@ def test_the_demo_roster_file_is_a_valid_roster(congress, english):
     assert len({row.values["full_name"] for row in preview.rows}) == 180
 
 
-
-
 @pytest.fixture
 def roster_only_seeds(tmp_path) -> Path:
     """The demo's congress and roster without its documents, which take long to render
@@ -427,136 +397,3 @@ def test_seed_demo_loads_the_roster_once(runner, roster_only_seeds):
     second = runner.invoke(args=["seed-demo", "--seeds", str(roster_only_seeds)])
     assert "nothing changed" in second.output
     assert _state() == before
-
-
-# By hand -----------------------------------------------------------------------------
-
-
-def _details(**changes) -> dict:
-    details = {"number": 7, "full_name": "Vũ Thị Hạnh", "unit": "Chi bộ Trạm Y tế phường",
-               "discussion_group": "Tổ 3", "seat": "C-07", "kind": "alternate"}
-    return {**details, **changes}
-
-
-def test_a_delegate_added_by_hand_has_a_working_card(congress, english):
-    delegate = delegate_service.create_delegate(congress, **_details())
-    assert delegate.kind == DelegateKind.ALTERNATE
-    assert delegate.search_name == "vu thi hanh chi bo tram y te phuong"
-    assert delegate_service.delegate_by_token(delegate_service.card_token(delegate)) == delegate
-
-
-@pytest.mark.parametrize(
-    ("changes", "field", "status", "message"),
-    [
-        ({"number": None}, "number", 400, "Enter the delegate's number"),
-        ({"number": 0}, "number", 400, "from 1 to 99999"),
-        ({"full_name": "  "}, "full_name", 400, "Enter the delegate's full name."),
-        ({"full_name": "=cmd|' /C calc'!A0"}, "full_name", 400, "may not start with ="),
-        ({"unit": "x" * 301}, "unit", 400, "too long"),
-        ({"kind": "president"}, "kind", 400, "Choose one of the options"),
-    ],
-)
-def test_bad_details_by_hand_are_refused(congress, english, changes, field, status, message):
-    before = _state()
-    with pytest.raises(InputRefused) as refused:
-        delegate_service.create_delegate(congress, **_details(**changes))
-    assert (refused.value.field, refused.value.status) == (field, status)
-    assert message in str(refused.value.message)
-    assert _state() == before
-
-
-def test_a_number_taken_by_hand_is_refused_with_409(congress, english):
-    delegate_service.create_delegate(congress, **_details())
-    other = delegate_service.create_delegate(congress, **_details(number=8, full_name="Đỗ Văn Em"))
-    before = _state()
-    with pytest.raises(InputRefused) as refused:
-        delegate_service.create_delegate(congress, **_details(full_name="Ai Khác"))
-    assert refused.value.status == 409
-    assert "Number 7 is already taken by Vũ Thị Hạnh" in str(refused.value.message)
-    with pytest.raises(InputRefused) as refused:
-        delegate_service.update_delegate(other, **_details(full_name="Đỗ Văn Em"))
-    assert refused.value.status == 409
-    assert _state() == before
-
-
-def test_editing_keeps_the_card_and_deactivating_stops_it(congress, english):
-    delegate = delegate_service.create_delegate(congress, **_details())
-    token = delegate_service.card_token(delegate)
-    delegate_service.update_delegate(delegate, **_details(number=70, full_name="Vũ Thị Hằng"))
-    assert (delegate.number, delegate.search_name) == (70, "vu thi hang chi bo tram y te phuong")
-    assert delegate_service.delegate_by_token(token) == delegate
-
-    delegate_service.set_active(delegate, False)
-    assert delegate_service.delegate_by_token(token) is None
-    delegate_service.set_active(delegate, True)
-    assert delegate_service.delegate_by_token(token) == delegate
-    actions = db.session.scalars(select(AuditEvent.action).where(
-        AuditEvent.object_type == "Delegate").order_by(AuditEvent.id)).all()
-    assert actions == ["delegate.create", "delegate.update", "delegate.deactivate",
-                       "delegate.reactivate"]
-
-
-def test_reissuing_a_card_stops_the_old_one_at_once(congress, english):
-    delegate = delegate_service.create_delegate(congress, **_details())
-    old_token, old_hash = delegate_service.card_token(delegate), delegate.token_hash
-    old_pin = delegate_service.card_pin(delegate)
-    delegate_service.reissue_credentials(delegate)
-    db.session.expire_all()
-    assert delegate.token_hash != old_hash
-    assert delegate_service.delegate_by_token(old_token) is None
-    new_token = delegate_service.card_token(delegate)
-    assert delegate_service.delegate_by_token(new_token) == delegate
-    new_pin = delegate_service.card_pin(delegate)
-    assert new_pin == old_pin or not delegate_service.check_pin(congress, 7, old_pin)
-
-
-# Search ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo_roster(congress, english):
-    roster_import.apply_roster(congress, (ROOT / "seeds" / "delegates.csv").read_bytes())
-    return congress
-
-
-def _found(congress, query: str) -> list[Delegate]:
-    return list(db.session.scalars(roster_search.search_query(congress, query)))
-
-
-def test_searching_without_diacritics_finds_vietnamese_names(demo_roster):
-    found = _found(demo_roster, "nguyen van")
-    assert found
-    assert found[0].full_name.startswith("Nguyễn Văn")
-    with_phrase = [d for d in found if d.full_name.startswith("Nguyễn Văn")]
-    assert found[:len(with_phrase)] == with_phrase  # whole-phrase matches first
-    assert all("Nguyễn" in d.full_name or "Nguyễn" in d.unit for d in found)
-    assert _found(demo_roster, "NGUYỄN VĂN") == found
-
-
-def test_search_finds_by_unit_and_by_number(demo_roster):
-    police = [d for d in _found(demo_roster, "") if d.unit == "Đảng bộ Công an phường"]
-    assert len(police) >= 9
-    assert _found(demo_roster, "cong an phuong")[:len(police)] == police
-    by_number = _found(demo_roster, "12")
-    assert by_number[0].number == 12
-    assert all(d.number == 12 or " 12" in f" {d.search_name}" for d in by_number)
-    assert _found(demo_roster, "so 1 khu")  # words in any order
-
-
-@pytest.mark.parametrize("query", ["%", "_", "\\", "nguyen%", "zzz"])
-def test_search_wildcards_are_plain_characters(demo_roster, query):
-    assert _found(demo_roster, query) == []
-
-
-def test_an_empty_search_lists_everyone_by_number(demo_roster):
-    numbers = [d.number for d in _found(demo_roster, "  ")]
-    assert numbers == list(range(1, 181))
-
-
-def test_counts_per_kind(demo_roster):
-    delegate_service.set_active(_delegate(demo_roster, 1), False)
-    attendance_service.check_in(_delegate(demo_roster, 2))
-    counts = {c.kind: (c.active, c.checked_in, c.inactive)
-              for c in roster_search.kind_counts(demo_roster)}
-    assert counts == {DelegateKind.OFFICIAL: (167, 1, 1), DelegateKind.ALTERNATE: (6, 0, 0),
-                      DelegateKind.GUEST: (6, 0, 0)}
