@@ -43,6 +43,9 @@ from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DropSafeHandler, closin
 from .databases import ON_POSTGRES, TEMPLATE_DATABASE, EmptiedBetweenTests, PostgresDatabases
 from .threads import join_all
 
+# Fixture modules shared by several test modules; none of their fixtures is autouse.
+pytest_plugins = ["tests.reader_fixtures"]
+
 BASE_URL = "http://congress.test"
 ORGANISER = ("organiser", "correct horse battery")
 
