@@ -45,10 +45,12 @@ from .threads import join_all
 
 # Fixtures a few test modules share: registered here, so that a test asks for them by name
 # (imported into a module, a fixture reads to ruff as a name its test arguments redefine).
+# None of them is autouse: a module that needs one for every test says so in its pytestmark.
 pytest_plugins = [
     "tests.accounts_fixtures",
     "tests.archive_samples",
     "tests.checkin_desk",
+    "tests.reader_fixtures",
     "tests.roster_fixtures",
 ]
 

@@ -1,8 +1,9 @@
 """Hypothesis strategies for hostile input: form values, file names, file bodies, CSV rosters.
 
-Kept apart from tests/test_fuzz.py so other tests (and a longer exploratory run) can reuse
-them. Lone surrogates are left out: they cannot be sent as UTF-8 at all, so a browser never
-produces them and the test client would fail before the app is reached.
+Kept apart from the fuzzer (tests/fuzzing.py) and its tests (tests/test_fuzz.py) so other
+tests (and a longer exploratory run) can reuse them. Lone surrogates are left out: they
+cannot be sent as UTF-8 at all, so a browser never produces them and the test client would
+fail before the app is reached.
 """
 
 from __future__ import annotations

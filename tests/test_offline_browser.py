@@ -8,18 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from congress_app.services import page_images
-
 from .browser import CHROMIUM, CHROMIUM_ARGS, SAVED, Server, wait_for_js
 from .conftest import add_delegate
 
-pytestmark = pytest.mark.browser
-
-@pytest.fixture(autouse=True)
-def sync_rendering(app):
-    app.config["PAGE_RENDERING"] = "sync"
-    yield
-    page_images.stop_rendering()
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("sync_rendering")]
 
 
 @pytest.fixture

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from congress_app.services import page_images
-
 from .browser import wait_for_js
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("sync_rendering")]
 
 TEXT = "Nghị quyết Đại hội đại biểu Đảng bộ phường"
-
-
-@pytest.fixture(autouse=True)
-def sync_rendering(app):
-    app.config["PAGE_RENDERING"] = "sync"
-    yield
-    page_images.stop_rendering()
 
 
 def _text_size(phone) -> float:
