@@ -44,8 +44,6 @@ EXPLORING = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 SOURCE = os.path.join(os.path.dirname(__file__), os.pardir, "congress_app")
 SLOW_SUFFIXES = (".pdf", ".webp", ".zip")  # each valid request renders with WeasyPrint
 NOT_HTML = (*SLOW_SUFFIXES, ".csv", ".json", ".js", ".webmanifest", ".svg", ".png", "file")
-# Requests after which the organiser may no longer be signed in.
-SIGNING = {"auth.login", "auth.logout", "delegate.sign_in", "delegate.sign_out"}
 
 
 def _rules() -> list[tuple[str, str, str]]:
