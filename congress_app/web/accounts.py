@@ -38,7 +38,7 @@ from .accounts_forms import (
     congress_choices,
 )
 from .auth import landing_page, safe_next
-from .editing import acting_user, confirmed_or_400, refused_on_form, submit
+from .editing import acting_user, confirmed_or_400, submit
 from .tenancy import get_congress
 
 bp = Blueprint("accounts", __name__, url_prefix="/organiser")
@@ -164,19 +164,16 @@ def _account_page(target: User, edit_form=None, password_form=None, status: int 
 def account(user_id: int):
     """One account: its role and congress tie (POST saves them), password and state."""
     target = own_or_404(User, user_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD like GET
         return _account_page(target)
     _changeable_or_403(target)
     actor = acting_user()
     form = AccountEditForm(congress_choices(actor, _congresses()))
-    if not form.validate_on_submit():
-        return _account_page(target, edit_form=form, status=400)
-    try:
-        changed = user_service.update_account(actor, target, form.role.data,
-                                              _chosen_congress(form.congress.data))
-    except InputRefused as refused:
-        return _account_page(target, edit_form=form, status=refused_on_form(form, refused))
-    if changed:
+    sent = submit(form, lambda: user_service.update_account(
+        actor, target, form.role.data, _chosen_congress(form.congress.data)))
+    if not sent.done:
+        return _account_page(target, edit_form=form, status=sent.status)
+    if sent.value:
         flash(_("The account %(name)s has been saved.", name=target.username), "success")
     if target.id == actor.id and target.role != Role.ADMIN:
         return redirect(landing_page(target))  # no longer an admin: the list is closed to it
