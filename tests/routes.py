@@ -7,6 +7,9 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from congress_app import create_app
+from congress_app.models import Role
+
+from .conftest import add_user
 
 
 def blueprint_routes(blueprint: str) -> list[tuple[str, str, str]]:
@@ -62,3 +65,18 @@ def routes_not_refused(client, rules, ids: dict, token: str | None) -> list[str]
     return wrong
 
 
+
+
+def assert_admin_opens(client, auth, rule: str, method: str, ids: dict) -> None:
+    """An admin signs in and opens the route: not refused, not an error, not sent to sign in,
+    and a page it asks for (GET) is there."""
+    add_user("admin", Role.ADMIN)
+    auth.login("admin", "pass word")
+    token = auth.csrf_token("/organiser/")
+    response = open_route(client, method, route_path(rule, ids), token)
+    assert response.status_code != 403
+    assert response.status_code < 500
+    assert not (response.status_code == 302
+                and urlsplit(response.headers["Location"]).path == "/login")
+    if method == "GET":
+        assert response.status_code == 200

@@ -7,7 +7,6 @@ moment it is added.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -18,9 +17,8 @@ from congress_app.services import agenda as agenda_service
 
 from .conftest import add_user
 from .routes import (
+    assert_admin_opens,
     blueprint_routes,
-    open_route,
-    route_path,
     routes_not_refused,
     routes_not_sending_to_sign_in,
 )
@@ -63,16 +61,7 @@ def test_check_in_staff_are_refused(client, auth, sample_ids):
 
 @pytest.mark.parametrize(("endpoint", "rule", "method"), RULES)
 def test_admins_may_open_every_organiser_page(client, auth, sample_ids, endpoint, rule, method):
-    add_user("admin", Role.ADMIN)
-    auth.login("admin", "pass word")
-    token = auth.csrf_token("/organiser/")
-    response = open_route(client, method, route_path(rule, sample_ids), token)
-    assert response.status_code != 403
-    assert response.status_code < 500
-    assert not (response.status_code == 302
-                and urlsplit(response.headers["Location"]).path == "/login")
-    if method == "GET":
-        assert response.status_code == 200
+    assert_admin_opens(client, auth, rule, method, sample_ids)
 
 
 def test_a_form_sent_without_its_csrf_token_is_refused_and_changes_nothing(

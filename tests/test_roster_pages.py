@@ -18,9 +18,8 @@ from congress_app.web import roster as roster_views
 from .conftest import add_user, csrf_token_from
 from .roster_page_checks import _form, _number, _state, _text
 from .routes import (
+    assert_admin_opens,
     blueprint_routes,
-    open_route,
-    route_path,
     routes_not_refused,
     routes_not_sending_to_sign_in,
 )
@@ -65,16 +64,7 @@ def test_check_in_staff_are_refused(client, auth, sample_ids):
 
 @pytest.mark.parametrize(("endpoint", "rule", "method"), RULES)
 def test_admins_may_open_every_roster_page(client, auth, sample_ids, endpoint, rule, method):
-    add_user("admin", Role.ADMIN)
-    auth.login("admin", "pass word")
-    token = auth.csrf_token("/organiser/")
-    response = open_route(client, method, route_path(rule, sample_ids), token)
-    assert response.status_code != 403
-    assert response.status_code < 500
-    assert not (response.status_code == 302
-                and urlsplit(response.headers["Location"]).path == "/login")
-    if method == "GET":
-        assert response.status_code == 200
+    assert_admin_opens(client, auth, rule, method, sample_ids)
 
 
 def test_the_organiser_navigation_leads_to_the_roster(client, signed_in):
