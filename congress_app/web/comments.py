@@ -39,8 +39,8 @@ class CommentForm(FlaskForm):
     """A comment: the stance, the reason or text, a proposed wording; the client id makes
     the same form sent twice one comment."""
 
-    stance = RadioField(_l("Your opinion"), validate_choice=False)
-    text = TextAreaField(_l("Your comment (required if you disagree: say why)"))
+    stance = RadioField(_l("Your stance"), validate_choice=False)
+    text = TextAreaField(_l("What you think (required if you disagree: say why)"))
     proposed_wording = TextAreaField(_l("Proposed wording for this paragraph (optional)"))
     client_id = HiddenField()
     edit_version = HiddenField()
