@@ -85,6 +85,7 @@ def test_another_delegate_gets_nothing_of_the_comment(congress, written, delegat
     comment = written["comment_id"]
     assert statuses[("GET", f"/delegate/comments/{comment}/edit")] == 404
     assert statuses[("POST", f"/delegate/comments/{comment}/edit")] == 404
+    assert statuses[("GET", f"/delegate/comments/{comment}/withdraw")] == 404
     assert statuses[("POST", f"/delegate/comments/{comment}/withdraw")] == 404
     assert statuses[("GET", "/delegate/comments")] == 200
     # Nor does the reader show it: comments are never public.

@@ -64,7 +64,15 @@ def test_a_delegate_disagrees_with_paragraph_2_from_the_phone(live_server, phone
     assert mine.count() == 1
     text = mine.inner_text()
     assert "§ 2" in text and "Không tán thành" in text and REASON in text
-    assert mine.get_by_role("button", name="Rút ý kiến").is_visible()
+    assert mine.get_by_role("link", name="Rút ý kiến").is_visible()
     assert mine.get_by_role("link", name="Sửa").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.screenshot(path=str(ARTIFACTS / "comments-mine-360.png"), full_page=True)
+
+    # Withdrawing asks once more, then the comment is marked so and no longer changeable.
+    mine.get_by_role("link", name="Rút ý kiến").click()
+    phone.get_by_role("button", name="Đồng ý rút ý kiến").click()
+    phone.wait_for_url("**/delegate/comments")
+    assert phone.get_by_text("Đã rút ý kiến của bạn: ý kiến không còn được tính.").is_visible()
+    assert phone.locator(".my-comment .withdrawn").inner_text() == "Đã rút"
+    assert phone.locator(".my-comment").get_by_role("link", name="Sửa").count() == 0

@@ -196,7 +196,7 @@ def test_my_comments_lists_one_s_own_with_edit_and_withdraw(phone, draft, open_c
     html = phone.get("/delegate/comments").get_data(as_text=True)
     assert REASON in html and "§ 2" in html and "Disagree" in html
     assert f'href="/delegate/comments/{comment.id}/edit"' in html
-    assert f'action="/delegate/comments/{comment.id}/withdraw"' in html
+    assert f'href="/delegate/comments/{comment.id}/withdraw"' in html
 
     edit = f"/delegate/comments/{comment.id}/edit"
     page = phone.get(edit).get_data(as_text=True)
@@ -206,13 +206,18 @@ def test_my_comments_lists_one_s_own_with_edit_and_withdraw(phone, draft, open_c
                                   page).group(1)})
     assert response.status_code == 302 and _comments()[0].stance == Stance.PARTLY
 
-    token = csrf_token_from(phone.get("/delegate/comments").get_data(as_text=True))
+    # A stray tap on "Withdraw" only asks; the confirmation withdraws.
+    ask = phone.get(f"/delegate/comments/{comment.id}/withdraw")
+    assert ask.status_code == 200 and "Withdraw this comment?" in ask.get_data(as_text=True)
+    assert _comments()[0].withdrawn_at is None
     assert phone.post(f"/delegate/comments/{comment.id}/withdraw",
-                      data={"csrf_token": token}).status_code == 302
+                      data={"csrf_token": csrf_token_from(ask.get_data(as_text=True))}
+                      ).status_code == 302
     assert _comments()[0].withdrawn_at is not None
     html = phone.get("/delegate/comments").get_data(as_text=True)
     assert "Withdrawn" in html and f'/delegate/comments/{comment.id}/edit"' not in html
     assert phone.get(edit).status_code == 409
+    assert phone.get(f"/delegate/comments/{comment.id}/withdraw").status_code == 409
 
 
 def test_withdrawing_needs_the_form_s_token(phone, draft, open_comments):

@@ -228,13 +228,18 @@ def _snapshot(comment: Comment) -> paragraphs.Paragraph | None:
                                 comment.section)
 
 
-@bp.post("/delegate/comments/<int:comment_id>/withdraw")
+@bp.route("/delegate/comments/<int:comment_id>/withdraw", methods=["GET", "POST"])
 def withdraw(comment_id: int):
-    """Withdraw one's own comment (POST with the CSRF token) while the window is open."""
+    """Ask first (GET: a stray tap withdraws nothing), then withdraw one's own comment (POST
+    with the CSRF token) while the window is open."""
     comment = _own_or_404(comment_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     try:
+        comment_service.changeable(comment)
+        if request.method == "GET":
+            return render_template("comments/withdraw.html", congress=comment.document.congress,
+                                   comment=comment, stance_labels=STANCE_LABELS)
+        if not FlaskForm().validate_on_submit():
+            abort(400)
         comment_service.withdraw_comment(comment.document.congress, _delegate(), comment)
     except InputRefused as refused:
         return _refused_page(refused)
