@@ -264,3 +264,19 @@ def test_a_window_that_makes_no_sense_comes_back_with_the_message(client, auth, 
     assert response.status_code == 400
     assert "Comments must close after they open." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(CommentWindow)) == 0
+
+
+def test_the_documents_list_says_which_documents_take_comments(client, auth, organiser, draft,
+                                                               make_document, open_comments,
+                                                               phone):
+    other = make_document(title="Báo cáo chính trị")
+    open_comments(draft)
+    _send(phone, f"/d/{draft.code}/comment/1", stance="agree")
+    client.set_cookie("lang", "en")
+    auth.login()
+    html = client.get("/organiser/documents").get_data(as_text=True)
+    assert (f'href="/organiser/documents/{draft.id}#comments" class="tag tag-ok">Comments '
+            f"open · 1 comment received</a>") in html
+    assert f"/organiser/documents/{other.id}#comments" not in html
+    states = comment_service.states(draft.congress)
+    assert set(states) == {draft.id} and states[draft.id].count == 1
