@@ -280,3 +280,31 @@ def test_the_documents_list_says_which_documents_take_comments(client, auth, org
     assert f"/organiser/documents/{other.id}#comments" not in html
     states = comment_service.states(draft.congress)
     assert set(states) == {draft.id} and states[draft.id].count == 1
+
+
+def test_the_audit_log_reads_a_delegate_s_comment_as_a_sentence(app):
+    from congress_app.web.audit_sentences import sentence
+
+    detail = {"delegate": 12, "code": "TVDD5T", "paragraph": 2, "stance": "disagree"}
+    with app.test_request_context(headers={"Cookie": "lang=vi"}):
+        assert sentence("comment.create", detail) == (
+            "Đại biểu số 12 đã góp ý vào tài liệu TVDD5T, § 2: không tán thành")
+        assert sentence("comment.withdraw", {**detail, "paragraph": None}).startswith(
+            "Đại biểu số 12 đã rút ý kiến góp ý vào tài liệu TVDD5T, cả văn kiện")
+        # Times in the congress's time zone (UTC+7), the scope by its label.
+        assert sentence("comments.open", {
+            "code": "TVDD5T", "opens_at": "2025-07-22T01:00:00+00:00",
+            "closes_at": "2025-07-23T10:00:00+00:00", "scope": "paragraphs",
+            "title": "Dự thảo"}) == (
+            "Đã mở góp ý vào tài liệu TVDD5T từ 08:00, 22/7/2025 đến 17:00, 23/7/2025 "
+            "(từng đoạn và cả văn kiện) · tên: Dự thảo")
+
+
+def test_closing_a_document_that_takes_no_comments_changes_nothing(client, auth, organiser,
+                                                                   draft):
+    client.set_cookie("lang", "en")
+    auth.login()
+    response = auth.post(f"/organiser/documents/{draft.id}/comments/close")
+    assert response.status_code == 409
+    assert "This document is not open for comments." in response.get_data(as_text=True)
+    assert comment_service.window_of(draft) is None

@@ -296,3 +296,17 @@ def test_after_closing_a_comment_can_no_longer_be_changed(congress, draft, windo
                     now=after).status == 423
     db.session.expire_all()
     assert db.session.get(Comment, comment.id).stance == Stance.DISAGREE
+
+
+def test_two_organisers_rescheduling_at_once_do_not_overwrite_each_other(congress, draft,
+                                                                         window, organiser):
+    loaded = window.edit_version
+    later = utcnow() + timedelta(hours=5)
+    comment_service.open_window(congress, draft, opens_at=None, closes_at=later,
+                                scope="paragraphs", user=organiser, expected_version=loaded)
+    with pytest.raises(EditConflict):
+        comment_service.open_window(congress, draft, opens_at=None,
+                                    closes_at=later + timedelta(hours=1), scope="document",
+                                    user=organiser, expected_version=loaded)
+    db.session.expire_all()
+    assert comment_service.window_of(draft).scope == "paragraphs"
