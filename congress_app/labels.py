@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from .models import DelegateKind, DocumentCategory, Role, Visibility
+from .models import CommentScope, DelegateKind, DocumentCategory, Role, Stance, Visibility
 
 CATEGORY_LABELS = {
     DocumentCategory.PROGRAMME: _l("Programme"),
@@ -12,6 +12,7 @@ CATEGORY_LABELS = {
     DocumentCategory.COMMENTS_SUMMARY: _l("Summary of comments on draft documents"),
     DocumentCategory.DISCUSSION_PAPER: _l("Discussion papers"),
     DocumentCategory.DRAFT_RESOLUTION: _l("Draft resolution"),
+    DocumentCategory.HIGHER_DRAFT: _l("Higher-level draft documents"),
     DocumentCategory.PRESS_RELEASE: _l("Press release"),
     DocumentCategory.OTHER: _l("Other documents"),
 }
@@ -32,4 +33,15 @@ DELEGATE_KIND_LABELS = {
     DelegateKind.OFFICIAL: _l("Official delegate"),
     DelegateKind.ALTERNATE: _l("Alternate delegate"),
     DelegateKind.GUEST: _l("Guest"),
+}
+
+STANCE_LABELS = {
+    Stance.AGREE: _l("Agree"),
+    Stance.DISAGREE: _l("Disagree"),
+    Stance.PARTLY: _l("Partly agree"),
+}
+
+COMMENT_SCOPE_LABELS = {
+    CommentScope.PARAGRAPHS: _l("Each paragraph, and the whole document"),
+    CommentScope.DOCUMENT: _l("The whole document only"),
 }

@@ -50,6 +50,7 @@ pytest_plugins = [
     "tests.accounts_fixtures",
     "tests.archive_samples",
     "tests.checkin_desk",
+    "tests.comments_fixtures",
     "tests.reader_fixtures",
     "tests.roster_fixtures",
 ]

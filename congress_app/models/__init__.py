@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 
 from .base import utcnow
+from .comment import Comment, CommentAuthors, CommentScope, CommentWindow, Stance
 from .congress import AgendaItem, AgendaItemDocument, Congress, CongressSession
 from .delegate import CheckIn, Delegate, DelegateKind
 from .document import Document, DocumentCategory, DocumentVersion, Visibility
@@ -13,6 +14,10 @@ __all__ = [
     "AgendaItemDocument",
     "AuditEvent",
     "CheckIn",
+    "Comment",
+    "CommentAuthors",
+    "CommentScope",
+    "CommentWindow",
     "Congress",
     "CongressSession",
     "Delegate",
@@ -23,6 +28,7 @@ __all__ = [
     "FormSubmission",
     "Role",
     "SetupToken",
+    "Stance",
     "User",
     "Visibility",
     "utcnow",

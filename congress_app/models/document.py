@@ -22,6 +22,8 @@ class DocumentCategory(enum.StrEnum):
     COMMENTS_SUMMARY = "comments_summary"
     DISCUSSION_PAPER = "discussion_paper"
     DRAFT_RESOLUTION = "draft_resolution"
+    # The higher level's drafts (the national and the city's) that the congress comments on.
+    HIGHER_DRAFT = "higher_draft"
     PRESS_RELEASE = "press_release"
     OTHER = "other"
 

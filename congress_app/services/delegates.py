@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import AuditEvent, Congress, Delegate, DelegateKind, User
+from ..models import AuditEvent, Comment, Congress, Delegate, DelegateKind, User
 from . import audit
 from .errors import InputRefused
 
@@ -257,6 +257,11 @@ def delete_delegate(delegate: Delegate, *, user: User | None = None) -> None:
     refused = InputRefused(checked_in_message(delegate), 409)
     if delegate.checkin is not None:
         raise refused
+    if db.session.scalar(select(Comment.id).where(Comment.author_id == delegate.id).limit(1)):
+        raise InputRefused(_l("%(name)s has written comments on the draft documents, so the "
+                              "delegate cannot be deleted: the comments are part of the "
+                              "congress's record. Deactivate the delegate instead.",
+                              name=delegate.full_name), 409)
     # An IntegrityError: checked in at the door between the test above and the delete.
     with audit.edit_transaction(lambda: refused):
         # Earlier events of the delegate lose the row they named (SQLite may hand its id to

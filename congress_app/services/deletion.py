@@ -29,6 +29,8 @@ from ..models import (
     AgendaItemDocument,
     AuditEvent,
     CheckIn,
+    Comment,
+    CommentWindow,
     Congress,
     CongressSession,
     Delegate,
@@ -45,12 +47,13 @@ from .page_images import pages_root
 DELETE_ACTION = "congress.delete"
 # Every table holding rows of a congress, in the order they are deleted (children first).
 # tests/test_deleting.py checks that no other table refers to a congress or to these.
-CONGRESS_TABLES = ("agenda_item_documents", "agenda_items", "congress_sessions", "checkins",
-                   "delegates", "document_versions", "documents", "audit_events", "users",
-                   "congresses")
+CONGRESS_TABLES = ("comments", "comment_windows", "agenda_item_documents", "agenda_items",
+                   "congress_sessions", "checkins", "delegates", "document_versions",
+                   "documents", "audit_events", "users", "congresses")
 # Columns elsewhere that may name a deleted account; they keep their row and lose the name.
 ACCOUNT_REFERENCES = ((AuditEvent, AuditEvent.user_id), (CheckIn, CheckIn.by_user_id),
-                      (DocumentVersion, DocumentVersion.uploaded_by_id))
+                      (DocumentVersion, DocumentVersion.uploaded_by_id),
+                      (CommentWindow, CommentWindow.opened_by_id))
 _BULK = {"synchronize_session": False}
 
 
@@ -92,6 +95,7 @@ def contents(congress: Congress) -> dict[str, int]:
         "versions": _count(DocumentVersion, DocumentVersion.document_id.in_(documents)),
         "delegates": _count(Delegate, Delegate.congress_id == congress.id),
         "checkins": _count(CheckIn, CheckIn.congress_id == congress.id),
+        "comments": _count(Comment, Comment.congress_id == congress.id),
         "audit_events": _count(AuditEvent, AuditEvent.congress_id == congress.id),
     }
 
@@ -124,6 +128,8 @@ def delete_congress(congress: Congress, confirmation: str | None, *, user: User 
     account_ids = [account.id for account in accounts]
     with audit.edit_transaction():
         for statement in (
+            delete(Comment).where(Comment.congress_id == congress_id),
+            delete(CommentWindow).where(CommentWindow.congress_id == congress_id),
             delete(AgendaItemDocument).where(AgendaItemDocument.item_id.in_(items)
                                              | AgendaItemDocument.document_id.in_(documents)),
             delete(AgendaItem).where(AgendaItem.session_id.in_(sessions)),

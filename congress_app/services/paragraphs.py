@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..models import DocumentVersion
-from . import text_layout
-from .reader import page_texts
+from . import reader, text_layout
 
 # A comment follows a paragraph of the new version whose words are at least this alike
 # (difflib's ratio over the words, case folded); below it, it stays where it was, flagged.
@@ -42,10 +41,23 @@ class Numbered:
     number: int | None
     section: str
 
+    # The text mode reads a numbered block as it read the block itself.
+    @property
+    def kind(self) -> str:
+        return self.block.kind
+
+    @property
+    def text(self) -> str:
+        return self.block.text
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return self.block.cells
+
 
 def blocks(version: DocumentVersion) -> tuple[Numbered, ...]:
     """Every block of the version in reading order, numbered."""
-    return _numbered("\f".join(page_texts(version)))
+    return _numbered("\f".join(reader.page_texts(version)))
 
 
 def paragraphs(version: DocumentVersion) -> tuple[Paragraph, ...]:

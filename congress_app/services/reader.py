@@ -15,7 +15,7 @@ from flask import current_app
 
 from ..models import AgendaItem, Document, DocumentVersion
 from ..storage import file_store
-from . import page_images, text_layout
+from . import page_images, paragraphs
 
 # Pages per reader page.
 READER_WINDOW = 20
@@ -51,7 +51,7 @@ class Reading:
     version: DocumentVersion | None
     window: PageWindow | None
     pages: list[dict]
-    text_pages: list[tuple[int, list[text_layout.Block]]]
+    text_pages: list[tuple[int, list[paragraphs.Numbered]]]
     items: list[AgendaItem]
     outdated: bool
 
@@ -108,16 +108,13 @@ def page_texts(version: DocumentVersion) -> list[str]:
 
 
 def text_pages(version: DocumentVersion, window: PageWindow
-               ) -> list[tuple[int, list[text_layout.Block]]]:
-    """The window's text, page by page, as the blocks the text mode reflows; a paragraph
-    that runs on to the next page is read whole, on the page where it starts."""
-    pages: list[tuple[int, list[text_layout.Block]]] = []
-    window_text = page_texts(version)[window.first - 1: window.last]
-    for n, page_text in enumerate(window_text, start=window.first):
-        blocks = text_layout.reader_blocks(page_text)
-        if pages and text_layout.continues(pages[-1][1], blocks):
-            last = pages[-1][1][-1]
-            pages[-1][1][-1] = text_layout.Block("paragraph", f"{last.text} {blocks[0].text}")
-            blocks = blocks[1:]
-        pages.append((n, blocks))
-    return pages
+               ) -> list[tuple[int, list[paragraphs.Numbered]]]:
+    """The window's text, page by page, as the numbered blocks the text mode reflows (§ N,
+    the numbering of the whole version that comments are anchored to); a paragraph that
+    runs on to the next page is read whole, on the page where it starts."""
+    last = min(window.last, len(page_texts(version)))
+    pages: dict[int, list[paragraphs.Numbered]] = {n: [] for n in range(window.first, last + 1)}
+    for shown in paragraphs.blocks(version):
+        if shown.page in pages:
+            pages[shown.page].append(shown)
+    return list(pages.items())

@@ -42,13 +42,13 @@ ERROR_TITLES = {
 }
 
 
-def render_error(status: int, message=None):
-    """One friendly page for every error, in the visitor's language: a heading in words,
-    what happened and what to do, then the code."""
+def render_error(status: int, message=None, title=None):
+    """One friendly page for every error, in the visitor's language: a heading in words
+    (`title`, else the status's), what happened and what to do, then the code."""
     return (
         render_template(
             "errors/error.html", status=status,
-            title=ERROR_TITLES.get(status, ERROR_TITLES[400 if status < 500 else 500]),
+            title=title or ERROR_TITLES.get(status, ERROR_TITLES[400 if status < 500 else 500]),
             message=message or ERROR_MESSAGES.get(status),
         ),
         status,
@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
         cards,
         checkin,
         closing,
+        comments,
         congresses,
         delegate,
         offline,
@@ -80,8 +81,8 @@ def init_app(app: Flask) -> None:
 
     security.init_app(app)
 
-    for module in (public, auth, delegate, organiser, roster, cards, print_centre, checkin,
-                   search, stage, offline, archive, audit, closing, congresses, setup,
+    for module in (public, auth, delegate, comments, organiser, roster, cards, print_centre,
+                   checkin, search, stage, offline, archive, audit, closing, congresses, setup,
                    accounts):
         app.register_blueprint(module.bp)
 

@@ -18,7 +18,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import format_moment
-from ..labels import DELEGATE_KIND_LABELS, ROLE_LABELS, VISIBILITY_LABELS
+from ..labels import (
+    COMMENT_SCOPE_LABELS,
+    DELEGATE_KIND_LABELS,
+    ROLE_LABELS,
+    STANCE_LABELS,
+    VISIBILITY_LABELS,
+)
 from .organiser_forms import CongressForm
 from .roster_forms import DelegateForm
 
@@ -99,6 +105,16 @@ SENTENCES = {
                           "accounts deleted with it: %(accounts_deleted)s"),
     "delegate.delete": _l("Deleted delegate No. %(number)s, %(name)s"),
     "demo.reset": _l("Reset the demo congress"),
+    # Góp ý: an organiser's window, a delegate's comments (recorded without an account).
+    "comments.open": _l("Opened the document %(code)s for comments from %(opens_at)s until "
+                        "%(closes_at)s (%(scope)s)"),
+    "comments.close": _l("Closed the comments on the document %(code)s"),
+    "comment.create": _l("Delegate No. %(delegate)s commented on the document %(code)s, "
+                         "%(paragraph)s: %(stance)s"),
+    "comment.update": _l("Delegate No. %(delegate)s changed a comment on the document "
+                         "%(code)s, %(paragraph)s: %(stance)s"),
+    "comment.withdraw": _l("Delegate No. %(delegate)s withdrew a comment on the document "
+                           "%(code)s, %(paragraph)s"),
     "instance.setup": _l("Created the first administrator “%(username)s” with the set-up "
                          "link"),
 }
@@ -134,6 +150,7 @@ KEY_LABELS = {
     "agenda_items": _l("agenda items"),
     "versions": _l("file versions"),
     "audit_events": _l("audit events"),
+    "comments": _l("comments"),
 }
 
 VALUE_LABELS = {
@@ -144,7 +161,7 @@ VALUE_LABELS = {
 }
 
 FIELD_FORMS = (DelegateForm, CongressForm)
-TIMES = frozenset({"exported_at", "closed_at", "checked_in_at"})
+TIMES = frozenset({"exported_at", "closed_at", "checked_in_at", "opens_at", "closes_at"})
 
 
 def _field_label(name: str) -> str:
@@ -164,12 +181,18 @@ def _scalar(key: str, value) -> str:
         return str(labels[value])
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if key == "paragraph":  # a comment's anchor: § 12, or none for the whole document
+        return _("§ %(n)s", n=value) if isinstance(value, int) else _("the whole document")
     if value is None or value == "":
         return "—"
     if key == "visibility" and value in VISIBILITY_LABELS:
         return str(VISIBILITY_LABELS[value])
     if key == "role" and value in ROLE_LABELS:
         return str(ROLE_LABELS[value])
+    if key == "stance" and value in STANCE_LABELS:
+        return str(STANCE_LABELS[value]).lower()
+    if key == "scope" and value in COMMENT_SCOPE_LABELS:
+        return str(COMMENT_SCOPE_LABELS[value]).lower()
     if key == "kind" and value in DELEGATE_KIND_LABELS:
         return str(DELEGATE_KIND_LABELS[value])
     if key in TIMES and isinstance(value, str):

@@ -148,9 +148,15 @@ def sign_in():
     return render_template(
         "delegate/sign_in.html",
         form=form,
-        for_document=target.startswith("/d/"),
+        for_document=target.startswith("/d/") and not _is_comment_form(target),
+        for_comment=_is_comment_form(target),
         staff_signed_in=current_user.is_authenticated and not current_user.is_delegate,
     ), status
+
+
+def _is_comment_form(target: str) -> bool:
+    """Whether the page asked for is a comment form (/d/CODE/comment…)."""
+    return target.startswith("/d/") and "/comment" in target.split("?")[0]
 
 
 @bp.post("/delegate/sign-out")

@@ -12,6 +12,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -21,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, Optional, ValidationError
 
-from ..labels import CATEGORY_LABELS, VISIBILITY_LABELS
+from ..labels import CATEGORY_LABELS, COMMENT_SCOPE_LABELS, VISIBILITY_LABELS
 from ..services.submissions import new_token
 
 
@@ -197,3 +198,28 @@ class ReplaceFileForm(FlaskForm):
     # maxlength, where a browser silently cuts a pasted note.
     note = StringField(_l("What changed (optional)"))
 
+
+
+class MomentField(OwnParseMessage, DateTimeLocalField):
+    """A date and time of day, from <input type=datetime-local>, in the congress's time zone."""
+
+    parse_message = _l("Enter a date and time such as 2025-07-22 14:00.")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
+        super().__init__(*args, **kwargs)
+
+
+class CommentWindowForm(FlaskForm):
+    """When a document takes comments, and on what; the service checks the times."""
+
+    opens_at = MomentField(_l("Comments open at"), validators=[Optional()])
+    closes_at = MomentField(_l("Comments close at"), validators=[Optional()])
+    scope = ChoiceField(_l("Delegates comment on"))
+    # The edit_version the window was loaded at: a save based on an older one is refused.
+    edit_version = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope.choices = [(scope.value, label)
+                              for scope, label in COMMENT_SCOPE_LABELS.items()]

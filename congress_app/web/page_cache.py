@@ -108,6 +108,12 @@ def serve_cached():
     return Response(body, mimetype=mimetype)
 
 
+def do_not_keep() -> None:
+    """The view's page changes with the clock alone (comments that open or close at a set
+    time): render it for every visitor rather than keep it until the next write."""
+    g.pop("page_cache_generation", None)
+
+
 def store(response: Response) -> Response:
     """after_request: keep a plain 200 page rendered for an anonymous visitor."""
     generation = g.pop("page_cache_generation", None)

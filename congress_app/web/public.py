@@ -20,6 +20,7 @@ from flask_login import current_user
 from ..labels import CATEGORY_LABELS
 from ..models import Document, utcnow
 from ..qr import QR_FORMATS, document_url, qr_image, qr_payload
+from ..services import comments as comment_service
 from ..services import congress as congress_service
 from ..services import documents as document_service
 from ..services import page_images
@@ -28,6 +29,7 @@ from ..services import setup as setup_service
 from ..services import stage as stage_service
 from ..services import visibility as visibility_service
 from ..storage import file_store
+from . import page_cache
 from .files import content_disposition, send_download, send_version
 from .request import int_arg
 from .tenancy import congress_or_404, get_congress, is_multi
@@ -153,6 +155,9 @@ def document(code: str):
         return redirect(url_for("public.document", code=document.code, **query), 301)
     start_page = int_arg("page", hi=NUMBER_MAX)
     shown = reader_service.reading(document, start_page, int_arg("v", hi=NUMBER_MAX))
+    comments = comment_service.state(document, counted=False)
+    if comment_service.changes_with_time(document):
+        page_cache.do_not_keep()  # "Comment" must go at the closing time, with no write
     return render_template(
         "public/document.html",
         congress=document.congress,
@@ -166,6 +171,7 @@ def document(code: str):
         text_pages=shown.text_pages,
         start_page=start_page,
         outdated=shown.outdated,
+        comments=comments,
         text_mode=request.args.get("mode") == "text",
         version_poll_ms=current_app.config.get("VERSION_POLL_MS", VERSION_POLL_MS),
     )

@@ -201,7 +201,13 @@
   var asked = params.get("page");
   var start = /^\d{1,6}$/.test(asked || "") ? parseInt(asked, 10)
     : parseInt(reader.dataset.startPage, 10);
-  if (start >= first && start <= last) {
+  // A paragraph's anchor (#p-12: back from writing a comment on it) wins over the page.
+  var paragraph = /^#p-\d{1,6}$/.test(window.location.hash)
+    ? document.getElementById(window.location.hash.slice(1)) : null;
+  if (paragraph) {
+    paragraph.scrollIntoView();
+    updateCounter();
+  } else if (start >= first && start <= last) {
     goTo(start, false);  // the <img> boxes have their sizes: nothing above it will move
   } else {
     updateCounter();

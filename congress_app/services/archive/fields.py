@@ -10,6 +10,8 @@ from ...models import (
     AgendaItemDocument,
     AuditEvent,
     CheckIn,
+    Comment,
+    CommentWindow,
     Congress,
     CongressSession,
     Delegate,
@@ -107,4 +109,8 @@ FIELDS: dict[type, Fields] = {
 NOT_ARCHIVED: dict[type, str] = {
     FormSubmission: "one-time tokens of forms being sent; worthless once the form is sent",
     SetupToken: "the instance's one-time set-up link, which belongs to no congress",
+    # Góp ý is being built in slices: its archive comes with the compiled report, so that an
+    # archive restores comments together with their triage.
+    CommentWindow: "comment windows are not archived yet (the comments slice adds them)",
+    Comment: "comments are not archived yet (the comments slice adds them with triage)",
 }

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Document, DocumentVersion
 from ...qr import is_local_base_url, qr_payload
+from ...services import comments as comment_service
 from ...services import documents as document_service
 from ...services import intake
 from ...services import submissions as submission_service
@@ -28,7 +29,7 @@ from ..tenancy import congress_or_404
 from . import bp
 
 
-def _live_document_or_410(document_id: int) -> Document:
+def live_document_or_410(document_id: int) -> Document:
     """A document that may still be changed; a deleted one answers 410 Gone."""
     document = own_or_404(Document, document_id)
     if document.is_deleted:
@@ -47,6 +48,7 @@ def documents():
         congress=congress,
         live=[d for d in every if not d.is_deleted],
         deleted=[d for d in every if d.is_deleted],
+        comments=comment_service.states(congress),
     )
 
 
@@ -85,7 +87,13 @@ def document_new():
 @organiser_required
 def document(document_id: int):
     """One document: its QR code, its state, its versions and where it is used."""
-    document = own_or_404(Document, document_id)
+    return document_page(own_or_404(Document, document_id))
+
+
+def document_page(document: Document, *, comment_form=None, status: int = 200):
+    """The document's page; `comment_form` is the comments form sent back with its errors."""
+    from .comments import window_form
+
     base_url = current_app.config["PUBLIC_BASE_URL"]
     return render_template(
         "organiser/document.html",
@@ -94,14 +102,16 @@ def document(document_id: int):
         qr_text=qr_payload(base_url, document.code),
         base_url_is_local=is_local_base_url(base_url),
         form=ConfirmForm(),
-    )
+        comments=comment_service.state(document),
+        comment_form=comment_form or window_form(document),
+    ), status
 
 
 @bp.route("/documents/<int:document_id>/edit", methods=["GET", "POST"])
 @organiser_required
 def document_edit(document_id: int):
     """Change title, category, visibility and publication; never the code."""
-    document = _live_document_or_410(document_id)
+    document = live_document_or_410(document_id)
     form = DocumentDetailsForm(obj=document)
     sent = submit(form, lambda: document_service.update_document(
         document,
@@ -124,7 +134,7 @@ def document_edit(document_id: int):
 @organiser_required
 def document_replace(document_id: int):
     """Upload a new version; the code and the printed QR codes stay the same."""
-    document = _live_document_or_410(document_id)
+    document = live_document_or_410(document_id)
     form = ReplaceFileForm()
     sent = submit(form, lambda: intake.replace_file(
         document,
@@ -159,7 +169,7 @@ def version_file(document_id: int, number: int):
 
 def _set_published(document_id: int, published: bool):
     """Publish or unpublish without touching anything else."""
-    document = _live_document_or_410(document_id)
+    document = live_document_or_410(document_id)
     confirmed_or_400()
     document_service.update_document(
         document,
@@ -195,7 +205,7 @@ def document_unpublish(document_id: int):
 @organiser_required
 def document_delete(document_id: int):
     """Ask first (GET), then retire the document (POST): its code answers 410."""
-    document = _live_document_or_410(document_id)
+    document = live_document_or_410(document_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         document_service.delete_document(document, user=acting_user())

@@ -1,0 +1,121 @@
+"""Góp ý: the window in which delegates comment on a draft document, and their comments.
+
+A comment is anchored to a paragraph (§ N) of the version the delegate read, with a copy of
+that paragraph's text: when the draft gets a new version the comment can be moved to the
+paragraph that matches best, and whoever triages still sees what was commented on.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+def _enum(kind: type[enum.Enum], length: int = 16):
+    return db.Enum(kind, native_enum=False, length=length,
+                   values_callable=lambda e: [m.value for m in e])
+
+
+class CommentScope(enum.StrEnum):
+    """What a delegate may comment on: the document as a whole, or also each paragraph."""
+
+    DOCUMENT = "document"
+    PARAGRAPHS = "paragraphs"
+
+
+class CommentAuthors(enum.StrEnum):
+    """Who may comment in a window (discussion-group secretaries come with their own entry)."""
+
+    OFFICIAL_DELEGATES = "official_delegates"
+
+
+class Stance(enum.StrEnum):
+    """The three answers of the national consultation; disagreeing needs a reason."""
+
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    PARTLY = "partly"
+
+
+class CommentWindow(db.Model):
+    """When a document takes comments: one window per document, reopened in place.
+
+    It closes by itself at closes_at (computed when asked, no timer) or earlier by hand
+    (closed_at).
+    """
+
+    __tablename__ = "comment_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    congress_id: Mapped[int] = mapped_column(ForeignKey("congresses.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scope: Mapped[CommentScope] = mapped_column(_enum(CommentScope),
+                                                default=CommentScope.PARAGRAPHS)
+    authors: Mapped[CommentAuthors] = mapped_column(
+        _enum(CommentAuthors, 32), default=CommentAuthors.OFFICIAL_DELEGATES)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Two organisers changing the window at once: the second is asked to reload.
+    edit_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": edit_version, "version_id_generator": False}
+
+    document: Mapped[Document] = relationship()  # noqa: F821
+    opened_by: Mapped[User | None] = relationship()  # noqa: F821
+
+    def is_open(self, now: datetime) -> bool:
+        """Taking comments at `now`: opened, not yet at its closing time, not closed by hand."""
+        return self.closed_at is None and self.opens_at <= now < self.closes_at
+
+    def closed_since(self, now: datetime) -> datetime | None:
+        """When the window closed (by hand or at its time), or None while it has not."""
+        if self.closed_at is not None:
+            return self.closed_at
+        return self.closes_at if now >= self.closes_at else None
+
+
+class Comment(db.Model):
+    """One delegate's opinion on a draft, on one paragraph or on the whole document.
+
+    `client_id` is made by the form (later: by the phone's offline queue): the same comment
+    sent twice is recognised by it and kept once.
+    """
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(36), unique=True)
+    congress_id: Mapped[int] = mapped_column(ForeignKey("congresses.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"))
+    # § number in that version; None: the comment is on the whole document.
+    paragraph: Mapped[int | None]
+    paragraph_text: Mapped[str] = mapped_column(Text, default="")
+    section: Mapped[str] = mapped_column(String(500), default="")
+    stance: Mapped[Stance] = mapped_column(_enum(Stance))
+    text: Mapped[str] = mapped_column(Text, default="")
+    proposed_wording: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int] = mapped_column(ForeignKey("delegates.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by each edit of the author's: an edit made from an older form is refused.
+    edit_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": edit_version, "version_id_generator": False}
+
+    document: Mapped[Document] = relationship()  # noqa: F821
+    version: Mapped[DocumentVersion] = relationship()  # noqa: F821
+    author: Mapped[Delegate] = relationship()  # noqa: F821
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
