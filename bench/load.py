@@ -20,12 +20,13 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import urllib.parse
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from congress_app.web.stage import POLL_INTERVAL_MS
@@ -283,6 +284,8 @@ class WrkRun:
     redirects: int
     other: int
     socket_errors: int
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
+    wrk_said: str = ""
 
     @property
     def rate(self) -> float:
@@ -292,6 +295,16 @@ class WrkRun:
     def non_2xx(self) -> int:
         return self.not_modified + self.redirects + self.other
 
+    def silence(self, url: str, connections: int) -> str:
+        """Why a run got no answer, as far as wrk can tell: its socket errors by kind, the
+        statuses it did get, and what it printed (the cause of a silent run on some machine
+        must be readable from the bench's own output)."""
+        kinds = ", ".join(f"{kind} {n}" for kind, n in self.errors_by_kind.items()) or "none"
+        said = " ".join(self.wrk_said.split())[:300] or "nothing"
+        return (f"wrk got no answer from {url} in {self.seconds:.1f} s with {connections} "
+                f"connections: socket errors {kinds}; 304 {self.not_modified}, 3xx "
+                f"{self.redirects}, other statuses {self.other}; wrk said: {said}")
+
 
 def wrk(url: str, connections: int, seconds: float, etag: str | None = None,
         pause_ms: int = 0, uniform: bool = False, timeout: float = 2) -> WrkRun:
@@ -300,6 +313,7 @@ def wrk(url: str, connections: int, seconds: float, etag: str | None = None,
     Without a pause every connection asks again the moment it is answered (the server's
     capacity); with one, each waits like a phone between two polls (what phones feel)."""
     threads = min(os.cpu_count() or 1, connections)
+    _answers_once(url)
     done = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
          "--latency", "--timeout", f"{timeout:g}s", "-s", str(WRK_SCRIPT), url],
@@ -311,13 +325,30 @@ def wrk(url: str, connections: int, seconds: float, etag: str | None = None,
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     data = json.loads(lines[-1].removeprefix("BENCH_JSON "))
-    return WrkRun(
+    kinds = {kind: data[kind] for kind in ("connect", "read", "write", "timeout")}
+    run = WrkRun(
         requests=data["requests"], seconds=data["duration_us"] / 1e6, bytes=data["bytes"],
         p50_ms=data["p50_us"] / 1000, p99_ms=data["p99_us"] / 1000,
         ok=data["n2xx"], not_modified=data["n304"], redirects=data["n3xx"],
-        other=data["nother"],
-        socket_errors=data["connect"] + data["read"] + data["write"] + data["timeout"],
+        other=data["nother"], socket_errors=sum(kinds.values()), errors_by_kind=kinds,
+        wrk_said=(done.stderr + "\n".join(
+            line for line in done.stdout.splitlines() if not line.startswith("BENCH_JSON "))),
     )
+    if run.requests == 0:
+        print(run.silence(url, connections), file=sys.stderr, flush=True)
+    return run
+
+
+def _answers_once(url: str) -> None:
+    """One plain GET before the load: a server that does not answer it now (dead, still
+    starting, or worn out by the scenario before) would make the run measure nothing."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        status = _get(parts.port or 80, parts.path or "/", timeout=10)[0]
+    except OSError as error:
+        raise RuntimeError(f"{url} did not answer one request before the load: {error}") from None
+    if status not in (200, 304):
+        raise RuntimeError(f"{url} answered {status} to one request before the load")
 
 
 def _raise_file_limit() -> None:

@@ -162,6 +162,15 @@ def test_a_tied_admin_cannot_change_an_account_serving_every_congress(tied_admin
     assert after.role == Role.ADMIN and after.active and after.check_password(ORGANISER[1])
 
 
+
+def test_an_account_page_answers_head_as_it_answers_get(tied_admin, organiser):
+    """HEAD (a link checker, a proxy's probe) is a look at the page, not a form sent empty."""
+    path = f"/organiser/accounts/{organiser.id}"
+    assert tied_admin.get(path).status_code == 200
+    head = tied_admin.head(path)
+    assert head.status_code == 200 and head.get_data() == b""
+    assert _events("user.update") == []
+
 @pytest.mark.parametrize("tie", ["", "b"])
 def test_a_tied_admin_creates_accounts_for_its_own_congress_only(tied_admin, congress, ward_b,
                                                                   tie):

@@ -38,7 +38,7 @@ from .accounts_forms import (
     congress_choices,
 )
 from .auth import landing_page, safe_next
-from .editing import acting_user, confirmed_or_400, form_status, refused_on_form
+from .editing import acting_user, confirmed_or_400, submit
 from .tenancy import get_congress
 
 bp = Blueprint("accounts", __name__, url_prefix="/organiser")
@@ -127,21 +127,17 @@ def new():
     form = AccountForm(options)
     if request.method == "GET" and congress is not None:
         form.congress.data = str(congress.id)
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            user = user_service.create_account(
-                actor, form.username.data, form.password.data, form.role.data,
-                _chosen_congress(form.congress.data))
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            flash(_("The account %(name)s has been created. Give its owner the one-time "
-                    "password: it must be changed at the first sign-in.", name=user.username),
-                  "success")
-            return redirect(url_for(".account", user_id=user.id))
+    sent = submit(form, lambda: user_service.create_account(
+        actor, form.username.data, form.password.data, form.role.data,
+        _chosen_congress(form.congress.data)))
+    if sent.done:
+        user = sent.value
+        flash(_("The account %(name)s has been created. Give its owner the one-time "
+                "password: it must be changed at the first sign-in.", name=user.username),
+              "success")
+        return redirect(url_for(".account", user_id=user.id))
     return render_template("organiser/accounts/new.html", form=form,
-                           congress=congress), status
+                           congress=congress), sent.status
 
 
 # One account -------------------------------------------------------------------------
@@ -168,19 +164,16 @@ def _account_page(target: User, edit_form=None, password_form=None, status: int 
 def account(user_id: int):
     """One account: its role and congress tie (POST saves them), password and state."""
     target = own_or_404(User, user_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD like GET
         return _account_page(target)
     _changeable_or_403(target)
     actor = acting_user()
     form = AccountEditForm(congress_choices(actor, _congresses()))
-    if not form.validate_on_submit():
-        return _account_page(target, edit_form=form, status=400)
-    try:
-        changed = user_service.update_account(actor, target, form.role.data,
-                                              _chosen_congress(form.congress.data))
-    except InputRefused as refused:
-        return _account_page(target, edit_form=form, status=refused_on_form(form, refused))
-    if changed:
+    sent = submit(form, lambda: user_service.update_account(
+        actor, target, form.role.data, _chosen_congress(form.congress.data)))
+    if not sent.done:
+        return _account_page(target, edit_form=form, status=sent.status)
+    if sent.value:
         flash(_("The account %(name)s has been saved.", name=target.username), "success")
     if target.id == actor.id and target.role != Role.ADMIN:
         return redirect(landing_page(target))  # no longer an admin: the list is closed to it
@@ -196,12 +189,10 @@ def one_time_password(user_id: int):
         abort(400)  # one's own password is changed knowing the current one (own_password)
     _changeable_or_403(target)
     form = OneTimePasswordForm()
-    if not form.validate_on_submit():
-        return _account_page(target, password_form=form, status=400)
-    try:
-        user_service.set_one_time_password(acting_user(), target, form.password.data)
-    except InputRefused as refused:
-        return _account_page(target, password_form=form, status=refused_on_form(form, refused))
+    sent = submit(form, lambda: user_service.set_one_time_password(
+        acting_user(), target, form.password.data))
+    if not sent.done:
+        return _account_page(target, password_form=form, status=sent.status)
     flash(_("%(name)s has a one-time password now: every session of the account has ended, and "
             "the next sign-in must choose a new password.", name=target.username), "success")
     return redirect(url_for(".account", user_id=target.id))
@@ -246,17 +237,13 @@ def own_password():
     """Change one's own password: the current one, then the new one twice."""
     user = acting_user()
     form = OwnPasswordForm()
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            user_service.change_own_password(user, form.current.data, form.password.data)
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            # The session id carries the password's stamp: sign this session in again with
-            # the new one, so only the other sessions end.
-            login_user(user, remember=False)
-            flash(_("Your password has been changed. Every other session of your account has "
-                    "ended."), "success")
-            return redirect(safe_next(request.args.get("next"), landing_page(user)))
-    return render_template("organiser/accounts/password.html", form=form), status
+    sent = submit(form, lambda: user_service.change_own_password(
+        user, form.current.data, form.password.data))
+    if sent.done:
+        # The session id carries the password's stamp: sign this session in again with
+        # the new one, so only the other sessions end.
+        login_user(user, remember=False)
+        flash(_("Your password has been changed. Every other session of your account has "
+                "ended."), "success")
+        return redirect(safe_next(request.args.get("next"), landing_page(user)))
+    return render_template("organiser/accounts/password.html", form=form), sent.status

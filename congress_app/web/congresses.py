@@ -29,11 +29,10 @@ from ..models import Congress, Role
 from ..services import congress as congress_service
 from ..services import deletion as deletion_service
 from ..services import seed as seed_service
-from ..services.errors import InputRefused
 from ..storage import file_store
 from . import tenancy
 from .access import admin_required, every_congress_required, own_or_404
-from .editing import acting_user, refused_on_form
+from .editing import acting_user, submit
 from .organiser.congress import congress_values
 from .organiser_forms import ConfirmForm, CongressForm
 from .tenancy import get_congress
@@ -89,22 +88,18 @@ def new():
     if current_user.role != Role.ADMIN:
         abort(403)
     form = CongressForm()
-    status = 400 if request.method == "POST" else 200
-    if form.validate_on_submit():
-        try:
-            congress = congress_service.create_congress(
-                **congress_values(form), user=acting_user())
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            tenancy.choose(congress)
-            address = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-                "public.home", congress_slug=congress.slug)
-            flash(_("The congress has been set up. Its address is %(url)s.", url=address),
-                  "success")
-            return redirect(url_for("organiser.dashboard"))
+    sent = submit(form, lambda: congress_service.create_congress(
+        **congress_values(form), user=acting_user()))
+    if sent.done:
+        congress = sent.value
+        tenancy.choose(congress)
+        address = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+            "public.home", congress_slug=congress.slug)
+        flash(_("The congress has been set up. Its address is %(url)s.", url=address),
+              "success")
+        return redirect(url_for("organiser.dashboard"))
     return render_template("organiser/congress.html", congress=None, form=form,
-                           new_congress=True), status
+                           new_congress=True), sent.status
 
 
 def _deletable_or_404(congress_id: int) -> Congress:
@@ -132,19 +127,13 @@ def delete(congress_id: int):
     """Offer the archive and ask for the typed code (GET), then delete the congress (POST)."""
     congress = _deletable_or_404(congress_id)
     form = TypedConfirmForm()
-    status = 400 if request.method == "POST" else 200
-    if form.validate_on_submit():
-        try:
-            deleted = deletion_service.delete_congress(
-                congress, form.confirmation.data, user=acting_user(),
-                store=file_store())
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            _after_deleting(deleted, congress_id)
-            if congress_service.first_congress() is None:
-                return redirect(url_for("organiser.dashboard"))
-            return redirect(url_for(".index"))
+    sent = submit(form, lambda: deletion_service.delete_congress(
+        congress, form.confirmation.data, user=acting_user(), store=file_store()))
+    if sent.done:
+        _after_deleting(sent.value, congress_id)
+        if congress_service.first_congress() is None:
+            return redirect(url_for("organiser.dashboard"))
+        return redirect(url_for(".index"))
     current = get_congress()
     return render_template(
         "organiser/congress_delete.html", congress=current, doomed=congress, form=form,
@@ -152,7 +141,7 @@ def delete(congress_id: int):
         accounts=deletion_service.tied_accounts(congress),
         is_current=current is not None and current.id == congress.id,
         closed=congress.closed_at is not None,
-    ), status
+    ), sent.status
 
 
 @bp.route("/demo/reset", methods=["GET", "POST"])
@@ -165,23 +154,18 @@ def reset_demo():
     if demo is None:
         abort(404)
     form = TypedConfirmForm()
-    status = 400 if request.method == "POST" else 200
-    if form.validate_on_submit():
-        demo_id = demo.id
-        try:
-            result = seed_service.reset_demo(demo_seeds(), form.confirmation.data,
-                                             user=acting_user(),
-                                             store=file_store())
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            if session.get(tenancy.CHOSEN) == demo_id:
-                tenancy.choose(result.congress)
-            flash(_("The demo congress has been loaded again as it was at the first start: "
-                    "%(documents)d documents, %(delegates)d delegates.",
-                    documents=result.documents, delegates=result.delegates), "success")
-            return redirect(url_for(".index"))
+    demo_id = demo.id  # the row is gone once reset
+    sent = submit(form, lambda: seed_service.reset_demo(
+        demo_seeds(), form.confirmation.data, user=acting_user(), store=file_store()))
+    if sent.done:
+        result = sent.value
+        if session.get(tenancy.CHOSEN) == demo_id:
+            tenancy.choose(result.congress)
+        flash(_("The demo congress has been loaded again as it was at the first start: "
+                "%(documents)d documents, %(delegates)d delegates.",
+                documents=result.documents, delegates=result.delegates), "success")
+        return redirect(url_for(".index"))
     return render_template(
         "organiser/demo_reset.html", congress=get_congress(), demo=demo,
         form=form, closed=demo.closed_at is not None,
-    ), status
+    ), sent.status

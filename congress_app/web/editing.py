@@ -1,11 +1,15 @@
 """How an organiser-side view handles its forms, the same on every page.
 
-Views parse a form, call a service, flash and redirect. A service that refuses the input
-(InputRefused) leaves the database as it was; the form comes back with the message on
-the field and the service's 4xx status.
+Views send a form through `submit` (validate, call a service), then flash and redirect.
+A service that refuses the input (InputRefused) leaves the database as it was; the form
+comes back with the message on the field and the service's 4xx status.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from flask import abort, flash, redirect, request
 from flask_babel import gettext as _
@@ -18,6 +22,8 @@ from ..services import submissions as submission_service
 from ..services.errors import InputRefused
 from . import render_error
 from .organiser_forms import ConfirmForm, MoveForm
+
+T = TypeVar("T")
 
 
 def acting_user():
@@ -55,6 +61,38 @@ def sent_again(seen: submission_service.AlreadySubmitted, where: str):
 def form_status() -> int:
     """A form that came back with errors is a 400; a page opened with GET is a 200."""
     return 400 if request.method == "POST" else 200
+
+
+@dataclass(frozen=True)
+class Sent(Generic[T]):
+    """What became of a sent form: `done`, with what the service returned (`value`), or not,
+    with the status the page answers (200 on GET, 400 invalid, the refusal's 4xx)."""
+
+    done: bool
+    status: int
+    value: T | None = None
+
+
+def submit(form, save: Callable[[], T], *, once: str | None = None) -> Sent[T]:
+    """Validate the form, call `save`, and turn its InputRefused into the form's message and
+    status: the one way every organiser form is sent, so a view says only what to save.
+
+    `once` names what a "new …" form makes: its token is claimed before saving (sent before:
+    submissions.AlreadySubmitted goes up to the view), released when refused, and tied to
+    what was made.
+    """
+    if not form.validate_on_submit():
+        return Sent(False, form_status())
+    claimed = once is not None and submission_service.claim(form.once.data, once)
+    try:
+        value = save()
+    except InputRefused as refused:
+        if claimed:
+            submission_service.release(form.once.data)
+        return Sent(False, refused_on_form(form, refused))
+    if claimed:
+        submission_service.made(form.once.data, value)
+    return Sent(True, 200, value)
 
 
 def direction_or_400() -> str:

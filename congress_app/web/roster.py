@@ -24,7 +24,7 @@ from ..services import delegates as delegate_service
 from ..services import roster_file, roster_import, roster_search
 from ..services.errors import InputRefused
 from .access import admin_required, organiser_required, own_or_404
-from .editing import acting_user, confirmed_or_400, form_status, refused_on_form
+from .editing import acting_user, confirmed_or_400, form_status, refused_on_form, submit
 from .organiser_forms import ConfirmForm
 from .request import int_arg
 from .roster_forms import KIND_LABELS, DelegateForm, RosterConfirmForm, RosterUploadForm
@@ -86,20 +86,16 @@ def new():
     """Add one delegate by hand; the card can be printed at once."""
     congress = congress_or_404()
     form = DelegateForm()
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            delegate = delegate_service.create_delegate(congress, user=acting_user(),
-                                                        **_details(form))
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            flash(_("%(name)s has been added as number %(number)d.",
-                    name=delegate.full_name, number=delegate.number), "success")
-            return redirect(url_for(".delegate", delegate_id=delegate.id))
+    sent = submit(form, lambda: delegate_service.create_delegate(
+        congress, user=acting_user(), **_details(form)))
+    if sent.done:
+        delegate = sent.value
+        flash(_("%(name)s has been added as number %(number)d.",
+                name=delegate.full_name, number=delegate.number), "success")
+        return redirect(url_for(".delegate", delegate_id=delegate.id))
     return render_template(
         "organiser/delegates/delegate.html", congress=congress, delegate=None, form=form
-    ), status
+    ), sent.status
 
 
 @bp.route("/<int:delegate_id>", methods=["GET", "POST"])
@@ -108,20 +104,16 @@ def delegate(delegate_id: int):
     """One delegate: the details form, check-in state, card and deactivation."""
     delegate = own_or_404(Delegate, delegate_id)
     form = DelegateForm(obj=delegate)
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            delegate_service.update_delegate(delegate, user=acting_user(), **_details(form))
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            flash(_("The details of %(name)s have been saved.", name=delegate.full_name),
-                  "success")
-            return redirect(url_for(".delegate", delegate_id=delegate.id))
+    sent = submit(form, lambda: delegate_service.update_delegate(
+        delegate, user=acting_user(), **_details(form)))
+    if sent.done:
+        flash(_("The details of %(name)s have been saved.", name=delegate.full_name),
+              "success")
+        return redirect(url_for(".delegate", delegate_id=delegate.id))
     return render_template(
         "organiser/delegates/delegate.html",
         congress=delegate.congress, delegate=delegate, form=form,
-    ), status
+    ), sent.status
 
 
 def _set_active(delegate_id: int, active: bool):
@@ -218,23 +210,22 @@ def import_roster():
     """Upload a roster file (POST) and see what importing it would do; nothing is saved."""
     congress = congress_or_404()
     form = RosterUploadForm()
-    status = form_status()
-    if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.stream.read(roster_file.MAX_FILE_BYTES + 1)
-        try:
-            preview = roster_import.preview_roster(congress, data)
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            name = (upload.filename or "")[:255]
-            if not preview.can_apply:
-                return _render_preview(congress, preview, name, None)
-            # Post/redirect/get: Back from the roster, after confirming, comes to a page the
-            # browser can simply reload, not to "Confirm form resubmission".
-            token = roster_import.stash_upload(data, congress)
-            return redirect(url_for(".import_preview", token=token, name=name), 303)
-    return _import_page(congress, form, status)
+
+    def read_and_preview() -> tuple[bytes, roster_import.RosterPreview]:
+        data = form.file.data.stream.read(roster_file.MAX_FILE_BYTES + 1)
+        return data, roster_import.preview_roster(congress, data)
+
+    sent = submit(form, read_and_preview)
+    if sent.done:
+        data, preview = sent.value
+        name = (form.file.data.filename or "")[:255]
+        if not preview.can_apply:
+            return _render_preview(congress, preview, name, None)
+        # Post/redirect/get: Back from the roster, after confirming, comes to a page the
+        # browser can simply reload, not to "Confirm form resubmission".
+        token = roster_import.stash_upload(data, congress)
+        return redirect(url_for(".import_preview", token=token, name=name), 303)
+    return _import_page(congress, form, sent.status)
 
 
 def _import_page(congress, form, status: int):

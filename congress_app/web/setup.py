@@ -7,7 +7,7 @@ without a token says where the link is; a wrong or used token is a 404 saying th
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
@@ -18,9 +18,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from ..services import congress as congress_service
 from ..services import setup as setup_service
 from ..services import users as user_service
-from ..services.errors import InputRefused
 from . import render_error
-from .editing import refused_on_form
+from .editing import submit
 from .security import renew_csrf_token
 
 bp = Blueprint("setup", __name__, url_prefix="/setup")
@@ -54,24 +53,20 @@ def first_admin(token: str):
     if not setup_service.token_is_valid(token):
         return render_error(404, setup_service.INVALID_LINK)
     form = FirstAdminForm()
-    status = 400 if request.method == "POST" else 200
-    if form.validate_on_submit():
-        try:
-            user = setup_service.create_first_admin(token, form.username.data,
-                                                    form.password.data)
-        except InputRefused as refused:
-            if refused.status == 404:
-                return render_error(404, refused.message)
-            status = refused_on_form(form, refused)
-        else:
-            login_user(user)
-            renew_csrf_token()
-            if congress_service.first_congress() is None:
-                flash(_("Your administrator account “%(name)s” is ready and you are signed in. "
-                        "Now enter the congress's details.", name=user.username), "success")
-                return redirect(url_for("organiser.congress_details"))
-            flash(_("Your administrator account “%(name)s” is ready and you are signed in.",
-                    name=user.username), "success")
-            return redirect(url_for("organiser.dashboard"))
+    sent = submit(form, lambda: setup_service.create_first_admin(
+        token, form.username.data, form.password.data))
+    if sent.status == 404:  # the link was used meanwhile: the service's only 404
+        return render_error(404, setup_service.INVALID_LINK)
+    if sent.done:
+        user = sent.value
+        login_user(user)
+        renew_csrf_token()
+        if congress_service.first_congress() is None:
+            flash(_("Your administrator account “%(name)s” is ready and you are signed in. "
+                    "Now enter the congress's details.", name=user.username), "success")
+            return redirect(url_for("organiser.congress_details"))
+        flash(_("Your administrator account “%(name)s” is ready and you are signed in.",
+                name=user.username), "success")
+        return redirect(url_for("organiser.dashboard"))
     return render_template("setup/first_admin.html", form=form,
-                           password_min=user_service.PASSWORD_MIN), status
+                           password_min=user_service.PASSWORD_MIN), sent.status

@@ -11,7 +11,6 @@ from ...models import AgendaItem, CongressSession, Document
 from ...services import agenda as agenda_service
 from ...services import congress as congress_service
 from ...services import submissions as submission_service
-from ...services.errors import InputRefused
 from ..access import organiser_required, own_or_404
 from ..editing import (
     acting_user,
@@ -19,8 +18,8 @@ from ..editing import (
     direction_or_400,
     form_status,
     loaded_version,
-    refused_on_form,
     sent_again,
+    submit,
 )
 from ..organiser_forms import AgendaItemForm, ConfirmForm, LinkDocumentForm, SessionForm
 from ..tenancy import congress_or_404
@@ -49,33 +48,24 @@ def session_new():
     form = SessionForm()
     if request.method == "GET" and congress.starts_on:
         form.date.data = congress.starts_on
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            once = submission_service.claim(form.once.data, "session")
-        except submission_service.AlreadySubmitted as seen:
-            return sent_again(seen, url_for(".agenda", _anchor=f"session-{seen.object_id}"))
-        try:
-            session = agenda_service.create_session(
-                congress,
-                name=form.name.data,
-                date=form.date.data,
-                starts_at=form.starts_at.data,
-                ends_at=form.ends_at.data,
-                user=acting_user(),
-            )
-        except InputRefused as refused:
-            if once:
-                submission_service.release(form.once.data)
-            status = refused_on_form(form, refused)
-        else:
-            if once:
-                submission_service.made(form.once.data, session)
-            flash(_("The session “%(name)s” has been added.", name=session.name), "success")
-            return redirect(url_for(".agenda", _anchor=f"session-{session.id}"))
+    try:
+        sent = submit(form, lambda: agenda_service.create_session(
+            congress,
+            name=form.name.data,
+            date=form.date.data,
+            starts_at=form.starts_at.data,
+            ends_at=form.ends_at.data,
+            user=acting_user(),
+        ), once="session")
+    except submission_service.AlreadySubmitted as seen:
+        return sent_again(seen, url_for(".agenda", _anchor=f"session-{seen.object_id}"))
+    if sent.done:
+        session = sent.value
+        flash(_("The session “%(name)s” has been added.", name=session.name), "success")
+        return redirect(url_for(".agenda", _anchor=f"session-{session.id}"))
     return render_template(
         "organiser/session_form.html", congress=congress, session=None, form=form
-    ), status
+    ), sent.status
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
@@ -84,26 +74,21 @@ def session_edit(session_id: int):
     """Rename or reschedule a session."""
     session = own_or_404(CongressSession, session_id)
     form = SessionForm(obj=session)
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            agenda_service.update_session(
-                session,
-                name=form.name.data,
-                date=form.date.data,
-                starts_at=form.starts_at.data,
-                ends_at=form.ends_at.data,
-                user=acting_user(),
-                expected_version=loaded_version(form),
-            )
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            flash(_("The session “%(name)s” has been saved.", name=session.name), "success")
-            return redirect(url_for(".agenda", _anchor=f"session-{session.id}"))
+    sent = submit(form, lambda: agenda_service.update_session(
+        session,
+        name=form.name.data,
+        date=form.date.data,
+        starts_at=form.starts_at.data,
+        ends_at=form.ends_at.data,
+        user=acting_user(),
+        expected_version=loaded_version(form),
+    ))
+    if sent.done:
+        flash(_("The session “%(name)s” has been saved.", name=session.name), "success")
+        return redirect(url_for(".agenda", _anchor=f"session-{session.id}"))
     return render_template(
         "organiser/session_form.html", congress=session.congress, session=session, form=form
-    ), status
+    ), sent.status
 
 
 @bp.post("/sessions/<int:session_id>/move")
@@ -161,31 +146,22 @@ def item_new(session_id: int):
     session = own_or_404(CongressSession, session_id)
     congress = session.congress
     form = AgendaItemForm(congress.sessions, session=session.id)
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            once = submission_service.claim(form.once.data, "item")
-        except submission_service.AlreadySubmitted as seen:
-            return sent_again(seen, url_for(".agenda", _anchor=f"item-{seen.object_id}"))
-        try:
-            item = agenda_service.create_item(
-                db.session.get(CongressSession, form.session.data),
-                title=form.title.data,
-                starts_at=form.starts_at.data,
-                presenter=form.presenter.data,
-                notes=form.notes.data,
-                user=acting_user(),
-            )
-        except InputRefused as refused:
-            if once:
-                submission_service.release(form.once.data)
-            status = refused_on_form(form, refused)
-        else:
-            if once:
-                submission_service.made(form.once.data, item)
-            flash(_("The agenda item “%(title)s” has been added.", title=item.title), "success")
-            return redirect(url_for(".agenda", _anchor=f"item-{item.id}"))
-    return _render_item_page(congress, None, form, status=status)
+    try:
+        sent = submit(form, lambda: agenda_service.create_item(
+            db.session.get(CongressSession, form.session.data),
+            title=form.title.data,
+            starts_at=form.starts_at.data,
+            presenter=form.presenter.data,
+            notes=form.notes.data,
+            user=acting_user(),
+        ), once="item")
+    except submission_service.AlreadySubmitted as seen:
+        return sent_again(seen, url_for(".agenda", _anchor=f"item-{seen.object_id}"))
+    if sent.done:
+        item = sent.value
+        flash(_("The agenda item “%(title)s” has been added.", title=item.title), "success")
+        return redirect(url_for(".agenda", _anchor=f"item-{item.id}"))
+    return _render_item_page(congress, None, form, status=sent.status)
 
 
 def _link_form(item: AgendaItem) -> LinkDocumentForm:
@@ -213,25 +189,20 @@ def item_edit(item_id: int):
     item = own_or_404(AgendaItem, item_id)
     congress = item.session.congress
     form = _item_form(item)
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            agenda_service.update_item(
-                item,
-                session=db.session.get(CongressSession, form.session.data),
-                title=form.title.data,
-                starts_at=form.starts_at.data,
-                presenter=form.presenter.data,
-                notes=form.notes.data,
-                user=acting_user(),
-                expected_version=loaded_version(form),
-            )
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            flash(_("The agenda item “%(title)s” has been saved.", title=item.title), "success")
-            return redirect(url_for(".agenda", _anchor=f"item-{item.id}"))
-    return _render_item_page(congress, item, form, _link_form(item), status)
+    sent = submit(form, lambda: agenda_service.update_item(
+        item,
+        session=db.session.get(CongressSession, form.session.data),
+        title=form.title.data,
+        starts_at=form.starts_at.data,
+        presenter=form.presenter.data,
+        notes=form.notes.data,
+        user=acting_user(),
+        expected_version=loaded_version(form),
+    ))
+    if sent.done:
+        flash(_("The agenda item “%(title)s” has been saved.", title=item.title), "success")
+        return redirect(url_for(".agenda", _anchor=f"item-{item.id}"))
+    return _render_item_page(congress, item, form, _link_form(item), sent.status)
 
 
 @bp.post("/items/<int:item_id>/move")
@@ -273,18 +244,13 @@ def item_link(item_id: int):
     item = own_or_404(AgendaItem, item_id)
     congress = item.session.congress
     link_form = _link_form(item)
-    status = 400
-    if link_form.validate_on_submit():
-        document = db.session.get(Document, link_form.document.data)
-        try:
-            agenda_service.link_document(item, document, user=acting_user())
-        except InputRefused as refused:
-            status = refused_on_form(link_form, refused)
-        else:
-            flash(_("“%(title)s” has been linked.", title=document.title), "success")
-            return redirect(url_for(".item_edit", item_id=item.id, _anchor="documents"))
+    sent = submit(link_form, lambda: agenda_service.link_document(
+        item, db.session.get(Document, link_form.document.data), user=acting_user()))
+    if sent.done:
+        flash(_("“%(title)s” has been linked.", title=sent.value.document.title), "success")
+        return redirect(url_for(".item_edit", item_id=item.id, _anchor="documents"))
     form = _item_form(item, formdata=None)
-    return _render_item_page(congress, item, form, link_form, status)
+    return _render_item_page(congress, item, form, link_form, sent.status)
 
 
 @bp.post("/items/<int:item_id>/documents/<int:document_id>/move")

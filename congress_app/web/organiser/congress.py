@@ -10,9 +10,8 @@ from flask_babel import gettext as _
 from ...qr import is_local_base_url
 from ...services import agenda as agenda_service
 from ...services import congress as congress_service
-from ...services.errors import InputRefused
 from ..access import organiser_required
-from ..editing import acting_user, form_status, refused_on_form
+from ..editing import acting_user, submit
 from ..organiser_forms import CongressForm
 from ..secure_context import hall_https
 from ..tenancy import get_congress
@@ -55,18 +54,14 @@ def congress_details():
     """
     congress = get_congress()
     form = CongressForm(obj=congress)
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            save = (
-                congress_service.create_congress
-                if congress is None
-                else partial(congress_service.update_congress, congress)
-            )
-            save(**congress_values(form), user=acting_user())
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            flash(_("The congress details have been saved."), "success")
-            return redirect(url_for(".dashboard"))
-    return render_template("organiser/congress.html", congress=congress, form=form), status
+    save = (
+        congress_service.create_congress
+        if congress is None
+        else partial(congress_service.update_congress, congress)
+    )
+    sent = submit(form, lambda: save(**congress_values(form), user=acting_user()))
+    if sent.done:
+        flash(_("The congress details have been saved."), "success")
+        return redirect(url_for(".dashboard"))
+    return render_template("organiser/congress.html", congress=congress,
+                           form=form), sent.status

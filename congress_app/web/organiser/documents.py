@@ -14,15 +14,14 @@ from ...services import comments as comment_service
 from ...services import documents as document_service
 from ...services import intake
 from ...services import submissions as submission_service
-from ...services.errors import InputRefused
 from ..access import organiser_required, own_or_404
 from ..editing import (
     acting_user,
     confirmed_or_400,
     form_status,
     loaded_version,
-    refused_on_form,
     sent_again,
+    submit,
 )
 from ..files import send_version
 from ..organiser_forms import ConfirmForm, DocumentDetailsForm, DocumentUploadForm, ReplaceFileForm
@@ -58,38 +57,29 @@ def document_new():
     """Upload a new document; it gets its code and QR code at once."""
     congress = congress_or_404()
     form = DocumentUploadForm()
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            once = submission_service.claim(form.once.data, "document")
-        except submission_service.AlreadySubmitted as seen:
-            return sent_again(seen, url_for(".document", document_id=seen.object_id))
-        try:
-            document = intake.create_document(
-                congress,
-                title=form.title.data,
-                category=form.category.data,
-                visibility=form.visibility.data,
-                published=form.published.data,
-                upload=intake.Upload(form.file.data.stream, form.file.data.filename),
-                user=acting_user(),
-            )
-        except InputRefused as refused:
-            if once:
-                submission_service.release(form.once.data)
-            status = refused_on_form(form, refused)
-        else:
-            if once:
-                submission_service.made(form.once.data, document)
-            flash(
-                _("“%(title)s” has been uploaded. Its code is %(code)s.",
-                  title=document.title, code=document.code),
-                "success",
-            )
-            return redirect(url_for(".document", document_id=document.id))
+    try:
+        sent = submit(form, lambda: intake.create_document(
+            congress,
+            title=form.title.data,
+            category=form.category.data,
+            visibility=form.visibility.data,
+            published=form.published.data,
+            upload=intake.Upload(form.file.data.stream, form.file.data.filename),
+            user=acting_user(),
+        ), once="document")
+    except submission_service.AlreadySubmitted as seen:
+        return sent_again(seen, url_for(".document", document_id=seen.object_id))
+    if sent.done:
+        document = sent.value
+        flash(
+            _("“%(title)s” has been uploaded. Its code is %(code)s.",
+              title=document.title, code=document.code),
+            "success",
+        )
+        return redirect(url_for(".document", document_id=document.id))
     return render_template(
         "organiser/document_form.html", congress=congress, document=None, form=form
-    ), status
+    ), sent.status
 
 
 @bp.get("/documents/<int:document_id>")
@@ -122,26 +112,21 @@ def document_edit(document_id: int):
     """Change title, category, visibility and publication; never the code."""
     document = live_document_or_410(document_id)
     form = DocumentDetailsForm(obj=document)
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            document_service.update_document(
-                document,
-                title=form.title.data,
-                category=form.category.data,
-                visibility=form.visibility.data,
-                published=form.published.data,
-                user=acting_user(),
-                expected_version=loaded_version(form),
-            )
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            flash(_("The document has been saved."), "success")
-            return redirect(url_for(".document", document_id=document.id))
+    sent = submit(form, lambda: document_service.update_document(
+        document,
+        title=form.title.data,
+        category=form.category.data,
+        visibility=form.visibility.data,
+        published=form.published.data,
+        user=acting_user(),
+        expected_version=loaded_version(form),
+    ))
+    if sent.done:
+        flash(_("The document has been saved."), "success")
+        return redirect(url_for(".document", document_id=document.id))
     return render_template(
         "organiser/document_form.html", congress=document.congress, document=document, form=form
-    ), status
+    ), sent.status
 
 
 @bp.route("/documents/<int:document_id>/replace", methods=["GET", "POST"])
@@ -150,27 +135,22 @@ def document_replace(document_id: int):
     """Upload a new version; the code and the printed QR codes stay the same."""
     document = live_document_or_410(document_id)
     form = ReplaceFileForm()
-    status = form_status()
-    if form.validate_on_submit():
-        try:
-            version = intake.replace_file(
-                document,
-                intake.Upload(form.file.data.stream, form.file.data.filename),
-                note=form.note.data or "",
-                user=acting_user(),
-            )
-        except InputRefused as refused:
-            status = refused_on_form(form, refused)
-        else:
-            flash(
-                _("Version %(n)d is now the one every QR code opens. The code %(code)s "
-                  "has not changed.", n=version.number, code=document.code),
-                "success",
-            )
-            return redirect(url_for(".document", document_id=document.id))
+    sent = submit(form, lambda: intake.replace_file(
+        document,
+        intake.Upload(form.file.data.stream, form.file.data.filename),
+        note=form.note.data or "",
+        user=acting_user(),
+    ))
+    if sent.done:
+        flash(
+            _("Version %(n)d is now the one every QR code opens. The code %(code)s "
+              "has not changed.", n=sent.value.number, code=document.code),
+            "success",
+        )
+        return redirect(url_for(".document", document_id=document.id))
     return render_template(
         "organiser/replace.html", congress=document.congress, document=document, form=form
-    ), status
+    ), sent.status
 
 
 @bp.get("/documents/<int:document_id>/versions/<int:number>/file")
