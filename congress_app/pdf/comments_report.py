@@ -47,9 +47,9 @@ def comments_report_context(congress: Congress) -> dict:
         "labels": {
             "report": _("REPORT"),
             "summary": _("The comments received"),
-            "document": _("Document"),
+            "document": _("Draft document"),
             "total": _("Total"),
-            "all": _("All documents"),
+            "all": _("All the drafts"),
             "whole": _("On the document as a whole"),
             "paragraph": _("§ %(n)s"),
             "count": _("Comments: %(n)d"),
