@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from congress_app.extensions import db
+from congress_app.i18n import format_moment
 from congress_app.models import (
     AuditEvent,
     Comment,
@@ -124,7 +125,8 @@ def test_comments_close_by_themselves_at_the_closing_time(congress, draft, windo
     assert not comment_service.is_open(window, after)
     assert comment_service.state(draft, after).closed_at == window.closes_at
     refused = _refused(_write, congress, draft, delegate, now=after)
-    assert refused.status == 423 and "closed at" in str(refused.message)
+    # 423, naming the closing time (in the language of the moment).
+    assert refused.status == 423 and format_moment(window.closes_at) in str(refused.message)
     assert _count(Comment) == 0
 
 
@@ -145,7 +147,7 @@ def test_a_window_opening_later_says_when(congress, draft, open_comments, delega
     state = comment_service.state(draft)
     assert state.upcoming and not state.open
     refused = _refused(_write, congress, draft, delegate)
-    assert refused.status == 423 and "open at" in str(refused.message)
+    assert refused.status == 423 and format_moment(later) in str(refused.message)
     assert comment_service.changes_with_time(draft)
 
 
@@ -294,3 +296,17 @@ def test_after_closing_a_comment_can_no_longer_be_changed(congress, draft, windo
                     now=after).status == 423
     db.session.expire_all()
     assert db.session.get(Comment, comment.id).stance == Stance.DISAGREE
+
+
+def test_two_organisers_rescheduling_at_once_do_not_overwrite_each_other(congress, draft,
+                                                                         window, organiser):
+    loaded = window.edit_version
+    later = utcnow() + timedelta(hours=5)
+    comment_service.open_window(congress, draft, opens_at=None, closes_at=later,
+                                scope="paragraphs", user=organiser, expected_version=loaded)
+    with pytest.raises(EditConflict):
+        comment_service.open_window(congress, draft, opens_at=None,
+                                    closes_at=later + timedelta(hours=1), scope="document",
+                                    user=organiser, expected_version=loaded)
+    db.session.expire_all()
+    assert comment_service.window_of(draft).scope == "paragraphs"

@@ -149,6 +149,27 @@ def state(document: Document, now: datetime | None = None, *,
                        closed_at, count(document) if counted else 0)
 
 
+def states(congress: Congress, now: datetime | None = None) -> dict[int, WindowState]:
+    """Each document's window state with its count, by document id, for the congress's
+    documents that ever took comments (two queries, for the documents list)."""
+    now = now or utcnow()
+    windows = db.session.scalars(select(CommentWindow).where(
+        CommentWindow.congress_id == congress.id)).all()
+    counts = dict(db.session.execute(
+        select(Comment.document_id, func.count(Comment.id))
+        .where(Comment.congress_id == congress.id, Comment.withdrawn_at.is_(None))
+        .group_by(Comment.document_id)).all())
+    closed = is_closed(congress)
+    found = {}
+    for window in windows:
+        closed_at = window.closed_since(now) or (congress.closed_at if closed else None)
+        found[window.document_id] = WindowState(
+            window, window.is_open(now) and not closed,
+            closed_at is None and now < window.opens_at, closed_at,
+            counts.get(window.document_id, 0))
+    return found
+
+
 def changes_with_time(document: Document, now: datetime | None = None) -> bool:
     """Whether the document's window will open or close later by the clock alone: a page
     showing it must not be kept rendered (a cached page would outlive the change)."""

@@ -39,8 +39,8 @@ class CommentForm(FlaskForm):
     """A comment: the stance, the reason or text, a proposed wording; the client id makes
     the same form sent twice one comment."""
 
-    stance = RadioField(_l("Your opinion"), validate_choice=False)
-    text = TextAreaField(_l("Your comment (required if you disagree: say why)"))
+    stance = RadioField(_l("Your stance"), validate_choice=False)
+    text = TextAreaField(_l("What you think (required if you disagree: say why)"))
     proposed_wording = TextAreaField(_l("Proposed wording for this paragraph (optional)"))
     client_id = HiddenField()
     edit_version = HiddenField()
@@ -228,13 +228,18 @@ def _snapshot(comment: Comment) -> paragraphs.Paragraph | None:
                                 comment.section)
 
 
-@bp.post("/delegate/comments/<int:comment_id>/withdraw")
+@bp.route("/delegate/comments/<int:comment_id>/withdraw", methods=["GET", "POST"])
 def withdraw(comment_id: int):
-    """Withdraw one's own comment (POST with the CSRF token) while the window is open."""
+    """Ask first (GET: a stray tap withdraws nothing), then withdraw one's own comment (POST
+    with the CSRF token) while the window is open."""
     comment = _own_or_404(comment_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     try:
+        comment_service.changeable(comment)
+        if request.method == "GET":
+            return render_template("comments/withdraw.html", congress=comment.document.congress,
+                                   comment=comment, stance_labels=STANCE_LABELS)
+        if not FlaskForm().validate_on_submit():
+            abort(400)
         comment_service.withdraw_comment(comment.document.congress, _delegate(), comment)
     except InputRefused as refused:
         return _refused_page(refused)

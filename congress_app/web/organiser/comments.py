@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ...i18n import format_moment
 from ...models import Document, utcnow
@@ -80,7 +81,7 @@ def comments_close(document_id: int):
     confirmed_or_400()
     window = comment_service.window_of(document)
     if window is None:
-        return document_page(document, status=404)
+        raise InputRefused(_l("This document is not open for comments."), 409)
     comment_service.close_window(document.congress, window, user=acting_user())
     flash(_("Comments on “%(title)s” are closed. The comments received are kept.",
             title=document.title), "success")

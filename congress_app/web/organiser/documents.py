@@ -48,6 +48,7 @@ def documents():
         congress=congress,
         live=[d for d in every if not d.is_deleted],
         deleted=[d for d in every if d.is_deleted],
+        comments=comment_service.states(congress),
     )
 
 
