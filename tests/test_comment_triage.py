@@ -187,6 +187,18 @@ def test_a_merge_into_what_cannot_be_an_original_is_refused(
     assert db.session.scalar(select(CommentTriage)) is None
 
 
+def test_an_original_withdrawn_since_frees_its_duplicates(congress, commented, organiser):
+    from congress_app.services import comments as comment_service
+
+    triage.mark_duplicate(congress, commented.same, original_id=commented.wording.id,
+                          user=organiser)
+    comment_service.withdraw_comment(congress, commented.authors[0], commented.wording)
+    shown = triage.board(congress)
+    assert commented.same in [e.comment for e in shown.entries]
+    assert commented.wording in shown.withdrawn
+    assert shown.total == 3 and shown.stance_counts[Stance.DISAGREE] == 1
+
+
 def test_withdrawn_comments_are_not_triaged(congress, commented, organiser):
     refused = _refused(triage.classify, congress, commented.withdrawn,
                        classification="accepted", response="", user=organiser)
