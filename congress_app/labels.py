@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 
-from .models import CommentScope, DelegateKind, DocumentCategory, Role, Stance, Visibility
+from .models import (
+    Classification,
+    CommentScope,
+    DelegateKind,
+    DocumentCategory,
+    Role,
+    Stance,
+    Visibility,
+)
 
 CATEGORY_LABELS = {
     DocumentCategory.PROGRAMME: _l("Programme"),
@@ -44,4 +52,12 @@ STANCE_LABELS = {
 COMMENT_SCOPE_LABELS = {
     CommentScope.PARAGRAPHS: _l("Each paragraph, and the whole document"),
     CommentScope.DOCUMENT: _l("The whole document only"),
+}
+
+# Góp ý, the secretariat's answer to a comment in the compiled report.
+CLASSIFICATION_LABELS = {
+    Classification.ACCEPTED: _l("Accepted"),
+    Classification.EXPLAINED: _l("Explained"),
+    Classification.NOT_ACCEPTED: _l("Not accepted"),
+    Classification.ALREADY_IN_DRAFT: _l("Already in the draft"),
 }

@@ -53,6 +53,7 @@ pytest_plugins = [
     "tests.comments_fixtures",
     "tests.reader_fixtures",
     "tests.roster_fixtures",
+    "tests.triage_fixtures",
 ]
 
 BASE_URL = "http://congress.test"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,10 +15,12 @@ from congress_app.extensions import db
 from congress_app.models import (
     AuditEvent,
     CheckIn,
+    Comment,
     Congress,
     Delegate,
     DelegateKind,
     Role,
+    Stance,
 )
 from congress_app.services import agenda as agenda_service
 from congress_app.services import attendance as attendance_service
@@ -63,10 +66,15 @@ def sample_ids(congress, make_document) -> dict:
     agenda_service.link_document(item, document)
     delegate = _add_delegate(congress, 1)
     checkin, _created = attendance_service.check_in(delegate)
+    comment = Comment(client_id=str(uuid.uuid4()), congress_id=congress.id,
+                      document_id=document.id, version_id=document.current_version.id,
+                      stance=Stance.DISAGREE, text="Ý kiến", author_id=delegate.id)
+    db.session.add(comment)
+    db.session.commit()
     return {"session_id": congress.sessions[0].id, "item_id": item.id,
             "document_id": document.id, "delegate_id": delegate.id, "number": 1,
             "direction": "next", "checkin_id": checkin.id,
-            "user_id": add_user("door-staff", Role.CHECKIN).id}
+            "user_id": add_user("door-staff", Role.CHECKIN).id, "comment_id": comment.id}
 
 
 def _snapshot() -> dict[str, list[tuple]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 from datetime import date, time
 
 import pytest
@@ -22,10 +23,13 @@ from congress_app.models import (
     AgendaItem,
     AuditEvent,
     CheckIn,
+    Comment,
+    CommentTriage,
     Congress,
     CongressSession,
     Delegate,
     Role,
+    Stance,
     User,
 )
 from congress_app.services import intake
@@ -74,9 +78,15 @@ def _rows(congress: Congress, title: str, pdf: bytes, username: str) -> dict[str
         congress, title=f"Văn kiện {title}", category="political_report",
         upload=intake.Upload(io.BytesIO(pdf), f"{title}.pdf"))
     account = add_user(username, Role.EDITOR, congress)
+    comment = Comment(client_id=str(uuid.uuid4()), congress_id=congress.id,
+                      document_id=document.id, version_id=document.current_version.id,
+                      stance=Stance.DISAGREE, text=f"Ý kiến {title}", author_id=delegate.id)
+    db.session.add(comment)
+    db.session.commit()
     return {"congress_id": congress.id, "session_id": session.id,
             "item_id": session.items[0].id, "document_id": document.id,
-            "delegate_id": delegate.id, "checkin_id": checkin.id, "user_id": account.id}
+            "delegate_id": delegate.id, "checkin_id": checkin.id, "user_id": account.id,
+            "comment_id": comment.id}
 
 
 @pytest.fixture
@@ -94,7 +104,7 @@ def two_congresses(congress, pdf_bytes):
 def _counts() -> tuple:
     """What a request that went through would have changed."""
     return tuple(db.session.scalar(select(func.count()).select_from(model))
-                 for model in (AuditEvent, CheckIn, Delegate, User, AgendaItem))
+                 for model in (AuditEvent, CheckIn, Delegate, User, AgendaItem, CommentTriage))
 
 
 def _sign_in(app, username: str):

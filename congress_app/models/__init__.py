@@ -2,6 +2,7 @@
 
 from .base import utcnow
 from .comment import Comment, CommentAuthors, CommentScope, CommentWindow, Stance
+from .comment_triage import Classification, CommentReportAdoption, CommentTriage
 from .congress import AgendaItem, AgendaItemDocument, Congress, CongressSession
 from .delegate import CheckIn, Delegate, DelegateKind
 from .document import Document, DocumentCategory, DocumentVersion, Visibility
@@ -14,9 +15,12 @@ __all__ = [
     "AgendaItemDocument",
     "AuditEvent",
     "CheckIn",
+    "Classification",
     "Comment",
+    "CommentReportAdoption",
     "CommentAuthors",
     "CommentScope",
+    "CommentTriage",
     "CommentWindow",
     "Congress",
     "CongressSession",

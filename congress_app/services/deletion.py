@@ -30,6 +30,8 @@ from ..models import (
     AuditEvent,
     CheckIn,
     Comment,
+    CommentReportAdoption,
+    CommentTriage,
     CommentWindow,
     Congress,
     CongressSession,
@@ -47,13 +49,16 @@ from .page_images import pages_root
 DELETE_ACTION = "congress.delete"
 # Every table holding rows of a congress, in the order they are deleted (children first).
 # tests/test_deleting.py checks that no other table refers to a congress or to these.
-CONGRESS_TABLES = ("comments", "comment_windows", "agenda_item_documents", "agenda_items",
+CONGRESS_TABLES = ("comment_triages", "comment_report_adoptions", "comments", "comment_windows",
+                   "agenda_item_documents", "agenda_items",
                    "congress_sessions", "checkins", "delegates", "document_versions",
                    "documents", "audit_events", "users", "congresses")
 # Columns elsewhere that may name a deleted account; they keep their row and lose the name.
 ACCOUNT_REFERENCES = ((AuditEvent, AuditEvent.user_id), (CheckIn, CheckIn.by_user_id),
                       (DocumentVersion, DocumentVersion.uploaded_by_id),
-                      (CommentWindow, CommentWindow.opened_by_id))
+                      (CommentWindow, CommentWindow.opened_by_id),
+                      (CommentTriage, CommentTriage.triaged_by_id),
+                      (CommentReportAdoption, CommentReportAdoption.adopted_by_id))
 _BULK = {"synchronize_session": False}
 
 
@@ -128,6 +133,9 @@ def delete_congress(congress: Congress, confirmation: str | None, *, user: User 
     account_ids = [account.id for account in accounts]
     with audit.edit_transaction():
         for statement in (
+            delete(CommentTriage).where(CommentTriage.congress_id == congress_id),
+            delete(CommentReportAdoption).where(
+                CommentReportAdoption.congress_id == congress_id),
             delete(Comment).where(Comment.congress_id == congress_id),
             delete(CommentWindow).where(CommentWindow.congress_id == congress_id),
             delete(AgendaItemDocument).where(AgendaItemDocument.item_id.in_(items)

@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
         cards,
         checkin,
         closing,
+        comment_triage,
         comments,
         congresses,
         delegate,
@@ -81,9 +82,9 @@ def init_app(app: Flask) -> None:
 
     security.init_app(app)
 
-    for module in (public, auth, delegate, comments, organiser, roster, cards, print_centre,
-                   checkin, search, stage, offline, archive, audit, closing, congresses, setup,
-                   accounts):
+    for module in (public, auth, delegate, comments, organiser, comment_triage, roster, cards,
+                   print_centre, checkin, search, stage, offline, archive, audit, closing,
+                   congresses, setup, accounts):
         app.register_blueprint(module.bp)
 
     # After the security checks (security.init_app), before the congress of a /c/<slug>/

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import (
     AgendaItem,
     CheckIn,
+    Comment,
     Congress,
     CongressSession,
     Delegate,
@@ -85,6 +86,7 @@ _CONGRESS_OF: dict[type, Callable[[Any], int]] = {
     Document: lambda document: document.congress_id,
     Delegate: lambda delegate: delegate.congress_id,
     CheckIn: lambda checkin: checkin.congress_id,
+    Comment: lambda comment: comment.congress_id,
 }
 
 

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..i18n import format_moment
 from ..labels import (
+    CLASSIFICATION_LABELS,
     COMMENT_SCOPE_LABELS,
     DELEGATE_KIND_LABELS,
     ROLE_LABELS,
@@ -115,6 +116,15 @@ SENTENCES = {
                          "%(code)s, %(paragraph)s: %(stance)s"),
     "comment.withdraw": _l("Delegate No. %(delegate)s withdrew a comment on the document "
                            "%(code)s, %(paragraph)s"),
+    # Góp ý, the secretariat's triage and the compiled report.
+    "comment.classify": _l("Answered the comment No. %(comment)s on the document %(code)s, "
+                           "%(paragraph)s: %(classification)s"),
+    "comment.mark_duplicate": _l("Counted the comment No. %(comment)s on the document "
+                                 "%(code)s with the comment No. %(original)s"),
+    "comment.separate": _l("Counted the comment No. %(comment)s on the document %(code)s on "
+                           "its own again (was with No. %(original)s)"),
+    "comments.adopt_report": _l("Adopted the compiled comments as the document %(code)s "
+                                "(version %(version)s)"),
     "instance.setup": _l("Created the first administrator “%(username)s” with the set-up "
                          "link"),
 }
@@ -151,6 +161,7 @@ KEY_LABELS = {
     "versions": _l("file versions"),
     "audit_events": _l("audit events"),
     "comments": _l("comments"),
+    "moved": _l("moved along"),
 }
 
 VALUE_LABELS = {
@@ -191,6 +202,8 @@ def _scalar(key: str, value) -> str:
         return str(ROLE_LABELS[value])
     if key == "stance" and value in STANCE_LABELS:
         return str(STANCE_LABELS[value]).lower()
+    if key == "classification" and value in CLASSIFICATION_LABELS:
+        return str(CLASSIFICATION_LABELS[value]).lower()
     if key == "scope" and value in COMMENT_SCOPE_LABELS:
         return str(COMMENT_SCOPE_LABELS[value]).lower()
     if key == "kind" and value in DELEGATE_KIND_LABELS:

@@ -11,6 +11,8 @@ from ...models import (
     AuditEvent,
     CheckIn,
     Comment,
+    CommentReportAdoption,
+    CommentTriage,
     CommentWindow,
     Congress,
     CongressSession,
@@ -113,4 +115,7 @@ NOT_ARCHIVED: dict[type, str] = {
     # archive restores comments together with their triage.
     CommentWindow: "comment windows are not archived yet (the comments slice adds them)",
     Comment: "comments are not archived yet (the comments slice adds them with triage)",
+    CommentTriage: "the triage is archived with the comments it answers (not yet)",
+    CommentReportAdoption: "names the adopted report's document; archived with the comments "
+                           "(not yet)",
 }

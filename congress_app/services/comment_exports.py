@@ -1,0 +1,127 @@
+"""The compiled report's rows as files: CSV and XLSX for the organisers (with the authors'
+names), JSON and CSV for the higher-level congress (opinions on its drafts, no names).
+
+Every text cell is neutralised for spreadsheets: Excel and LibreOffice run a cell starting
+with = + - @ (or a tab or carriage return that hides one) as a formula, and a delegate
+typed these texts, so such a cell gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+
+from ..labels import CLASSIFICATION_LABELS, STANCE_LABELS
+from ..models import Congress, DocumentCategory, utcnow
+from .comment_report import DocumentOpinions, Opinion, compile_report
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+HIGHER_LEVEL = frozenset({DocumentCategory.HIGHER_DRAFT})
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A text cell a spreadsheet shows as text: a formula-like start gets an apostrophe."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _authors(opinion: Opinion) -> str:
+    return "; ".join(_("No. %(number)s %(name)s", number=a.number, name=a.full_name)
+                     for a in opinion.authors)
+
+
+def _headers(with_authors: bool) -> list[str]:
+    headers = [_("Document code"), _("Document"), _("Section"), _("§"), _("Paragraph"),
+               _("Comment No."), _("Comments"), _("Stance"), _("Comment"),
+               _("Proposed wording"), _("Classification"), _("Response")]
+    return [*headers, _("Authors")] if with_authors else headers
+
+
+def _rows(reports: list[DocumentOpinions], with_authors: bool) -> Iterator[list]:
+    """One row per opinion (its duplicates counted in it), in the report's order."""
+    for report in reports:
+        for section in report.sections:
+            for paragraph in section.paragraphs:
+                for opinion in paragraph.opinions:
+                    comment = opinion.comment
+                    row = [report.document.code, report.document.title, section.title,
+                           paragraph.number, paragraph.text, comment.id, opinion.count,
+                           str(STANCE_LABELS[comment.stance]), comment.text,
+                           comment.proposed_wording,
+                           str(CLASSIFICATION_LABELS[opinion.classification])
+                           if opinion.classification else "", opinion.response]
+                    yield [*row, _authors(opinion)] if with_authors else row
+
+
+def _csv(reports: list[DocumentOpinions], with_authors: bool) -> bytes:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # the BOM makes Excel read the file as UTF-8
+    writer = csv.writer(buffer)
+    writer.writerow(_headers(with_authors))
+    for row in _rows(reports, with_authors):
+        writer.writerow(["" if v is None else spreadsheet_safe(str(v)) for v in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def organisers_csv(congress: Congress) -> bytes:
+    """Every opinion of the congress, with its authors: the organisers' CSV."""
+    return _csv(compile_report(congress), with_authors=True)
+
+
+def organisers_xlsx(congress: Congress) -> bytes:
+    """The same rows as a workbook: numbers as numbers, texts neutralised and wrapped."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Comments")[:31]
+    sheet.append(_headers(True))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in _rows(compile_report(congress), with_authors=True):
+        sheet.append([value if isinstance(value, int) or value is None
+                      else spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+                      for value in row])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for column, width in zip("ABCDEFGHIJKLM", (10, 30, 24, 6, 50, 10, 8, 16, 50, 50, 18, 40,
+                                               30), strict=True):
+        sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = wrap
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def higher_level_csv(congress: Congress) -> bytes:
+    """The opinions on the higher level's drafts, without names, for the higher congress."""
+    return _csv(compile_report(congress, HIGHER_LEVEL), with_authors=False)
+
+
+def higher_level_json(congress: Congress) -> bytes:
+    """The same as structured data: stable keys and stored values (not labels), UTF-8."""
+    documents = []
+    for report in compile_report(congress, HIGHER_LEVEL):
+        opinions = [
+            {"paragraph": paragraph.number, "section": section.title,
+             "paragraph_text": paragraph.text, "stance": opinion.comment.stance.value,
+             "text": opinion.comment.text,
+             "proposed_wording": opinion.comment.proposed_wording, "count": opinion.count,
+             "classification": opinion.classification.value if opinion.classification
+             else None, "response": opinion.response}
+            for section in report.sections for paragraph in section.paragraphs
+            for opinion in paragraph.opinions]
+        documents.append({"code": report.document.code, "title": report.document.title,
+                          "comments": report.total,
+                          "stances": {s.value: n for s, n in report.stances.items()},
+                          "opinions": opinions})
+    data = {"congress": {"slug": congress.slug, "title": congress.title,
+                         "organisation": congress.organisation},
+            "exported_at": utcnow().isoformat(timespec="seconds"), "documents": documents}
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")

@@ -1,0 +1,181 @@
+"""The compiled report of góp ý: the congress's opinions by document, section and paragraph,
+and adopting it as a congress document.
+
+What the PDF, the CSV and the XLSX print comes from `compile_report`, so the three say the
+same. An opinion is an original comment with the duplicates merged into it: it is counted
+once per comment and answered once. Adopting renders the PDF and hands it to the intake
+service like any upload: the first time as a new document of the "comments summary"
+category, afterwards as a new version of that same document (same code, same printed QR).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (
+    Classification,
+    Comment,
+    CommentReportAdoption,
+    Congress,
+    Delegate,
+    Document,
+    DocumentCategory,
+    Stance,
+    User,
+    Visibility,
+    utcnow,
+)
+from . import audit, intake
+from .comment_triage import Entry, entries, word_diff
+from .errors import InputRefused
+
+
+@dataclass
+class Opinion:
+    """One opinion as the report prints it."""
+
+    comment: Comment
+    count: int
+    authors: list[Delegate]
+    classification: Classification | None
+    response: str
+
+    @property
+    def diff(self) -> list[tuple[str, str]]:
+        """The proposed wording against the paragraph (empty without a wording)."""
+        if not self.comment.proposed_wording:
+            return []
+        return word_diff(self.comment.paragraph_text, self.comment.proposed_wording)
+
+
+@dataclass
+class ParagraphOpinions:
+    """The opinions on one § (number None: on the document as a whole)."""
+
+    number: int | None
+    text: str
+    opinions: list[Opinion] = field(default_factory=list)
+
+
+@dataclass
+class SectionOpinions:
+    """The paragraphs of one section (title "" before the first heading)."""
+
+    title: str
+    paragraphs: list[ParagraphOpinions] = field(default_factory=list)
+
+
+@dataclass
+class DocumentOpinions:
+    """A document's opinions, and its comments counted by stance (duplicates included)."""
+
+    document: Document
+    sections: list[SectionOpinions] = field(default_factory=list)
+    stances: dict[Stance, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.stances.values())
+
+
+def _opinion(entry: Entry) -> Opinion:
+    return Opinion(entry.comment, entry.count,
+                   [c.author for c in [entry.comment, *entry.duplicates]],
+                   entry.classification, entry.response)
+
+
+def compile_report(congress: Congress,
+                   categories: frozenset[DocumentCategory] | None = None
+                   ) -> list[DocumentOpinions]:
+    """The report's content: documents in their order, each by section and paragraph (the
+    whole document first), withdrawn comments left out; only `categories` when given."""
+    originals, _withdrawn = entries(congress)
+    by_document: dict[int, DocumentOpinions] = {}
+    paragraphs: dict[tuple[int, int | None], ParagraphOpinions] = {}
+    sections: dict[int, dict[int | None, str]] = {}
+    for entry in originals:
+        comment = entry.comment
+        if categories is not None and comment.document.category not in categories:
+            continue
+        report = by_document.setdefault(comment.document_id, DocumentOpinions(
+            comment.document, stances=dict.fromkeys(Stance, 0)))
+        for member in [comment, *entry.duplicates]:
+            report.stances[member.stance] += 1
+        key = (comment.document_id, comment.paragraph)
+        if key not in paragraphs:
+            paragraphs[key] = ParagraphOpinions(comment.paragraph, comment.paragraph_text)
+            sections.setdefault(comment.document_id, {})[comment.paragraph] = comment.section
+        paragraphs[key].opinions.append(_opinion(entry))
+    for (document_id, _number), shown in sorted(
+            paragraphs.items(), key=lambda item: (item[0][1] is not None, item[0][1] or 0)):
+        report = by_document[document_id]
+        title = sections[document_id][shown.number] if shown.number is not None else ""
+        if not report.sections or report.sections[-1].title != title:
+            report.sections.append(SectionOpinions(title))
+        report.sections[-1].paragraphs.append(shown)
+    return sorted(by_document.values(),
+                  key=lambda r: (r.document.position, r.document.id))
+
+
+def stance_totals(reports: list[DocumentOpinions]) -> dict[Stance, int]:
+    """Every document's comments together, by stance (the summary table's last row)."""
+    totals: Counter = Counter()
+    for report in reports:
+        totals.update(report.stances)
+    return {stance: totals[stance] for stance in Stance}
+
+
+_DRAFT_WORD = re.compile(r"^\s*(dự\s+thảo|draft)\s+", re.IGNORECASE)
+
+
+def drafts_named(reports: list[DocumentOpinions]) -> str:
+    """The documents' titles for "… góp ý vào dự thảo …": the leading "Dự thảo" of a title
+    is the sentence's already."""
+    return "; ".join(_DRAFT_WORD.sub("", r.document.title) for r in reports)
+
+
+# Adopting ------------------------------------------------------------------------------
+
+
+def adoption_of(congress: Congress) -> CommentReportAdoption | None:
+    """The congress's adopted report, if it adopted one (its document may be deleted since)."""
+    return db.session.scalar(select(CommentReportAdoption).where(
+        CommentReportAdoption.congress_id == congress.id))
+
+
+def adopt(congress: Congress, pdf: bytes, *, title: str, user: User | None = None
+          ) -> tuple[Document, int]:
+    """Make the compiled PDF a congress document, or a new version of the one adopted
+    before; returns the document and the version number made."""
+    if not pdf.startswith(b"%PDF-"):
+        raise InputRefused(_l("The compiled report could not be made."), 500)
+    adoption = adoption_of(congress)
+    filename = f"bao-cao-tong-hop-y-kien-{utcnow():%Y%m%d-%H%M}.pdf"
+    upload = intake.Upload(io.BytesIO(pdf), filename)
+    if adoption is not None and not adoption.document.is_deleted:
+        document = adoption.document
+        version = intake.replace_file(document, upload, user=user)
+        adoption.adopted_by_id = user.id if user is not None else None
+        adoption.adopted_at = utcnow()
+    else:
+        document = intake.create_document(
+            congress, title=title, category=DocumentCategory.COMMENTS_SUMMARY, upload=upload,
+            visibility=Visibility.DELEGATES, published=True, user=user)
+        version = document.current_version
+        if adoption is None:
+            adoption = CommentReportAdoption(congress_id=congress.id)
+            db.session.add(adoption)
+        adoption.document_id = document.id
+        adoption.adopted_by_id = user.id if user is not None else None
+        adoption.adopted_at = utcnow()
+    audit.commit(user, "comments.adopt_report", document, code=document.code,
+                 title=document.title, version=version.number)
+    return document, version.number
+
