@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from congress_app.extensions import db
 from congress_app.models import AuditEvent, DocumentCategory, Visibility
-from congress_app.services import comment_exports
 from congress_app.services import comment_triage as triage
 from congress_app.services.comment_report import adoption_of
+from congress_app.spreadsheet_cells import safe_cell
 
 from .comments_fixtures import PARAGRAPHS
 from .pdf_reading import assert_fonts_embedded, pdf_text
@@ -147,8 +147,8 @@ def test_the_csv_and_xlsx_hold_the_same_rows_neutralised(client, signed_in, cong
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     assert hostile_cells[3] == 4 and isinstance(hostile_cells[6], int)
     for start in ("=", "+", "-", "@", "\t", "\r"):
-        assert comment_exports.spreadsheet_safe(start + "1") == "'" + start + "1"
-    assert comment_exports.spreadsheet_safe("Tán thành") == "Tán thành"
+        assert safe_cell(start + "1") == "'" + start + "1"
+    assert safe_cell("Tán thành") == "Tán thành"
 
 
 def test_the_higher_level_export_has_its_drafts_only_and_no_names(

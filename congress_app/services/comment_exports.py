@@ -20,15 +20,11 @@ from openpyxl.styles import Alignment, Font
 
 from ..labels import CLASSIFICATION_LABELS, STANCE_LABELS
 from ..models import Congress, DocumentCategory, utcnow
+from ..spreadsheet_cells import safe_cell
 from .comment_report import DocumentOpinions, Opinion, compile_report
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HIGHER_LEVEL = frozenset({DocumentCategory.HIGHER_DRAFT})
 
-
-def spreadsheet_safe(value: str) -> str:
-    """A text cell a spreadsheet shows as text: a formula-like start gets an apostrophe."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _authors(opinion: Opinion) -> str:
@@ -65,7 +61,7 @@ def _csv(reports: list[DocumentOpinions], with_authors: bool) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(_headers(with_authors))
     for row in _rows(reports, with_authors):
-        writer.writerow(["" if v is None else spreadsheet_safe(str(v)) for v in row])
+        writer.writerow(["" if v is None else safe_cell(str(v)) for v in row])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -84,7 +80,7 @@ def organisers_xlsx(congress: Congress) -> bytes:
         cell.font = Font(bold=True)
     for row in _rows(compile_report(congress), with_authors=True):
         sheet.append([value if isinstance(value, int) or value is None
-                      else spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+                      else safe_cell(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
                       for value in row])
     wrap = Alignment(wrap_text=True, vertical="top")
     for column, width in zip("ABCDEFGHIJKLM", (10, 30, 24, 6, 50, 10, 8, 16, 50, 50, 18, 40,

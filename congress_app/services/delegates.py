@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import AuditEvent, Comment, Congress, Delegate, DelegateKind, User
+from ..spreadsheet_cells import looks_like_formula
 from . import audit
 from .errors import InputRefused
 
@@ -52,11 +53,6 @@ FIELD_LABELS = {
     "kind": _l("Kind"),
 }
 
-# A spreadsheet runs a cell that starts with one of these as a formula when the roster is
-# exported and opened again (CSV injection), so such text is never stored.
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
 def clean_cell(raw: str) -> str:
     """NFC, trimmed, inner runs of spaces collapsed to one."""
     return " ".join(unicodedata.normalize("NFC", raw).split())
@@ -64,7 +60,8 @@ def clean_cell(raw: str) -> str:
 
 def cell_problem(raw: str, name: str):
     """Why this cell's text may not be stored, or None."""
-    if raw.startswith(("\t", "\r")) or clean_cell(raw).startswith(FORMULA_STARTS):
+    # A roster cell is exported and opened again: formula-like text is never stored.
+    if looks_like_formula(raw) or looks_like_formula(clean_cell(raw)):
         return _("%(field)s: a cell may not start with =, +, -, @ (spreadsheets run it as "
                  "a formula).", field=FIELD_LABELS[name])
     # Line breaks and tabs inside a cell become spaces; invisible characters are refused.

@@ -40,6 +40,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..services import audit as audit_service
+from ..spreadsheet_cells import safe_cell
 from .access import admin_required
 from .audit_sentences import sentence
 from .editing import acting_user
@@ -261,12 +262,6 @@ def index():
     ), 400 if errors else 200
 
 
-def _spreadsheet_safe(value: str) -> str:
-    """Excel runs a cell that starts with = + - @ as a formula; a failed-login username is
-    typed by anyone, so such cells get a leading apostrophe."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _csv_lines(wanted: audit_service.AuditFilter, timezone: str,
                scope: int | None) -> Iterator[str]:
     """The CSV, a few hundred rows at a time: a long congress's log never sits in memory."""
@@ -280,7 +275,7 @@ def _csv_lines(wanted: audit_service.AuditFilter, timezone: str,
         audit_service.events_query(wanted, timezone, scope).execution_options(yield_per=500)
     )
     for n, event in enumerate(events, start=1):
-        writer.writerow([_spreadsheet_safe(v) for v in (
+        writer.writerow([safe_cell(v) for v in (
             event.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
             _who(event),
             action_label(event.action),
