@@ -54,7 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _interrupt_on_sigterm()
 
-    from . import app_requests, load, page_images, qrcodes, renders, roster_preview, searching
+    from . import (
+        app_requests,
+        comments_report,
+        load,
+        page_images,
+        qrcodes,
+        renders,
+        roster_preview,
+        searching,
+    )
     from .instance import add_big_document, add_stamp_document, bench_app, throwaway_instance
 
     report = Report(quick=args.quick)
@@ -77,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
             roster_preview.measure(report, app, runs=1 if args.quick else 5)
             step("page images")
             page_images.measure(report, app, 2 if args.quick else None)
+            step("the compiled comments report")
+            comments_report.measure(report, app, runs=1 if args.quick else 3,
+                                    count=200 if args.quick else comments_report.COMMENTS)
             step("QR codes")
             qrcodes.measure(report, runs=2 if args.quick else 5, codes=20 if args.quick else 100)
             step("adding the 30-page document")

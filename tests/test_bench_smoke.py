@@ -25,6 +25,7 @@ ALWAYS_MEASURED = (
     "render.cards.cold", "render.cards.again",
     "render.qr_sheet.cold", "render.qr_sheet.again",
     "render.stamp.cold", "render.stamp.again",
+    "comments.report_cold", "comments.report_warm",
     *RENDERS,
 )
 MACHINE_FACTS = ("cpu_count", "cpu_model", "python", "weasyprint", "git_commit")
