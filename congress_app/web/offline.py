@@ -40,7 +40,7 @@ CACHED_ASSETS = ("css/*.css", "js/*.js", "fonts/be-vietnam-pro/*.woff2", "img/ic
 # What the service worker stores on install: the assets every page needs.
 PRECACHED = (
     "css/fonts.css", "css/app.css", "css/reader.css",
-    "js/reader.js", "js/stage.js", "js/offline.js",
+    "js/reader.js", "js/stage.js", "js/offline.js", "js/outbox.js",
     "img/icon.svg", "img/icon-192.png", "img/icon-512.png",
     *(f"fonts/be-vietnam-pro/be-vietnam-pro-{subset}-{weight}-normal.woff2"
       for subset in ("latin", "latin-ext", "vietnamese") for weight in (400, 600, 700)),
