@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,18 +26,25 @@ from congress_app.models import (
     AgendaItemDocument,
     AuditEvent,
     CheckIn,
+    Comment,
+    CommentReportAdoption,
+    CommentTriage,
+    CommentWindow,
     Congress,
     CongressSession,
     Delegate,
+    DelegateKind,
     Document,
     DocumentVersion,
     Role,
     User,
+    utcnow,
 )
 from congress_app.services import attendance as attendance_service
+from congress_app.services import comment_report, comment_triage, intake
+from congress_app.services import comments as comment_service
 from congress_app.services import delegates as delegate_service
 from congress_app.services import documents as document_service
-from congress_app.services import intake
 from congress_app.services import seed as seed_service
 from congress_app.services import users as user_service
 from congress_app.services.archive import fields as archive_fields
@@ -117,6 +125,7 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
             Delegate.congress_id == congress.id).order_by(Delegate.number)).all()
         delegate_service.reissue_credentials(delegates[0], user=admin)
         attendance_service.check_in(delegates[1], user=door)
+        _comment_on(congress, second, delegates, editor, pdf_bytes)
 
         b = Congress(slug=B_SLUG, title=f"Đại hội Đảng bộ phường {B_MARKER}",
                      organisation=f"Đảng bộ phường {B_MARKER}", starts_on=date(2025, 7, 24),
@@ -133,6 +142,32 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
         attendance_service.check_in(b_delegate, user=b_door)
     yield app
     _dispose(app)
+
+
+COMMENT_TEXTS = ("Đề nghị bổ sung chỉ tiêu chuyển đổi số.", "Cần bổ sung chỉ tiêu số hoá.",
+                 "Tán thành dự thảo.", "Ý kiến này đã được rút lại.")
+
+
+def _comment_on(congress, document, delegates, secretary, pdf_bytes) -> None:
+    """Góp ý on one of A's documents: four comments by official delegates (one withdrawn,
+    one a duplicate, one classified by the secretary), and the adopted report."""
+    now = utcnow()
+    comment_service.open_window(congress, document, opens_at=now - timedelta(hours=1),
+                                closes_at=now + timedelta(days=2), scope="document",
+                                user=secretary)
+    officials = [d for d in delegates if d.kind == DelegateKind.OFFICIAL and d.active]
+    stances = ("disagree", "disagree", "agree", "disagree")
+    written = [comment_service.write_comment(
+        congress, document, author, client_id=str(uuid.uuid4()), paragraph=None,
+        stance=stance, text=text)[0]
+        for author, stance, text in zip(officials, stances, COMMENT_TEXTS, strict=False)]
+    comment_triage.classify(congress, written[0], classification="accepted",
+                            response="Tiếp thu, bổ sung vào dự thảo.", user=secretary)
+    comment_triage.mark_duplicate(congress, written[1], original_id=written[0].id,
+                                  user=secretary)
+    comment_service.withdraw_comment(congress, officials[3], written[3])
+    comment_report.adopt(congress, pdf_bytes("BÁO CÁO tổng hợp ý kiến"),
+                         title="Báo cáo tổng hợp ý kiến góp ý", user=secretary)
 
 
 @dataclass(frozen=True)
@@ -217,6 +252,14 @@ def _natural_key(model, row_id: int | None):
             return ("check-in", row.delegate.number)
         case User():
             return row.username
+        case CommentWindow():
+            return ("comment window", row.document.code)
+        case Comment():
+            return ("comment", row.client_id)
+        case CommentTriage():
+            return ("triage", row.comment.client_id)
+        case CommentReportAdoption():
+            return ("adoption", row.congress.slug)
     raise AssertionError(f"no natural key for {model}")
 
 
@@ -260,6 +303,11 @@ def _snapshot(slug: str = SLUG) -> dict[str, list[dict]]:
         Delegate: select(Delegate).where(Delegate.congress_id == congress.id),
         CheckIn: select(CheckIn).where(CheckIn.congress_id == congress.id),
         User: select(User).where(User.congress_id == congress.id),
+        CommentWindow: select(CommentWindow).where(CommentWindow.congress_id == congress.id),
+        Comment: select(Comment).where(Comment.congress_id == congress.id),
+        CommentTriage: select(CommentTriage).where(CommentTriage.congress_id == congress.id),
+        CommentReportAdoption: select(CommentReportAdoption).where(
+            CommentReportAdoption.congress_id == congress.id),
         AuditEvent: select(AuditEvent).where(AuditEvent.congress_id == congress.id,
                                              AuditEvent.action != "congress.import"),
     }

@@ -8,6 +8,9 @@ every phone still holding a delegate session), the seat, and every check-in with
 and the staff account that recorded it. Delegate rows carry no phone or e-mail. The
 attendance survives only as counts, in the purge's own audit event, and the check-in
 events of the audit trail lose the delegate they named, keeping just their time.
+Comments on the drafts stop naming their authors: the compiled report and its CSV and XLSX
+(services/comment_report) print no author once a purge is recorded, and keep every count.
+The comment rows still link their author (comments.author_id is not nullable yet).
 """
 
 from __future__ import annotations

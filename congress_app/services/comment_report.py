@@ -32,7 +32,7 @@ from ..models import (
     Visibility,
     utcnow,
 )
-from . import audit, intake
+from . import audit, closing, intake
 from .comment_triage import Entry, entries, word_diff
 from .errors import InputRefused
 
@@ -85,18 +85,21 @@ class DocumentOpinions:
         return sum(self.stances.values())
 
 
-def _opinion(entry: Entry) -> Opinion:
-    return Opinion(entry.comment, entry.count,
-                   [c.author for c in [entry.comment, *entry.duplicates]],
-                   entry.classification, entry.response)
+def _opinion(entry: Entry, named: bool) -> Opinion:
+    authors = [c.author for c in [entry.comment, *entry.duplicates]] if named else []
+    return Opinion(entry.comment, entry.count, authors, entry.classification, entry.response)
 
 
 def compile_report(congress: Congress,
                    categories: frozenset[DocumentCategory] | None = None
                    ) -> list[DocumentOpinions]:
     """The report's content: documents in their order, each by section and paragraph (the
-    whole document first), withdrawn comments left out; only `categories` when given."""
+    whole document first), withdrawn comments left out; only `categories` when given.
+
+    Once the congress's personal data is purged no opinion names its authors: who said
+    what served the triage, while the report keeps every count."""
     originals, _withdrawn = entries(congress)
+    named = closing.last_purge(congress) is None
     by_document: dict[int, DocumentOpinions] = {}
     paragraphs: dict[tuple[int, int | None], ParagraphOpinions] = {}
     sections: dict[int, dict[int | None, str]] = {}
@@ -112,7 +115,7 @@ def compile_report(congress: Congress,
         if key not in paragraphs:
             paragraphs[key] = ParagraphOpinions(comment.paragraph, comment.paragraph_text)
             sections.setdefault(comment.document_id, {})[comment.paragraph] = comment.section
-        paragraphs[key].opinions.append(_opinion(entry))
+        paragraphs[key].opinions.append(_opinion(entry, named))
     for (document_id, _number), shown in sorted(
             paragraphs.items(), key=lambda item: (item[0][1] is not None, item[0][1] or 0)):
         report = by_document[document_id]

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import AgendaItem, Congress, CongressSession, Document, User
 from . import audit
+from . import comments as comments_service
 from .errors import InputRefused
 from .visibility import PUBLIC, can_view
 
@@ -128,9 +129,30 @@ def public_documents(item: AgendaItem) -> list[Document]:
     return [link.document for link in item.document_links if can_view(link.document, PUBLIC)]
 
 
+def taking_comments(congress: Congress, now: datetime, *,
+                    public_only: bool = True) -> list[tuple[Document, int]]:
+    """The documents whose comment window is open now, each with the comments received
+    (withdrawn ones not counted), in the documents list's order.
+
+    `public_only`: the projector and /stage.json are the same for everyone, so they name
+    only documents anyone may open; the organisers' dashboard lists them all."""
+    states = comments_service.states(congress, now)
+    open_ids = [document_id for document_id, state in states.items() if state.open]
+    if not open_ids:
+        return []
+    documents = db.session.scalars(
+        select(Document).where(Document.id.in_(open_ids), Document.deleted_at.is_(None))
+        .order_by(Document.position, Document.id))
+    return [(d, states[d.id].count) for d in documents
+            if not public_only or can_view(d, PUBLIC)]
+
+
 def live_version(congress: Congress, now: datetime, language: str = "") -> str:
-    """A cheap tag for the stage as phones see it: the flagged item and the minute (the
-    clock moves the stage too), so polling phones cost one small query while nothing moves."""
+    """A cheap tag for the stage as phones see it: the flagged item, the minute (the clock
+    moves the stage too) and the live comment counts, so polling phones cost a few small
+    queries while nothing moves, and a new comment changes the tag."""
     flags = ",".join(str(i) for i in flagged_ids(congress))
     minute = now.strftime("%Y-%m-%dT%H:%M")
-    return hashlib.sha256(f"{congress.id}|{flags}|{minute}|{language}".encode()).hexdigest()[:20]
+    counts = ",".join(f"{d.id}:{n}" for d, n in taking_comments(congress, now))
+    return hashlib.sha256(
+        f"{congress.id}|{flags}|{minute}|{language}|{counts}".encode()).hexdigest()[:20]

@@ -7,7 +7,9 @@ It answers 423 Locked rather than 409 Conflict: this app already uses 409 for "y
 clashes with what is stored; fix it and send again" (a delegate number taken, a roster
 changed during import, an edit made on a stale page), which resubmitting can cure, while
 here no resubmission helps until an admin reopens the congress — the congress is locked.
-Reading stays open, and delegates' sign-in and documents are not affected.
+Reading stays open, and delegates' sign-in and documents are not affected. A delegate's
+own writes — comments on the drafts (the `comments` blueprint) — are frozen with the
+congress too: the record the congress adopted must not move after it closed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from wtforms.validators import DataRequired
 from ..services import audit as audit_service
 from ..services import closing as closing_service
 from ..services.errors import InputRefused
+from . import render_error
 from .access import admin_required
 from .editing import acting_user
 from .organiser_forms import ConfirmForm
@@ -55,7 +58,12 @@ ALLOWED_WHEN_CLOSED = frozenset({"closing.reopen", "closing.purge", "congresses.
                                  "congresses.reset_demo", "accounts.own_password"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# Delegates' writes that a closed congress refuses: their comments (write, edit, withdraw).
+DELEGATE_BLUEPRINTS = frozenset({"comments"})
+
 CLOSED_MESSAGE = _l("The congress is closed; reopen it to make changes. Nothing was changed.")
+DELEGATE_CLOSED_MESSAGE = _l("The congress is closed: comments can no longer be written, "
+                             "changed or withdrawn. Nothing was changed.")
 
 
 class PurgeForm(FlaskForm):
@@ -76,7 +84,11 @@ def refuse_writes_when_closed():
     Anonymous visitors and delegates pass on to the view, whose own check sends them to
     sign-in or refuses them, so the closure never changes who may see what.
     """
-    if (request.method in READ_METHODS or request.blueprint not in ORGANISER_BLUEPRINTS
+    if request.method in READ_METHODS:
+        return None
+    if request.blueprint in DELEGATE_BLUEPRINTS:
+        return _refuse_delegate_writes()
+    if (request.blueprint not in ORGANISER_BLUEPRINTS
             or request.endpoint in ALLOWED_WHEN_CLOSED or not _staff()):
         return None
     congress = get_congress()
@@ -87,6 +99,18 @@ def refuse_writes_when_closed():
         return jsonify({"status": "closed", "message": str(CLOSED_MESSAGE)}), LOCKED
     return render_template("organiser/closing_refused.html", congress=congress,
                            message=CLOSED_MESSAGE), LOCKED
+
+
+def _refuse_delegate_writes():
+    """423 to a signed-in delegate's comment write once the delegate's congress is closed
+    (a delegate comments on the own congress's documents only); others go on to the view."""
+    if not getattr(current_user, "is_delegate", False):
+        return None
+    if not closing_service.is_closed(current_user.congress):
+        return None
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return jsonify({"status": "closed", "message": str(DELEGATE_CLOSED_MESSAGE)}), LOCKED
+    return render_error(LOCKED, DELEGATE_CLOSED_MESSAGE)
 
 
 def closing_context() -> dict:

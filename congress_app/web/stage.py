@@ -19,7 +19,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 from ..i18n import format_day
@@ -71,6 +71,15 @@ def _item_json(item: AgendaItem | None, same_day_as: AgendaItem | None = None) -
     }
 
 
+def comments_json(congress) -> list[dict]:
+    """The public documents taking comments now, with "comments received: N" for the hall."""
+    return [
+        {"code": d.code, "title": d.title, "count": n,
+         "label": _("Comments received: %(num)s", num=format_decimal(n))}
+        for d, n in stage_service.taking_comments(congress, utcnow())
+    ]
+
+
 def stage_json(stage: StageState) -> dict:
     """The stage as data. Only documents anyone may open are listed, so the answer is the
     same for every viewer (and safe for the public screen)."""
@@ -99,7 +108,8 @@ def state():
     if request.if_none_match.contains(version):
         response = current_app.response_class(status=304)
     else:
-        response = jsonify({**stage_json(_stage(congress)), "version": version})
+        response = jsonify({**stage_json(_stage(congress)), "comments": comments_json(congress),
+                            "version": version})
     response.set_etag(version)
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")  # the language of the dates
@@ -116,7 +126,8 @@ def screen():
     stage = _stage(congress)
     documents = stage_service.public_documents(stage.current) if stage.current else []
     return render_template(
-        "stage/screen.html", congress=congress, stage=stage, documents=documents
+        "stage/screen.html", congress=congress, stage=stage, documents=documents,
+        taking_comments=comments_json(congress),
     )
 
 

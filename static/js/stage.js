@@ -94,10 +94,18 @@
       next: data.next ? String(data.next.id) : "",
       documents: codes.join(" ")
     };
+    var comments = data.comments || [];
+    var taking = comments.map(function (c) { return c.code; }).join(" ");
     if (now.current !== shown.current || now.next !== shown.next ||
-        now.documents !== shown.documents) {
+        now.documents !== shown.documents || taking !== (shown.comments || "")) {
       window.location.reload();
+      return;
     }
+    /* The same documents take comments: only their counts move, redrawn in place. */
+    comments.forEach(function (c) {
+      var count = document.querySelector('[data-comment-count="' + c.code + '"]');
+      if (count) count.textContent = c.label;
+    });
   }
 
   var draw = { home: drawHome, programme: drawProgramme, screen: drawScreen }[config.mode];

@@ -4,9 +4,10 @@ The archive holds three kinds of member:
 
 - ``manifest.json``: every row of the congress (sessions, items and their document links,
   documents with all their versions, delegates with credential versions and check-ins, its
-  own accounts, its audit events), as JSON. Each record carries the ``id`` it had on the
-  exporting instance; ids only link records inside the archive, an import gives new ones
-  (delegates keep theirs when they are free: see below).
+  own accounts, its audit events; the comment windows, the delegates' comments with the
+  secretariat's triage of each, the adopted report), as JSON. Each record carries the
+  ``id`` it had on the exporting instance; ids only link records inside the archive, an
+  import gives new ones (delegates keep theirs when they are free: see below).
 - ``files/<sha256>``: the bytes of every stored file version, once each.
 - ``checksums.sha256``: ``sha256sum`` lines over every other member, so an unzipped archive
   can be checked with ``sha256sum -c checksums.sha256``.

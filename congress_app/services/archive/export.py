@@ -15,7 +15,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import AuditEvent, Congress, Delegate, Document, DocumentVersion, User
+from ...models import (
+    AuditEvent,
+    Comment,
+    CommentReportAdoption,
+    CommentTriage,
+    CommentWindow,
+    Congress,
+    Delegate,
+    Document,
+    DocumentVersion,
+    User,
+)
 from ...models.base import utcnow
 from ...storage import CHUNK, FileStore, file_store
 from .file_format import (
@@ -78,6 +89,28 @@ def build_manifest(congress: Congress, *, full: bool = False) -> dict:
                 checkin, full, by_user=account(checkin.by_user_id)),
         ))
 
+    windows = [
+        dump(w, full, document=w.document_id, opened_by=account(w.opened_by_id))
+        for w in db.session.scalars(select(CommentWindow).where(
+            CommentWindow.congress_id == congress.id).order_by(CommentWindow.id))
+    ]
+    triages = {t.comment_id: t for t in db.session.scalars(select(CommentTriage).where(
+        CommentTriage.congress_id == congress.id))}
+    comments = []
+    for comment in db.session.scalars(
+        select(Comment).where(Comment.congress_id == congress.id).order_by(Comment.id)
+    ):
+        triage = triages.get(comment.id)
+        comments.append(dump(
+            comment, full, document=comment.document_id, version=comment.version_id,
+            author=comment.author_id,
+            triage=None if triage is None else dump(
+                triage, full, duplicate_of=triage.duplicate_of_id,
+                triaged_by=account(triage.triaged_by_id)),
+        ))
+    adoption = db.session.scalar(select(CommentReportAdoption).where(
+        CommentReportAdoption.congress_id == congress.id))
+
     events = []
     for event in db.session.scalars(
         select(AuditEvent).where(AuditEvent.congress_id == congress.id)
@@ -108,6 +141,11 @@ def build_manifest(congress: Congress, *, full: bool = False) -> dict:
         # the username only, so an import can link the records to that account there.
         "other_accounts": [{"id": user.id, "username": user.username} for user in others],
         "audit_events": events,
+        "comment_windows": windows,
+        "comments": comments,
+        "comment_report_adoption": None if adoption is None else dump(
+            adoption, full, document=adoption.document_id,
+            adopted_by=account(adoption.adopted_by_id)),
     }
 
 

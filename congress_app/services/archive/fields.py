@@ -104,6 +104,33 @@ FIELDS: dict[type, Fields] = {
                "congress_id": "the archive's congress: only its own events are exported",
                "object_id": "the archive id of the record the event names; empty on import "
                             "when that record is not in the archive (deleted since)"}),
+    CommentWindow: Fields(
+        values=("opens_at", "closes_at", "closed_at", "scope", "authors", "created_at",
+                "updated_at", "edit_version"),
+        links={"id": _ID, "congress_id": _CONGRESS,
+               "document_id": "`document`: the archive id of the document taking comments",
+               "opened_by_id": f"`opened_by`: {_ACCOUNT}"}),
+    Comment: Fields(
+        # client_id is kept: a phone's offline queue may send the comment again after a
+        # restore, and must be recognised; an import refuses client ids already used here.
+        values=("client_id", "paragraph", "paragraph_text", "section", "stance", "text",
+                "proposed_wording", "created_at", "updated_at", "withdrawn_at",
+                "edit_version"),
+        links={"id": _ID, "congress_id": _CONGRESS,
+               "document_id": "`document`: the archive id of the document commented on",
+               "version_id": "`version`: the archive id of the version commented on",
+               "author_id": "`author`: the archive id of the delegate who wrote it"}),
+    CommentTriage: Fields(
+        values=("classification", "response", "updated_at", "edit_version"),
+        links={"id": _ID, "congress_id": _CONGRESS,
+               "comment_id": "the comment the triage is listed under",
+               "duplicate_of_id": "`duplicate_of`: the archive id of the original comment",
+               "triaged_by_id": f"`triaged_by`: {_ACCOUNT}"}),
+    CommentReportAdoption: Fields(
+        values=("adopted_at",),
+        links={"id": _ID, "congress_id": _CONGRESS,
+               "document_id": "`document`: the archive id of the adopted report's document",
+               "adopted_by_id": f"`adopted_by`: {_ACCOUNT}"}),
 }
 
 
@@ -111,11 +138,4 @@ FIELDS: dict[type, Fields] = {
 NOT_ARCHIVED: dict[type, str] = {
     FormSubmission: "one-time tokens of forms being sent; worthless once the form is sent",
     SetupToken: "the instance's one-time set-up link, which belongs to no congress",
-    # Góp ý is being built in slices: its archive comes with the compiled report, so that an
-    # archive restores comments together with their triage.
-    CommentWindow: "comment windows are not archived yet (the comments slice adds them)",
-    Comment: "comments are not archived yet (the comments slice adds them with triage)",
-    CommentTriage: "the triage is archived with the comments it answers (not yet)",
-    CommentReportAdoption: "names the adopted report's document; archived with the comments "
-                           "(not yet)",
 }

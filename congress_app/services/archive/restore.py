@@ -22,6 +22,10 @@ from ...models import (
     AgendaItemDocument,
     AuditEvent,
     CheckIn,
+    Comment,
+    CommentReportAdoption,
+    CommentTriage,
+    CommentWindow,
     Congress,
     CongressSession,
     Delegate,
@@ -59,6 +63,13 @@ def _check_target(manifest: dict) -> None:
         raise ArchiveRefused(f"Usernames of the congress's accounts already used on this "
                              f"instance: {', '.join(sorted(taken))}. Rename or remove those "
                              "accounts first.")
+    client_ids = [c["client_id"] for c in manifest.get("comments", [])]
+    taken = list(db.session.scalars(
+        select(Comment.client_id).where(Comment.client_id.in_(client_ids))))
+    if taken:
+        # A client id names one comment, so that a phone sending it again is recognised.
+        raise ArchiveRefused(f"Comments of this archive are already on this instance "
+                             f"(client ids {', '.join(sorted(taken))}).")
 
 
 @contextmanager
@@ -229,6 +240,8 @@ def _restore_rows(manifest: dict) -> _Restored:
                                 "(SELECT max(id) FROM delegates))"))
     _restore_credentials(delegates, full, keep_ids, restored)
 
+    _restore_comments(manifest, congress, full, new_ids, user_id)
+
     for record in manifest["audit_events"]:
         event = load(AuditEvent, record, full, links=["user", "object_id"])
         event.user_id = user_id(record["user"])
@@ -240,6 +253,62 @@ def _restore_rows(manifest: dict) -> _Restored:
         db.session.add(event)
     db.session.flush()
     return restored
+
+
+def _restore_comments(manifest: dict, congress: Congress, full: bool,
+                      new_ids: dict[tuple[str, int], Any], user_id) -> None:
+    """Comment windows, comments with their triage, and the adopted report, linked to the
+    restored documents, versions, delegates and accounts. An archive written before
+    comments were archived has none of these keys: it restores no comments."""
+
+    def linked(model: type, old: int | None):
+        if old is None:
+            return None
+        row = new_ids.get((model.__name__, old))
+        if row is None:
+            raise ArchiveRefused(f"The manifest names a {model.__tablename__} record that is "
+                                 f"not in the archive (id {old}).")
+        return row
+
+    for record in manifest.get("comment_windows", []):
+        window = load(CommentWindow, record, full, links=["document", "opened_by"])
+        window.congress_id = congress.id
+        window.document = linked(Document, record["document"])
+        window.opened_by_id = user_id(record["opened_by"])
+        db.session.add(window)
+        new_ids[("CommentWindow", record["id"])] = window
+    comments = []
+    for record in manifest.get("comments", []):
+        comment = load(Comment, record, full, links=["document", "version", "author", "triage"])
+        comment.congress_id = congress.id
+        comment.document = linked(Document, record["document"])
+        comment.version = linked(DocumentVersion, record["version"])
+        comment.author = linked(Delegate, record["author"])
+        db.session.add(comment)
+        comments.append((comment, record))
+        new_ids[("Comment", record["id"])] = comment
+    db.session.flush()
+    for comment, record in comments:
+        if record["triage"] is None:
+            continue
+        t = record["triage"]
+        triage = load(CommentTriage, t, full, links=["duplicate_of", "triaged_by"])
+        triage.congress_id = congress.id
+        triage.comment_id = comment.id
+        original = linked(Comment, t["duplicate_of"])
+        triage.duplicate_of_id = original.id if original is not None else None
+        triage.triaged_by_id = user_id(t["triaged_by"])
+        db.session.add(triage)
+        new_ids[("CommentTriage", t["id"])] = triage
+    record = manifest.get("comment_report_adoption")
+    if record is not None:
+        adoption = load(CommentReportAdoption, record, full, links=["document", "adopted_by"])
+        adoption.congress_id = congress.id
+        adoption.document = linked(Document, record["document"])
+        adoption.adopted_by_id = user_id(record["adopted_by"])
+        db.session.add(adoption)
+        new_ids[("CommentReportAdoption", record["id"])] = adoption
+    db.session.flush()
 
 
 def import_congress(path: str | os.PathLike) -> Congress:
@@ -269,6 +338,7 @@ def import_congress(path: str | os.PathLike) -> Congress:
                     documents=len(manifest["documents"]),
                     delegates=len(manifest["delegates"]),
                     accounts=len(manifest["accounts"]),
+                    comments=len(manifest.get("comments", [])),
                     cards_reissued=restored.cards_reissued,
                     cards_unchecked=restored.cards_unchecked,
                     missing_accounts=restored.missing_accounts,

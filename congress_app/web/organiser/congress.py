@@ -7,9 +7,11 @@ from functools import partial
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from ...models import utcnow
 from ...qr import is_local_base_url
 from ...services import agenda as agenda_service
 from ...services import congress as congress_service
+from ...services import stage as stage_service
 from ..access import organiser_required
 from ..editing import acting_user, submit
 from ..organiser_forms import CongressForm
@@ -39,6 +41,8 @@ def dashboard():
         "organiser/dashboard.html",
         congress=congress,
         counts=agenda_service.counts(congress) if congress else None,
+        taking_comments=stage_service.taking_comments(congress, utcnow(), public_only=False)
+        if congress else [],
         base_url=base_url,
         base_url_is_local=is_local_base_url(base_url),
         hall_https=hall_https(base_url),
