@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 
 from .base import utcnow
-from .comment import Comment, CommentAuthors, CommentScope, CommentWindow, Stance
+from .comment import AnchorState, Comment, CommentAuthors, CommentScope, CommentWindow, Stance
 from .comment_triage import Classification, CommentReportAdoption, CommentTriage
 from .congress import AgendaItem, AgendaItemDocument, Congress, CongressSession
 from .delegate import CheckIn, Delegate, DelegateKind
@@ -16,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "CheckIn",
     "Classification",
+    "AnchorState",
     "Comment",
     "CommentReportAdoption",
     "CommentAuthors",

@@ -43,6 +43,15 @@ class Stance(enum.StrEnum):
     PARTLY = "partly"
 
 
+class AnchorState(enum.StrEnum):
+    """Where a comment stands after its draft got a new version: on the same words
+    (current), on words that changed (changed), or left on the old version (not_found)."""
+
+    CURRENT = "current"
+    CHANGED = "changed"
+    NOT_FOUND = "not_found"
+
+
 class CommentWindow(db.Model):
     """When a document takes comments: one window per document, reopened in place.
 
@@ -101,6 +110,12 @@ class Comment(db.Model):
     paragraph: Mapped[int | None]
     paragraph_text: Mapped[str] = mapped_column(Text, default="")
     section: Mapped[str] = mapped_column(String(500), default="")
+    # Set when a new version lands (services/comment_anchoring.py): "changed" and
+    # "not_found" are what the secretariat must read against the new wording.
+    anchor_state: Mapped[AnchorState] = mapped_column(
+        _enum(AnchorState), default=AnchorState.CURRENT, server_default="current")
+    # The version the comment was last matched against; None until a first replacement.
+    anchored_to_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
     stance: Mapped[Stance] = mapped_column(_enum(Stance))
     text: Mapped[str] = mapped_column(Text, default="")
     proposed_wording: Mapped[str] = mapped_column(Text, default="")
@@ -113,9 +128,14 @@ class Comment(db.Model):
     __mapper_args__ = {"version_id_col": edit_version, "version_id_generator": False}
 
     document: Mapped[Document] = relationship()  # noqa: F821
-    version: Mapped[DocumentVersion] = relationship()  # noqa: F821
+    version: Mapped[DocumentVersion] = relationship(foreign_keys=[version_id])  # noqa: F821
     author: Mapped[Delegate] = relationship()  # noqa: F821
 
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def paragraph_moved_on(self) -> bool:
+        """The words it was written on changed, or are no longer in the newest version."""
+        return self.anchor_state != AnchorState.CURRENT

@@ -138,9 +138,10 @@ def entries(congress: Congress) -> tuple[list[Entry], list[Comment]]:
 
 
 def _shown(entry: Entry, *, document_id: int | None, section: str, stance: str,
-           state: str) -> bool:
+           state: str, moved_on: bool) -> bool:
     comment = entry.comment
     return ((document_id is None or comment.document_id == document_id)
+            and (not moved_on or comment.paragraph_moved_on)
             and (not section or comment.section == section)
             and (not stance or comment.stance.value == stance)
             and (state != "unclassified" or entry.classification is None)
@@ -148,9 +149,10 @@ def _shown(entry: Entry, *, document_id: int | None, section: str, stance: str,
 
 
 def board(congress: Congress, *, document_id: int | None = None, section: str = "",
-          stance: str = "", state: str = "") -> Board:
-    """The triage page's content, filtered by document, section, stance and state; the
-    counts at the top are of every live comment, whatever the filter."""
+          stance: str = "", state: str = "", moved_on: bool = False) -> Board:
+    """The triage page's content, filtered by document, section, stance, state and (moved_on)
+    a paragraph changed or not found in a new version; the counts at the top are of every
+    live comment, whatever the filter."""
     originals, withdrawn = entries(congress)
     stances: Counter = Counter()
     classes: Counter = Counter()
@@ -166,7 +168,8 @@ def board(congress: Congress, *, document_id: int | None = None, section: str = 
                 and (document_id is None or entry.comment.document_id == document_id):
             sections.append(entry.comment.section)
     shown = [e for e in originals if _shown(e, document_id=document_id, section=section,
-                                            stance=stance, state=state)]
+                                            stance=stance, state=state,
+                                            moved_on=moved_on)]
     return Board(shown, withdrawn, {s: stances[s] for s in Stance},
                  {**{c: classes[c] for c in Classification}, None: classes[None]},
                  sum(stances.values()), documents, sections)

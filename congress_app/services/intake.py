@@ -26,7 +26,7 @@ from ..filenames import windows_safe
 from ..models import Congress, Document, DocumentCategory, DocumentVersion, User, Visibility
 from ..models.base import utcnow
 from ..storage import FileStore, FileTooLarge, StagedFile, file_store
-from . import audit, images, page_images, pdf_inspection
+from . import audit, comment_anchoring, images, page_images, pdf_inspection
 from .documents import clean_title, new_code, normalise_code
 from .errors import InputRefused
 
@@ -329,6 +329,7 @@ def replace_file(
                                newest.number + 1 if newest else 1)
         db.session.flush()
         audit.record(user, "document.replace", document, version=version.number)
+        comment_anchoring.follow_new_version(document, version, user)
         place()
     _schedule_page_images(version)
     return version

@@ -123,6 +123,9 @@ SENTENCES = {
                                  "%(code)s with the comment No. %(original)s"),
     "comment.separate": _l("Counted the comment No. %(comment)s on the document %(code)s on "
                            "its own again (was with No. %(original)s)"),
+    "comment.reanchor": _l("Moved the comments on the document %(code)s to its version "
+                           "%(version)s: %(moved)s followed their paragraph, %(changed)s on a "
+                           "changed paragraph, %(not_found)s not found in the new version"),
     "comments.adopt_report": _l("Adopted the compiled comments as the document %(code)s "
                                 "(version %(version)s)"),
     "instance.setup": _l("Created the first administrator “%(username)s” with the set-up "

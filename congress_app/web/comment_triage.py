@@ -31,7 +31,7 @@ from .tenancy import congress_or_404
 
 bp = Blueprint("comment_triage", __name__, url_prefix="/organiser/comments")
 
-FILTERS = ("document", "section", "stance", "state")
+FILTERS = ("document", "section", "stance", "state", "changed")
 
 
 def _filters() -> dict:
@@ -41,7 +41,8 @@ def _filters() -> dict:
     return {"document": int_arg("document"),
             "section": request.args.get("section", "").strip()[:500],
             "stance": stance if stance in {s.value for s in Stance} else "",
-            "state": state if state in STATES else ""}
+            "state": state if state in STATES else "",
+            "changed": "1" if request.args.get("changed") == "1" else ""}
 
 
 def _kept(filters: dict) -> dict:
@@ -52,7 +53,7 @@ def _kept(filters: dict) -> dict:
 def _board(congress, filters: dict) -> Board:
     return comment_triage.board(congress, document_id=filters["document"],
                                 section=filters["section"], stance=filters["stance"],
-                                state=filters["state"])
+                                state=filters["state"], moved_on=bool(filters["changed"]))
 
 
 def _page(congress, *, failed: tuple[int, str, object] | None = None, status: int = 200):
