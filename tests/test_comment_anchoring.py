@@ -162,3 +162,19 @@ def test_my_comments_says_the_paragraph_changed(signed_in, commented, deleted,
         as_text=True)
     assert "Đoạn đã thay đổi" in vi
     assert "Không tìm thấy trong phiên bản mới" in vi
+
+
+def test_the_text_mode_marks_the_delegate_s_changed_paragraph(signed_in, commented, deleted,
+                                                              delegate_phone):
+    assert _replace(signed_in, commented.draft.id, _pdf(SECOND)).status_code == 302
+    code = commented.draft.code
+    page = delegate_phone(commented.authors[0], lang="vi").get(
+        f"/d/{code}?mode=text").get_data(as_text=True)
+    paragraph_3 = page[page.index('id="p-3"'):]
+    assert "Đoạn đã thay đổi" in paragraph_3
+    assert "Ý kiến của bạn nay gắn với § 3." in paragraph_3
+    assert "Đoạn đã thay đổi" not in page[:page.index('id="p-3"')]
+    # Another delegate's page, and an anonymous one, say nothing of it.
+    other = delegate_phone(commented.authors[2], lang="vi").get(
+        f"/d/{code}?mode=text").get_data(as_text=True)
+    assert "Ý kiến của bạn nay gắn với" not in other

@@ -58,6 +58,16 @@ def follow_new_version(document: Document, version: DocumentVersion,
     return result
 
 
+def changed_paragraphs(version: DocumentVersion, author_id: int) -> set[int]:
+    """The § numbers of `version` where this delegate has a live comment whose paragraph
+    changed since it was written (the text mode marks them "paragraph changed")."""
+    return set(db.session.scalars(
+        select(Comment.paragraph).where(
+            Comment.version_id == version.id, Comment.author_id == author_id,
+            Comment.paragraph.is_not(None), Comment.withdrawn_at.is_(None),
+            Comment.anchor_state == AnchorState.CHANGED)))
+
+
 def _follow(comment: Comment, version: DocumentVersion,
             candidates: tuple[paragraphs.Paragraph, ...]) -> AnchorState:
     """Move one comment into `version` (or leave it where it is) and flag it."""

@@ -20,10 +20,10 @@ from flask_login import current_user
 from ..labels import CATEGORY_LABELS
 from ..models import Document, utcnow
 from ..qr import QR_FORMATS, document_url, qr_image, qr_payload
+from ..services import comment_anchoring, page_images
 from ..services import comments as comment_service
 from ..services import congress as congress_service
 from ..services import documents as document_service
-from ..services import page_images
 from ..services import reader as reader_service
 from ..services import setup as setup_service
 from ..services import stage as stage_service
@@ -156,6 +156,11 @@ def document(code: str):
     start_page = int_arg("page", hi=NUMBER_MAX)
     shown = reader_service.reading(document, start_page, int_arg("v", hi=NUMBER_MAX))
     comments = comment_service.state(document, counted=False)
+    # Signed-in visitors never get the cached page (page_cache), so this may be their own.
+    user = current_user._get_current_object()
+    changed = (comment_anchoring.changed_paragraphs(shown.version, user.id)
+               if shown.version is not None and getattr(user, "is_delegate", False)
+               and user.is_authenticated else set())
     if comment_service.changes_with_time(document):
         page_cache.do_not_keep()  # "Comment" must go at the closing time, with no write
     return render_template(
@@ -172,6 +177,7 @@ def document(code: str):
         start_page=start_page,
         outdated=shown.outdated,
         comments=comments,
+        my_changed_paragraphs=changed,
         text_mode=request.args.get("mode") == "text",
         version_poll_ms=current_app.config.get("VERSION_POLL_MS", VERSION_POLL_MS),
     )
