@@ -115,11 +115,14 @@ FIELDS: dict[type, Fields] = {
         # restore, and must be recognised; an import refuses client ids already used here.
         values=("client_id", "paragraph", "paragraph_text", "section", "stance", "text",
                 "proposed_wording", "created_at", "updated_at", "withdrawn_at",
-                "edit_version"),
+                "edit_version", "anchor_state"),
         links={"id": _ID, "congress_id": _CONGRESS,
                "document_id": "`document`: the archive id of the document commented on",
                "version_id": "`version`: the archive id of the version commented on",
-               "author_id": "`author`: the archive id of the delegate who wrote it"}),
+               "author_id": "`author`: the archive id of the delegate who wrote it"},
+        excluded={"anchored_to_id": "only which version the comment was last matched "
+                                    "against: anchor_state keeps what the secretariat must "
+                                    "read, and the next replacement matches it again"}),
     CommentTriage: Fields(
         values=("classification", "response", "updated_at", "edit_version"),
         links={"id": _ID, "congress_id": _CONGRESS,
