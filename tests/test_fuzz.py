@@ -181,6 +181,10 @@ def test_the_lower_case_redirect_does_not_pass_the_query_to_url_for(fuzz, query)
     """Regression: /d/<code in lower case>?code=… gave url_for two `code`s (TypeError, 500),
     and ?_scheme=… or ?_external=… were taken as url_for's own options."""
     code = fuzz.ids()["code"]
+    if code.lower() == code:  # digits only (1 code in ~3,700): nothing to redirect from
+        document = db.session.scalar(select(Document).where(Document.code == code))
+        document.code = code = "AB" + code[2:]
+        db.session.commit()
     response = fuzz.send("GET", f"/d/{code.lower()}?page=2&{query}")
     assert response.status_code == 301
     location = urlsplit(response.headers["Location"])
