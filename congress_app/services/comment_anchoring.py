@@ -84,7 +84,7 @@ def _follow(comment: Comment, version: DocumentVersion,
     comment.paragraph = followed.paragraph.number
     comment.section = followed.paragraph.section[:500]
     # Flagged against what the delegate read, so a paragraph changed once stays "changed".
-    same = _words(followed.paragraph.text) == _words(comment.paragraph_text)
+    same = paragraphs.same_words(followed.paragraph.text, comment.paragraph_text)
     comment.anchor_state = AnchorState.CURRENT if same else AnchorState.CHANGED
     return comment.anchor_state
 
@@ -93,7 +93,3 @@ def _anchor_text(comment: Comment) -> str:
     """The words the comment now sits on: its paragraph in the version it is on."""
     found = paragraphs.paragraph(comment.version, comment.paragraph or 0)
     return found.text if found is not None else comment.paragraph_text
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.casefold().split())

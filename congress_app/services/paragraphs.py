@@ -111,6 +111,11 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.casefold().split())
 
 
+def same_words(a: str, b: str) -> bool:
+    """Whether two paragraph texts read the same (case and spacing aside)."""
+    return _words(a) == _words(b)
+
+
 def _paragraph(shown: Numbered) -> Paragraph:
     block = shown.block
     text = " | ".join(block.cells) if block.kind == "row" else block.text
