@@ -92,3 +92,25 @@ def test_a_comment_sent_online_is_kept_once_although_its_copy_is_sent_again(
     assert phone.locator("#outbox").is_hidden()  # a spare copy is no news to the delegate
     [kept] = _comments(paragraph=1)
     assert kept.text == ONLINE_TEXT
+
+
+def test_back_then_send_again_keeps_one_comment(live_server, phone, congress, draft,
+                                                open_comments):
+    """Seen when tried: Chromium fetched the form anew on Back, with a new client id, and the
+    second Send made a second comment."""
+    delegate = add_delegate(congress, number=23, full_name="Đỗ Minh Tuấn")
+    open_comments(draft)
+    phone.goto(f"{live_server}/d/{draft.code}/comment/3")
+    _sign_in_on_the_way(phone, delegate)
+    phone.wait_for_url(f"**/d/{draft.code}/comment/3")
+    for sending in ("first", "again"):
+        phone.get_by_label("Tán thành", exact=True).check()
+        phone.get_by_role("button", name="Gửi góp ý").click()
+        phone.wait_for_url(f"**/d/{draft.code}?mode=text#p-3")
+        if sending == "first":
+            phone.go_back()
+            phone.wait_for_url(f"**/d/{draft.code}/comment/3")
+    assert phone.get_by_text("Ý kiến này đã được gửi trước đó nên chỉ được lưu "
+                          "một lần.").is_visible()
+    wait_for_js(phone, OUTBOX_EMPTY)
+    assert len(_comments(paragraph=3)) == 1

@@ -150,8 +150,28 @@
     });
   }
 
+  // Back to a form already sent, then Send again: the browser fetches the form anew, with a
+  // new client id, so the page takes back the id it was sent with (same words: kept once;
+  // other words: the server's 409). A form opened from a link gets a fresh id as before.
+  var navigation = performance.getEntriesByType &&
+    performance.getEntriesByType("navigation")[0];
+  var cameBack = navigation && navigation.type === "back_forward";
+
   document.querySelectorAll("form[data-outbox]").forEach(function (form) {
+    var lastKey = "congress-outbox-last:" + new URL(form.action, location.href).pathname;
+    var idField = form.elements.client_id;
+    try {
+      var last = window.sessionStorage.getItem(lastKey);
+      if (cameBack && last && idField) idField.value = last;
+    } catch (error) {
+      // No session storage: the id the server gave stays.
+    }
     form.addEventListener("submit", function (event) {
+      try {
+        if (idField) window.sessionStorage.setItem(lastKey, idField.value);
+      } catch (error) {
+        // As above.
+      }
       var kept = keep(form, !navigator.onLine);
       if (navigator.onLine || !kept) return;  // online: sent as usual, the copy as a spare
       event.preventDefault();
