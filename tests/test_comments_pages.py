@@ -147,6 +147,24 @@ def test_back_and_send_again_keeps_one_comment(phone, draft, open_comments):
     assert "already been sent" in phone.get(again.headers["Location"]).get_data(as_text=True)
 
 
+def test_a_copy_the_outbox_sends_again_is_answered_quietly(phone, draft, open_comments):
+    """Seen in CI: the outbox's spare copy left its own "already sent" message in the session,
+    so the delegate's next page showed it twice."""
+    open_comments(draft)
+    path = f"/d/{draft.code}/comment/2"
+    data = {**_form(phone, path), "stance": "agree", "text": ""}
+    assert phone.post(path, data=data).status_code == 302  # the delegate's own send
+    quiet = {"X-Congress-Outbox": "1"}
+    form_page = phone.get(path, headers=quiet).get_data(as_text=True)
+    assert "Your comment has been sent." not in form_page  # left for the delegate's page
+    copy = phone.post(path, data={**data, "csrf_token": csrf_token_from(form_page)},
+                      headers=quiet)
+    assert (copy.status_code, copy.get_data(), len(_comments())) == (204, b"", 1)
+    page = phone.get(f"/d/{draft.code}?mode=text").get_data(as_text=True)
+    assert page.count("Your comment has been sent.") == 1
+    assert "already been sent" not in page
+
+
 @pytest.mark.parametrize(("fields", "message"), [
     ({"stance": "disagree", "text": ""}, "Say why you disagree: the reason is required."),
     ({"text": "Ý kiến"}, "Choose Agree, Disagree or Partly agree."),

@@ -92,7 +92,8 @@ def init_app(app: Flask) -> None:
     app.before_request(closing.refuse_writes_when_closed)
     app.before_request(accounts.one_time_password_first)
     for context in (public.public_context, closing.closing_context,
-                    accounts.demo_banner_context, stage.stage_context):
+                    accounts.demo_banner_context, stage.stage_context,
+                    comments.outbox_context):
         app.context_processor(context)
     app.add_template_filter(checkin.checkin_time, "checkin_time")
     tenancy.init_app(app)

@@ -34,6 +34,19 @@ bp = Blueprint("comments", __name__)
 
 WINDOW_CLOSED_TITLE = _l("Comments are closed")
 
+# The phone's outbox (static/js/outbox.js) marks the copies it sends again by itself: they are
+# answered without messages, and the pages they fetch leave the delegate's messages in place,
+# so a copy sent quietly never shows (or swallows) a message on the page the delegate sees.
+OUTBOX_HEADER = "X-Congress-Outbox"
+
+
+def sent_by_outbox() -> bool:
+    return request.headers.get(OUTBOX_HEADER) == "1"
+
+
+def outbox_context() -> dict:
+    return {"quiet_request": sent_by_outbox()}
+
 
 class CommentForm(FlaskForm):
     """A comment: the stance, the reason or text, a proposed wording; the client id makes
@@ -123,6 +136,8 @@ def write(code: str, paragraph: int | None):
                 return _refused_page(refused)
             status = refused_on_form(form, refused)
         else:
+            if sent_by_outbox():
+                return "", 204  # the server has it (new, or kept once): the outbox drops it
             if new:
                 flash(_("Your comment has been sent. Only you and the organisers can read it; "
                         "you can change it under “My comments” until comments close."),

@@ -7,8 +7,8 @@
      Offline (navigator.onLine false) the form is not sent at all: the copy waits.
    - On every page load while online, and when the phone comes back online, each waiting
      copy is sent again: first a GET of its form for a fresh CSRF token (a sign-in on the
-     way is waited for), then the POST. A redirect away from the form means the server has
-     it (new, or kept once); the form answered again, or a refusal (window closed, not a
+     way is waited for), then the POST. A 204 means the server has it (new, or kept
+     once); the form answered again, or a refusal (window closed, not a
      delegate…), means the server will never take that copy: it is dropped and the
      delegate is told.
    - #outbox (base.html) shows what waits, what is being sent and what was sent; every
@@ -19,6 +19,9 @@
   var KEY = "congress-outbox-v1";
   var box = document.getElementById("outbox");
   var sending = false;
+  // The server answers these copies with 204 and no message, and leaves the messages meant
+  // for the page the delegate is looking at where they are (web/comments.py).
+  var QUIET = {"X-Congress-Outbox": "1"};
 
   function load() {
     try {
@@ -94,7 +97,7 @@
 
   // One waiting copy: "sent" (the server has it), "refused" (it never will), or "later".
   function send(entry) {
-    return fetch(entry.action, {credentials: "same-origin", cache: "no-store"})
+    return fetch(entry.action, {credentials: "same-origin", cache: "no-store", headers: QUIET})
       .then(function (page) {
         if (!page.ok || !samePath(page.url, entry.action)) {
           // Signed out (sent to the sign-in) or the form is gone for good (closed: 423).
@@ -107,9 +110,10 @@
           entry.fields.forEach(function (pair) {
             body.append(pair[0], pair[0] === "csrf_token" && token ? token.value : pair[1]);
           });
-          return fetch(entry.action, {method: "POST", body: body, credentials: "same-origin"});
+          return fetch(entry.action,
+            {method: "POST", body: body, credentials: "same-origin", headers: QUIET});
         }).then(function (answer) {
-          if (answer.ok && !samePath(answer.url, entry.action)) return "sent";
+          if (answer.status === 204) return "sent";
           if (answer.status === 429 || answer.status >= 500) return "later";
           return "refused";
         });
