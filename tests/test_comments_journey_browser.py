@@ -5,9 +5,10 @@ delegate scans the draft's QR code, signs in with the card, reads the text, disa
 compiled report (both comments in it, exactly, in Vietnamese) and adopts it as a congress
 document, whose QR code, read from the printed PDF, opens the report's document page.
 
-Clicks and form fills through labels and roles only; the database is read to check what the
-server holds, never to act. PDFs are rasterised with pypdfium2 (as the app itself does; no
-pdftoppm on the test machines) and read with zxing-cpp, as tests/pdf_reading.py does.
+Clicks and form fills go through labels and roles (ids only to read § 5 and the outbox
+box); the database is read to check what the server holds, never to act. PDFs are
+rasterised with pypdfium2 (as the app itself does; no pdftoppm on the test machines) and
+read with zxing-cpp, as tests/pdf_reading.py does.
 """
 
 from __future__ import annotations
