@@ -61,8 +61,7 @@ def is_secretary(delegate: Delegate | None) -> bool:
                 and delegate.discussion_group)
 
 
-def check_share(congress: Congress, author: Delegate, group: str, raw: str | int | None
-                ) -> GroupShare:
+def check_share(congress: Congress, group: str, raw: str | int | None) -> GroupShare:
     """The share count as typed, from 1 to the group's delegate count, or InputRefused."""
     size = group_size(congress, group)
     share = raw if isinstance(raw, int) else whole_number(str(raw or ""))
@@ -81,7 +80,7 @@ def check_group_opinion(congress: Congress, author: Delegate, as_group: bool,
     if not is_secretary(author):
         raise InputRefused(_l("Only the secretary of a discussion group can enter the group's "
                               "opinion."), 403)
-    return check_share(congress, author, author.discussion_group, share)
+    return check_share(congress, author.discussion_group, share)
 
 
 def check_window_authors(window: CommentWindow, author: Delegate, as_group: bool) -> None:

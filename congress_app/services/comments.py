@@ -379,7 +379,7 @@ def edit_comment(congress: Congress, author: Delegate | None, comment: Comment, 
     comment = own_comment(congress, author, comment.id)
     changeable(comment, now)
     opinion = check_opinion(stance, text, proposed_wording, comment.paragraph)
-    group = (comment_groups.check_share(congress, author, comment.discussion_group, group_share)
+    group = (comment_groups.check_share(congress, comment.discussion_group, group_share)
              if comment.is_group_opinion else None)
     claim_edit(comment, expected_version)
     comment.stance, comment.text = opinion.stance, opinion.text

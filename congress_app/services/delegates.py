@@ -51,6 +51,7 @@ FIELD_LABELS = {
     "discussion_group": _l("Discussion group"),
     "seat": _l("Seat"),
     "kind": _l("Kind"),
+    "group_secretary": _l("Secretary of the discussion group"),
 }
 
 def clean_cell(raw: str) -> str:
