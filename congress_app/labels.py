@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from .models import (
     Classification,
+    CommentAuthors,
     CommentScope,
     DelegateKind,
     DocumentCategory,
@@ -52,6 +53,14 @@ STANCE_LABELS = {
 COMMENT_SCOPE_LABELS = {
     CommentScope.PARAGRAPHS: _l("Each paragraph, and the whole document"),
     CommentScope.DOCUMENT: _l("The whole document only"),
+}
+
+COMMENT_AUTHORS_LABELS = {
+    CommentAuthors.OFFICIAL_DELEGATES: _l("Official delegates, each on their own behalf"),
+    CommentAuthors.GROUP_SECRETARIES: _l("Discussion-group secretaries, entering their "
+                                         "group's opinion"),
+    CommentAuthors.DELEGATES_AND_GROUPS: _l("Both: delegates on their own behalf, and the "
+                                            "group secretaries for their group"),
 }
 
 # Góp ý, the secretariat's answer to a comment in the compiled report.

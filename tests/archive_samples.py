@@ -154,13 +154,19 @@ def _comment_on(congress, document, delegates, secretary, pdf_bytes) -> None:
     now = utcnow()
     comment_service.open_window(congress, document, opens_at=now - timedelta(hours=1),
                                 closes_at=now + timedelta(days=2), scope="document",
-                                user=secretary)
+                                authors="delegates_and_groups", user=secretary)
     officials = [d for d in delegates if d.kind == DelegateKind.OFFICIAL and d.active]
+    # The third is its group's secretary, entering the group's opinion (shared by 2); the
+    # congress lets delegates read their group's comments: the round trip carries both.
+    officials[2].group_secretary = True
+    congress.delegates_see_group_comments = True
     stances = ("disagree", "disagree", "agree", "disagree")
     written = [comment_service.write_comment(
         congress, document, author, client_id=str(uuid.uuid4()), paragraph=None,
-        stance=stance, text=text)[0]
+        stance=stance, text=text, as_group=author.group_secretary,
+        group_share=2 if author.group_secretary else None)[0]
         for author, stance, text in zip(officials, stances, COMMENT_TEXTS, strict=False)]
+    assert written[2].group_share == 2 and written[2].discussion_group
     comment_triage.classify(congress, written[0], classification="accepted",
                             response="Tiếp thu, bổ sung vào dự thảo.", user=secretary)
     comment_triage.mark_duplicate(congress, written[1], original_id=written[0].id,

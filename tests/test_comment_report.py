@@ -78,7 +78,12 @@ def test_the_pdf_reads_in_vietnamese_exactly(client, signed_in, congress, triage
         "BÁO CÁO tổng hợp ý kiến góp ý vào dự thảo Văn kiện Đại hội XIV của Đảng "
         f"{congress.title} "
         "SỐ Ý KIẾN NHẬN ĐƯỢC Văn kiện Tán thành Không tán thành Đồng ý một phần Tổng số "
-        "Dự thảo Văn kiện Đại hội XIV của Đảng 1 2 1 4 Tất cả các văn kiện 1 2 1 4 "
+        # Each draft's counts, then its discussion groups' (all four wrote in Tổ 1).
+        "Dự thảo Văn kiện Đại hội XIV của Đảng 1 2 1 4 Tổ 1 1 2 1 4 "
+        "Tất cả các văn kiện 1 2 1 4 "
+        "Dưới mỗi văn kiện là số ý kiến theo từng tổ thảo luận. Ý kiến riêng của một đại biểu "
+        "được tính là 1; ý kiến của tổ được tính bằng số đại biểu của tổ có chung ý kiến, ghi "
+        "là “Ý kiến của Tổ 3 (12/15 đại biểu)”. "
         "1. DỰ THẢO VĂN KIỆN ĐẠI HỘI XIV CỦA ĐẢNG "
         # The document as a whole first, then the sections and their paragraphs.
         "Ý kiến chung về văn kiện Đồng ý một phần (Số ý kiến: 1) Đồng ý một phần: cần ngắn "
@@ -86,12 +91,12 @@ def test_the_pdf_reads_in_vietnamese_exactly(client, signed_in, congress, triage
         f"I. ĐÁNH GIÁ KẾT QUẢ NHIỆM KỲ 2020–2025 § 1 {PARAGRAPHS[0]} Tán thành (Số ý kiến: 1) "
         f"{AGREE_TEXT} Tiếp thu, giải trình: Đã có trong dự thảo "
         # The duplicate is counted with its original, and shares its answer.
-        f"{section} § 3 {PARAGRAPHS[2]} Không tán thành (Số ý kiến: 2) {REASON} "
+        f"{section} § 3 {PARAGRAPHS[2]} Trang 1/2 Không tán thành (Số ý kiến: 2) {REASON} "
         "Đề xuất sửa (chữ bỏ đi bị gạch ngang trong [ngoặc vuông], chữ thêm vào được gạch "
         "chân trong {ngoặc nhọn}): "
         "Phát triển {mạnh} kinh tế số, đô thị thông minh và chuyển đổi số toàn diện trong "
         "quản lý nhà nước {và cung cấp dịch vụ công} ở phường. "
-        f"Tiếp thu, giải trình: Tiếp thu. {RESPONSE} Trang 1/2 "
+        f"Tiếp thu, giải trình: Tiếp thu. {RESPONSE} "
         "Thanh Xuân, <ngày> T/M ĐOÀN THƯ KÝ (Ký và ghi rõ họ tên) Trang 2/2")
     assert SAME_REASON not in text and WITHDRAWN_TEXT not in text
     # No author's name: the adopted report is read by delegates.

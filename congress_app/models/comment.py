@@ -30,9 +30,22 @@ class CommentScope(enum.StrEnum):
 
 
 class CommentAuthors(enum.StrEnum):
-    """Who may comment in a window (discussion-group secretaries come with their own entry)."""
+    """Who may comment in a window: official delegates on their own behalf, the discussion
+    groups' secretaries entering their group's opinion, or both."""
 
     OFFICIAL_DELEGATES = "official_delegates"
+    GROUP_SECRETARIES = "group_secretaries"
+    DELEGATES_AND_GROUPS = "delegates_and_groups"
+
+    @property
+    def takes_own(self) -> bool:
+        """Delegates may comment on their own behalf."""
+        return self != CommentAuthors.GROUP_SECRETARIES
+
+    @property
+    def takes_groups(self) -> bool:
+        """Group secretaries may enter their group's opinion."""
+        return self != CommentAuthors.OFFICIAL_DELEGATES
 
 
 class Stance(enum.StrEnum):
@@ -120,6 +133,13 @@ class Comment(db.Model):
     text: Mapped[str] = mapped_column(Text, default="")
     proposed_wording: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("delegates.id"), index=True)
+    # The author's discussion group when writing (a snapshot: the roster may change later,
+    # the report counts the group the opinion was given in); "" for a delegate in none.
+    discussion_group: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # Set on a group's opinion, entered by its secretary: how many of the group's delegates
+    # share it, out of how many the group had then. None on a delegate's own comment.
+    group_share: Mapped[int | None]
+    group_size: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -134,6 +154,15 @@ class Comment(db.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def is_group_opinion(self) -> bool:
+        return self.group_share is not None
+
+    @property
+    def weight(self) -> int:
+        """How many delegates' opinions it counts as: its share count for a group's."""
+        return self.group_share if self.group_share is not None else 1
 
     @property
     def paragraph_moved_on(self) -> bool:

@@ -38,6 +38,9 @@ class Congress(db.Model):
     # turn this on (an international guests' congress, say); ?lang= always wins.
     follow_browser_language: Mapped[bool] = mapped_column(default=False,
                                                           server_default=false())
+    # Góp ý: "My comments" also shows a delegate their discussion group's comments, read-only.
+    delegates_see_group_comments: Mapped[bool] = mapped_column(default=False,
+                                                               server_default=false())
 
     sessions: Mapped[list[CongressSession]] = relationship(
         back_populates="congress",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -38,6 +38,8 @@ class Delegate(db.Model):
     search_name: Mapped[str] = mapped_column(String(600), default="", index=True)
     unit: Mapped[str] = mapped_column(String(300), default="")
     discussion_group: Mapped[str] = mapped_column(String(100), default="")
+    # The secretary of their discussion group enters the group's opinion on the drafts.
+    group_secretary: Mapped[bool] = mapped_column(default=False, server_default=false())
     seat: Mapped[str] = mapped_column(String(20), default="")
     kind: Mapped[DelegateKind] = mapped_column(
         db.Enum(DelegateKind, native_enum=False, length=16,

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from ..labels import CLASSIFICATION_LABELS, STANCE_LABELS
 from ..models import Congress, Stance, utcnow
+from ..services.comment_groups import opinion_label
 from ..services.comment_report import compile_report, drafts_named, stance_totals
 from .heading import heading_context
 from .render import nfc, page_counter_content, render_pdf
@@ -59,6 +60,11 @@ def comments_report_context(congress: Congress) -> dict:
             "unclassified": _("Not answered yet"),
             "response": _("Response:"),
             "none": _("No comments have been received."),
+            "no_group": _("(no discussion group)"),
+            "counting": _("Under each draft, its comments by discussion group. A delegate's own "
+                          "comment counts 1; a discussion group's opinion counts as the number "
+                          "of its delegates who share it, shown as “%(example)s”.",
+                          example=opinion_label("Tổ 3", 12, 15)),
             "secretariat": _("On behalf of the secretariat"),
             "sign_here": _("(signature and full name)"),
         },

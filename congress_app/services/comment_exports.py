@@ -19,8 +19,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from ..labels import CLASSIFICATION_LABELS, STANCE_LABELS
-from ..models import Congress, DocumentCategory, utcnow
+from ..models import Congress, DocumentCategory, Stance, utcnow
 from ..spreadsheet_cells import safe_cell
+from .comment_groups import group_name, members_data
 from .comment_report import DocumentOpinions, Opinion, compile_report
 
 HIGHER_LEVEL = frozenset({DocumentCategory.HIGHER_DRAFT})
@@ -35,12 +36,15 @@ def _authors(opinion: Opinion) -> str:
 def _headers(with_authors: bool) -> list[str]:
     headers = [_("Document code"), _("Document"), _("Section"), _("§"), _("Paragraph"),
                _("Comment No."), _("Comments"), _("Stance"), _("Comment"),
-               _("Proposed wording"), _("Classification"), _("Response")]
+               _("Proposed wording"), _("Classification"), _("Response"),
+               _("Discussion groups")]
     return [*headers, _("Authors")] if with_authors else headers
 
 
 def _rows(reports: list[DocumentOpinions], with_authors: bool) -> Iterator[list]:
-    """One row per opinion (its duplicates counted in it), in the report's order."""
+    """One row per opinion (its duplicates counted in it), in the report's order; the count
+    is of delegates' opinions (a group's opinion as its share count, services/comment_groups)
+    and the groups column says whom it stands for: "Ý kiến của Tổ 3 (12/15 đại biểu)"."""
     for report in reports:
         for section in report.sections:
             for paragraph in section.paragraphs:
@@ -51,7 +55,8 @@ def _rows(reports: list[DocumentOpinions], with_authors: bool) -> Iterator[list]
                            str(STANCE_LABELS[comment.stance]), comment.text,
                            comment.proposed_wording,
                            str(CLASSIFICATION_LABELS[opinion.classification])
-                           if opinion.classification else "", opinion.response]
+                           if opinion.classification else "", opinion.response,
+                           opinion.groups]
                     yield [*row, _authors(opinion)] if with_authors else row
 
 
@@ -78,21 +83,42 @@ def organisers_xlsx(congress: Congress) -> bytes:
     sheet.append(_headers(True))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in _rows(compile_report(congress), with_authors=True):
+    reports = compile_report(congress)
+    for row in _rows(reports, with_authors=True):
         sheet.append([value if isinstance(value, int) or value is None
                       else safe_cell(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
                       for value in row])
     wrap = Alignment(wrap_text=True, vertical="top")
-    for column, width in zip("ABCDEFGHIJKLM", (10, 30, 24, 6, 50, 10, 8, 16, 50, 50, 18, 40,
-                                               30), strict=True):
+    for column, width in zip("ABCDEFGHIJKLMN", (10, 30, 24, 6, 50, 10, 8, 16, 50, 50, 18, 40,
+                                                30, 30), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = wrap
     sheet.freeze_panes = "A2"
+    _group_sheet(book, reports)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _group_sheet(book: Workbook, reports: list[DocumentOpinions]) -> None:
+    """The summary table, documents × groups × stances, on a sheet of its own: one row per
+    document and discussion group (the document's total first, group "")."""
+    sheet = book.create_sheet(_("By discussion group")[:31])
+    sheet.append([_("Document code"), _("Document"), _("Discussion group"),
+                  *(str(STANCE_LABELS[s]) for s in Stance), _("Total")])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for report in reports:
+        code, title = safe_cell(report.document.code), safe_cell(report.document.title)
+        sheet.append([code, title, "", *(report.stances[s] for s in Stance), report.total])
+        for counts in report.groups:
+            sheet.append([code, title, safe_cell(group_name(counts.group)),
+                          *(counts.stances[s] for s in Stance), counts.total])
+    for column, width in zip("ABCDEFG", (10, 40, 24, 12, 12, 12, 10), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
 
 
 def higher_level_csv(congress: Congress) -> bytes:
@@ -109,6 +135,7 @@ def higher_level_json(congress: Congress) -> bytes:
              "paragraph_text": paragraph.text, "stance": opinion.comment.stance.value,
              "text": opinion.comment.text,
              "proposed_wording": opinion.comment.proposed_wording, "count": opinion.count,
+             "groups": members_data(opinion.members),
              "classification": opinion.classification.value if opinion.classification
              else None, "response": opinion.response}
             for section in report.sections for paragraph in section.paragraphs
@@ -116,6 +143,9 @@ def higher_level_json(congress: Congress) -> bytes:
         documents.append({"code": report.document.code, "title": report.document.title,
                           "comments": report.total,
                           "stances": {s.value: n for s, n in report.stances.items()},
+                          "groups": [{"group": g.group, "comments": g.total,
+                                      "stances": {s.value: n for s, n in g.stances.items()}}
+                                     for g in report.groups],
                           "opinions": opinions})
     data = {"congress": {"slug": congress.slug, "title": congress.title,
                          "organisation": congress.organisation},

@@ -3,7 +3,9 @@ and adopting it as a congress document.
 
 What the PDF, the CSV and the XLSX print comes from `compile_report`, so the three say the
 same. An opinion is an original comment with the duplicates merged into it: it is counted
-once per comment and answered once. Adopting renders the PDF and hands it to the intake
+once per comment (a group's opinion as its share count, see services/comment_groups) and
+answered once. The counts are also split by the discussion group each comment was written
+in (documents × stances × groups). Adopting renders the PDF and hands it to the intake
 service like any upload: the first time as a new document of the "comments summary"
 category, afterwards as a new version of that same document (same code, same printed QR).
 """
@@ -32,7 +34,7 @@ from ..models import (
     Visibility,
     utcnow,
 )
-from . import audit, closing, intake
+from . import audit, closing, comment_groups, intake
 from .comment_triage import Entry, entries, word_diff
 from .errors import InputRefused
 
@@ -46,6 +48,11 @@ class Opinion:
     authors: list[Delegate]
     classification: Classification | None
     response: str
+    # Who it stands for, by discussion group ("Ý kiến của Tổ 3 (12/15 đại biểu); Tổ 1: 2
+    # đại biểu"), "" when no comment has a group; `shares`: the groups' opinions only.
+    groups: str = ""
+    shares: str = ""
+    members: list[Comment] = field(default_factory=list)
 
     @property
     def diff(self) -> list[tuple[str, str]]:
@@ -73,12 +80,26 @@ class SectionOpinions:
 
 
 @dataclass
+class GroupCounts:
+    """One discussion group's share of a document's counts ("" : comments of no group)."""
+
+    group: str
+    stances: dict[Stance, int] = field(default_factory=lambda: dict.fromkeys(Stance, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.stances.values())
+
+
+@dataclass
 class DocumentOpinions:
-    """A document's opinions, and its comments counted by stance (duplicates included)."""
+    """A document's opinions, and its comments counted by stance (duplicates included),
+    also by discussion group (`groups`, empty when no comment has one)."""
 
     document: Document
     sections: list[SectionOpinions] = field(default_factory=list)
     stances: dict[Stance, int] = field(default_factory=dict)
+    groups: list[GroupCounts] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -86,8 +107,17 @@ class DocumentOpinions:
 
 
 def _opinion(entry: Entry, named: bool) -> Opinion:
-    authors = [c.author for c in [entry.comment, *entry.duplicates]] if named else []
-    return Opinion(entry.comment, entry.count, authors, entry.classification, entry.response)
+    members = [entry.comment, *entry.duplicates]
+    authors = [c.author for c in members] if named else []
+    return Opinion(entry.comment, entry.count, authors, entry.classification, entry.response,
+                   comment_groups.members_label(members),
+                   comment_groups.members_label(members, own=False), members)
+
+
+def _by_group(members: dict[str, GroupCounts]) -> list[GroupCounts]:
+    if not any(members):  # only comments of no group: no group rows at all
+        return []
+    return [members[g] for g in sorted(members, key=comment_groups.sort_key)]
 
 
 def compile_report(congress: Congress,
@@ -103,6 +133,7 @@ def compile_report(congress: Congress,
     by_document: dict[int, DocumentOpinions] = {}
     paragraphs: dict[tuple[int, int | None], ParagraphOpinions] = {}
     sections: dict[int, dict[int | None, str]] = {}
+    groups: dict[int, dict[str, GroupCounts]] = {}
     for entry in originals:
         comment = entry.comment
         if categories is not None and comment.document.category not in categories:
@@ -110,7 +141,10 @@ def compile_report(congress: Congress,
         report = by_document.setdefault(comment.document_id, DocumentOpinions(
             comment.document, stances=dict.fromkeys(Stance, 0)))
         for member in [comment, *entry.duplicates]:
-            report.stances[member.stance] += 1
+            report.stances[member.stance] += member.weight
+            counts = groups.setdefault(comment.document_id, {}).setdefault(
+                member.discussion_group, GroupCounts(member.discussion_group))
+            counts.stances[member.stance] += member.weight
         key = (comment.document_id, comment.paragraph)
         if key not in paragraphs:
             paragraphs[key] = ParagraphOpinions(comment.paragraph, comment.paragraph_text)
@@ -123,6 +157,8 @@ def compile_report(congress: Congress,
         if not report.sections or report.sections[-1].title != title:
             report.sections.append(SectionOpinions(title))
         report.sections[-1].paragraphs.append(shown)
+    for document_id, report in by_document.items():
+        report.groups = _by_group(groups.get(document_id, {}))
     return sorted(by_document.values(),
                   key=lambda r: (r.document.position, r.document.id))
 

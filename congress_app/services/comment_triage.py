@@ -32,7 +32,7 @@ from ..models import (
     Stance,
     User,
 )
-from . import audit
+from . import audit, comment_groups
 from .errors import EditConflict, InputRefused, claim_edit
 
 RESPONSE_MAX = 2000
@@ -97,8 +97,9 @@ class Entry:
 
     @property
     def count(self) -> int:
-        """How many delegates' comments this opinion stands for."""
-        return 1 + len(self.duplicates)
+        """How many delegates' opinions this one stands for: each comment merged into it
+        counts 1, a group's opinion its share count (services/comment_groups)."""
+        return sum(c.weight for c in [self.comment, *self.duplicates])
 
 
 @dataclass
@@ -113,6 +114,8 @@ class Board:
     total: int
     documents: list[Document]
     sections: list[str]
+    # The discussion groups comments were written in, for the filter ("" not listed).
+    groups: list[str] = field(default_factory=list)
 
 
 def entries(congress: Congress) -> tuple[list[Entry], list[Comment]]:
@@ -138,9 +141,11 @@ def entries(congress: Congress) -> tuple[list[Entry], list[Comment]]:
 
 
 def _shown(entry: Entry, *, document_id: int | None, section: str, stance: str,
-           state: str, moved_on: bool) -> bool:
+           state: str, moved_on: bool, group: str = "") -> bool:
     comment = entry.comment
     return ((document_id is None or comment.document_id == document_id)
+            and (not group or any(c.discussion_group == group
+                                  for c in [comment, *entry.duplicates]))
             and (not moved_on or comment.paragraph_moved_on)
             and (not section or comment.section == section)
             and (not stance or comment.stance.value == stance)
@@ -149,10 +154,11 @@ def _shown(entry: Entry, *, document_id: int | None, section: str, stance: str,
 
 
 def board(congress: Congress, *, document_id: int | None = None, section: str = "",
-          stance: str = "", state: str = "", moved_on: bool = False) -> Board:
-    """The triage page's content, filtered by document, section, stance, state and (moved_on)
-    a paragraph changed or not found in a new version; the counts at the top are of every
-    live comment, whatever the filter."""
+          stance: str = "", state: str = "", moved_on: bool = False, group: str = "") -> Board:
+    """The triage page's content, filtered by document, section, stance, state, discussion
+    group (an opinion with a comment of that group in it) and (moved_on) a paragraph changed
+    or not found in a new version; the counts at the top are of every live comment, whatever
+    the filter."""
     originals, withdrawn = entries(congress)
     stances: Counter = Counter()
     classes: Counter = Counter()
@@ -169,10 +175,12 @@ def board(congress: Congress, *, document_id: int | None = None, section: str = 
             sections.append(entry.comment.section)
     shown = [e for e in originals if _shown(e, document_id=document_id, section=section,
                                             stance=stance, state=state,
-                                            moved_on=moved_on)]
+                                            moved_on=moved_on, group=group)]
+    groups = sorted({c.discussion_group for e in originals for c in [e.comment, *e.duplicates]
+                     if c.discussion_group}, key=comment_groups.sort_key)
     return Board(shown, withdrawn, {s: stances[s] for s in Stance},
                  {**{c: classes[c] for c in Classification}, None: classes[None]},
-                 sum(stances.values()), documents, sections)
+                 sum(stances.values()), documents, sections, groups)
 
 
 def word_diff(paragraph: str, proposed: str) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..i18n import format_moment
 from ..models import (
     Comment,
+    CommentAuthors,
     CommentScope,
     CommentWindow,
     Congress,
@@ -35,7 +36,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit, paragraphs
+from . import audit, comment_groups, paragraphs
 from .closing import is_closed
 from .errors import InputRefused, claim_edit
 
@@ -61,12 +62,14 @@ def is_open(window: CommentWindow | None, now: datetime | None = None) -> bool:
 
 def open_window(congress: Congress, document: Document, *, opens_at: datetime | None,
                 closes_at: datetime | None, scope: CommentScope | str,
+                authors: CommentAuthors | str = CommentAuthors.OFFICIAL_DELEGATES,
                 user: User | None = None, expected_version: int | None = None,
                 now: datetime | None = None) -> CommentWindow:
     """Open (or reopen, or reschedule) comments on a document of this congress.
 
     `opens_at` None means now. A window scoped to paragraphs needs a text to number: a
-    scanned document without one can take comments on the whole document only.
+    scanned document without one can take comments on the whole document only. `authors`:
+    delegates on their own behalf, the groups' secretaries for their group, or both.
     """
     now = now or utcnow()
     _check_document(congress, document)
@@ -74,6 +77,10 @@ def open_window(congress: Congress, document: Document, *, opens_at: datetime | 
         scope = CommentScope(scope)
     except ValueError:
         raise InputRefused(_l("Choose what delegates may comment on."), field="scope") from None
+    try:
+        authors = CommentAuthors(authors)
+    except ValueError:
+        raise InputRefused(_l("Choose who may comment."), field="authors") from None
     opens_at = opens_at or now
     if closes_at is None:
         raise InputRefused(_l("Enter when comments close."), field="closes_at")
@@ -96,11 +103,12 @@ def open_window(congress: Congress, document: Document, *, opens_at: datetime | 
     else:
         claim_edit(window, expected_version)
     window.opens_at, window.closes_at, window.scope = opens_at, closes_at, scope
+    window.authors = authors
     window.closed_at = None
     window.opened_by_id = user.id if user is not None else None
     audit.commit(user, "comments.open", window, code=document.code, title=document.title,
                  opens_at=opens_at.isoformat(), closes_at=closes_at.isoformat(),
-                 scope=scope.value)
+                 scope=scope.value, authors=authors.value)
     return window
 
 
@@ -273,21 +281,23 @@ def _client_id(raw: str | None) -> str:
 
 
 def _same(comment: Comment, author: Delegate, document: Document, paragraph: int | None,
-          opinion: Opinion) -> bool:
+          opinion: Opinion, group: comment_groups.GroupShare | None) -> bool:
     return (comment.author_id == author.id and comment.document_id == document.id
             and comment.paragraph == paragraph and comment.stance == opinion.stance
             and comment.text == opinion.text
-            and comment.proposed_wording == opinion.proposed_wording)
+            and comment.proposed_wording == opinion.proposed_wording
+            and comment.group_share == (group.share if group else None))
 
 
 def _sent_before(client_id: str, author: Delegate, document: Document, paragraph: int | None,
-                 opinion: Opinion) -> Comment | None:
+                 opinion: Opinion, group: comment_groups.GroupShare | None = None
+                 ) -> Comment | None:
     """The comment this client id made already (the same one sent again), or None; the id
     with other content is a 409: a client id names one comment only."""
     earlier = db.session.scalar(select(Comment).where(Comment.client_id == client_id))
     if earlier is None:
         return None
-    if not _same(earlier, author, document, paragraph, opinion):
+    if not _same(earlier, author, document, paragraph, opinion, group):
         raise InputRefused(_l("This comment was already sent with other content; nothing was "
                               "changed. Open “My comments” to edit it."), 409)
     return earlier
@@ -296,18 +306,24 @@ def _sent_before(client_id: str, author: Delegate, document: Document, paragraph
 def write_comment(congress: Congress, document: Document, author: Delegate | None, *,
                   client_id: str | None, paragraph: int | None, stance: str | None,
                   text: str | None = "", proposed_wording: str | None = "",
+                  as_group: bool = False, group_share: str | int | None = None,
                   now: datetime | None = None) -> tuple[Comment, bool]:
     """Save a delegate's comment on § `paragraph` of the current version (None: the whole
-    document); returns it and whether it is new (False: the same comment sent again)."""
+    document); returns it and whether it is new (False: the same comment sent again).
+
+    `as_group`: a secretary enters their discussion group's opinion, shared by
+    `group_share` of its delegates (services/comment_groups)."""
     now = now or utcnow()
     _check_document(congress, document)
     author = check_author(congress, author)
     client_id = _client_id(client_id)
     opinion = check_opinion(stance, text, proposed_wording, paragraph)
-    earlier = _sent_before(client_id, author, document, paragraph, opinion)
+    group = comment_groups.check_group_opinion(congress, author, as_group, group_share)
+    earlier = _sent_before(client_id, author, document, paragraph, opinion, group)
     if earlier is not None:
         return earlier, False
     window = open_window_or_423(document, now)
+    comment_groups.check_window_authors(window, author, as_group)
     version = document.current_version
     anchor = check_anchor(window, document, paragraph) if paragraph is not None else None
     comment = Comment(
@@ -316,18 +332,21 @@ def write_comment(congress: Congress, document: Document, author: Delegate | Non
         paragraph_text=anchor.text if anchor else "", section=anchor.section[:500] if anchor
         else "", stance=opinion.stance, text=opinion.text,
         proposed_wording=opinion.proposed_wording, author_id=author.id, created_at=now,
-        updated_at=now,
+        updated_at=now, discussion_group=author.discussion_group[:100],
+        group_share=group.share if group else None, group_size=group.size if group else None,
     )
     db.session.add(comment)
+    shared = {"group": group.group, "share": group.share, "size": group.size} if group else {}
     try:
         audit.commit(None, "comment.create", comment, delegate=author.number,
                      code=document.code, paragraph=paragraph, stance=opinion.stance.value,
+                     **shared,
                      refused=lambda: InputRefused(_l("This comment was already sent."), 409))
     except InputRefused as refused:
         # The same id, sent twice at once: the other request saved it first.
         if refused.status != 409:
             raise
-        earlier = _sent_before(client_id, author, document, paragraph, opinion)
+        earlier = _sent_before(client_id, author, document, paragraph, opinion, group)
         if earlier is None:
             raise
         return earlier, False
@@ -352,18 +371,26 @@ def changeable(comment: Comment, now: datetime | None = None) -> None:
 
 def edit_comment(congress: Congress, author: Delegate | None, comment: Comment, *,
                  stance: str | None, text: str | None, proposed_wording: str | None = "",
-                 expected_version: int | None = None, now: datetime | None = None) -> None:
-    """Change one's own comment while the window is open; the paragraph stays the same."""
+                 group_share: str | int | None = None, expected_version: int | None = None,
+                 now: datetime | None = None) -> None:
+    """Change one's own comment while the window is open; the paragraph stays the same, and
+    a group's opinion stays its group's (its share count can change)."""
     now = now or utcnow()
     comment = own_comment(congress, author, comment.id)
     changeable(comment, now)
     opinion = check_opinion(stance, text, proposed_wording, comment.paragraph)
+    group = (comment_groups.check_share(congress, comment.discussion_group, group_share)
+             if comment.is_group_opinion else None)
     claim_edit(comment, expected_version)
     comment.stance, comment.text = opinion.stance, opinion.text
     comment.proposed_wording, comment.updated_at = opinion.proposed_wording, now
+    shared = {}
+    if group is not None:
+        comment.group_share, comment.group_size = group.share, group.size
+        shared = {"group": group.group, "share": group.share, "size": group.size}
     audit.commit(None, "comment.update", comment, delegate=author.number,
                  code=comment.document.code, paragraph=comment.paragraph,
-                 stance=opinion.stance.value)
+                 stance=opinion.stance.value, **shared)
 
 
 def withdraw_comment(congress: Congress, author: Delegate | None, comment: Comment, *,

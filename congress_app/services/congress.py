@@ -75,10 +75,12 @@ def _clean_congress(
     delegates_expected: int | None = 0,
     members_represented: int | None = 0,
     follow_browser_language: bool | None = None,
+    delegates_see_group_comments: bool | None = None,
 ) -> dict:
     """The checked details of a congress, or InputRefused naming the field.
 
-    `follow_browser_language` None leaves the setting as it is (callers that do not show it).
+    `follow_browser_language` and `delegates_see_group_comments` None leave the setting as it
+    is (callers that do not show it).
     """
     values = {
         "title": clean_text(title, "title", 300, _l("Enter the title of the congress.")),
@@ -104,6 +106,8 @@ def _clean_congress(
     values.update(starts_on=starts_on, ends_on=ends_on)
     if follow_browser_language is not None:
         values["follow_browser_language"] = bool(follow_browser_language)
+    if delegates_see_group_comments is not None:
+        values["delegates_see_group_comments"] = bool(delegates_see_group_comments)
     return values
 
 

@@ -51,6 +51,7 @@ FIELD_LABELS = {
     "discussion_group": _l("Discussion group"),
     "seat": _l("Seat"),
     "kind": _l("Kind"),
+    "group_secretary": _l("Secretary of the discussion group"),
 }
 
 def clean_cell(raw: str) -> str:
@@ -165,8 +166,9 @@ def check_pin(congress: Congress, number: int, pin: str) -> Delegate | None:
 
 
 def _clean_delegate(congress: Congress, delegate: Delegate | None, *, number, full_name,
-                    unit, discussion_group, seat, kind) -> dict:
-    """The checked values of a delegate, or InputRefused naming the field."""
+                    unit, discussion_group, seat, kind, group_secretary=False) -> dict:
+    """The checked values of a delegate, or InputRefused naming the field. A group's
+    secretary needs a group: they enter its opinion on the drafts (services/comment_groups)."""
     if number is None:
         raise InputRefused(_("Enter the delegate's number (STT)."), field="number")
     if not 1 <= number <= NUMBER_MAX:
@@ -182,6 +184,10 @@ def _clean_delegate(congress: Congress, delegate: Delegate | None, *, number, fu
         values[name] = clean_cell(raw)
     if not values["full_name"]:
         raise InputRefused(_("Enter the delegate's full name."), field="full_name")
+    values["group_secretary"] = bool(group_secretary)
+    if values["group_secretary"] and not values["discussion_group"]:
+        raise InputRefused(_("Enter the discussion group this delegate is the secretary of."),
+                           field="discussion_group")
     try:
         values["kind"] = DelegateKind(kind or DelegateKind.OFFICIAL)
     except ValueError:

@@ -19,7 +19,7 @@ from .errors import InputRefused
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-FIELDS = ("number", *TEXT_FIELDS, "kind")
+FIELDS = ("number", *TEXT_FIELDS, "kind", "group_secretary")
 
 # Messages are translated when they are made (gettext, not lazy_gettext) because they
 # quote cells of the file: Jinja takes Flask-Babel's lazy strings as safe HTML and would
@@ -33,6 +33,7 @@ HEADER_ALIASES = {
     "discussion_group": ("tothaoluan", "to", "discussiongroup", "group", "nhomthaoluan"),
     "seat": ("ghe", "soghe", "seat", "chongoi", "vitrighe"),
     "kind": ("loai", "loaidaibieu", "kind", "type"),
+    "group_secretary": ("thukyto", "thukytothaoluan", "thuky", "groupsecretary", "secretary"),
 }
 REQUIRED = ("number", "full_name")
 
@@ -145,6 +146,19 @@ def parse_number(raw: str) -> int | None:
     """A delegate number from 1 to 99,999, or None."""
     number = whole_number(clean_cell(raw), NUMBER_MAX)
     return number if number is not None and number >= 1 else None
+
+
+# The "Thư ký tổ" column: a mark for the group's secretary, empty (or "không") for the others.
+SECRETARY_MARK = "x"
+SECRETARY_WORDS = {"x": SECRETARY_MARK, "co": SECRETARY_MARK, "yes": SECRETARY_MARK,
+                   "1": SECRETARY_MARK, "thu ky": SECRETARY_MARK, "secretary": SECRETARY_MARK,
+                   "": "", "khong": "", "no": "", "0": ""}
+
+
+def parse_secretary(raw: str) -> str | None:
+    """"x" for a group's secretary ("x", "có", "yes", "thư ký" …), "" for none, None if
+    the cell says something else."""
+    return SECRETARY_WORDS.get(fold(raw))
 
 
 def parse_kind(raw: str) -> DelegateKind | None:

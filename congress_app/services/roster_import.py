@@ -27,15 +27,17 @@ from ..extensions import db
 from ..models import Congress, Delegate, DelegateKind, User
 from . import audit
 from . import delegates as delegate_service
-from .delegates import TEXT_FIELDS, cell_problem, clean_cell, search_text
+from .delegates import FIELD_LABELS, TEXT_FIELDS, cell_problem, clean_cell, search_text
 from .errors import InputRefused
 from .roster_file import (
     FIELDS,
     NUMBER_MAX,
+    SECRETARY_MARK,
     decode,
     header_columns,
     parse_kind,
     parse_number,
+    parse_secretary,
     read_records,
 )
 
@@ -177,12 +179,30 @@ def _row(line: int, cells: list[str], columns: dict[str, int], width: int) -> Ro
                 alternate="Dự khuyết", guest="Khách mời"))
         else:
             row.values["kind"] = kind.value
+    if "group_secretary" in raw and "group_secretary" not in bad:
+        mark = parse_secretary(raw["group_secretary"])
+        if mark is None:
+            row.problems.append(_(
+                "“%(value)s” in the column “%(column)s”: write “x” for the group's secretary, "
+                "or leave it empty.", value=clean_cell(raw["group_secretary"])[:40],
+                column=FIELD_LABELS["group_secretary"]))
+        else:
+            row.values["group_secretary"] = mark
     return row
 
 
 def _stored(delegate: Delegate, name: str) -> str:
     value = getattr(delegate, name)
+    if name == "group_secretary":
+        return SECRETARY_MARK if value else ""
     return value.value if isinstance(value, DelegateKind) else (value or "")
+
+
+def _secretary_without_group(row: RosterRow, delegate: Delegate | None) -> bool:
+    """A row marking a secretary whose group (in the file, else on the roster) is empty."""
+    group = row.values.get("discussion_group",
+                           delegate.discussion_group if delegate is not None else "")
+    return row.values.get("group_secretary") == SECRETARY_MARK and not group
 
 
 def preview_roster(congress: Congress, data: bytes) -> RosterPreview:
@@ -213,6 +233,9 @@ def preview_roster(congress: Congress, data: bytes) -> RosterPreview:
         for d in db.session.scalars(select(Delegate).where(Delegate.congress_id == congress.id))
     }
     for row in rows:
+        if not row.problems and _secretary_without_group(row, existing.get(row.number)):
+            row.problems.append(_("A group's secretary needs a discussion group: fill in the "
+                                  "group, or leave the secretary's cell empty."))
         if row.problems:
             row.status = RowStatus.REJECTED
             continue
@@ -281,6 +304,7 @@ def apply_roster(
                 discussion_group=values.get("discussion_group", ""),
                 seat=values.get("seat", ""),
                 kind=DelegateKind(values["kind"]),
+                group_secretary=values.get("group_secretary") == SECRETARY_MARK,
                 search_name=search_text(values["full_name"], values.get("unit", "")),
             )
             db.session.add(delegate)
@@ -288,7 +312,11 @@ def apply_roster(
         for row in preview.to_change:
             delegate = db.session.get(Delegate, row.delegate_id)
             for change in row.changes:
-                new = DelegateKind(change.new) if change.field == "kind" else change.new
+                new = change.new
+                if change.field == "kind":
+                    new = DelegateKind(change.new)
+                elif change.field == "group_secretary":
+                    new = change.new == SECRETARY_MARK
                 setattr(delegate, change.field, new)
             delegate.search_name = search_text(delegate.full_name, delegate.unit)
         db.session.flush()

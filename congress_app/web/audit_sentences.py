@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from ..i18n import format_moment
 from ..labels import (
     CLASSIFICATION_LABELS,
+    COMMENT_AUTHORS_LABELS,
     COMMENT_SCOPE_LABELS,
     DELEGATE_KIND_LABELS,
     ROLE_LABELS,
@@ -165,6 +166,9 @@ KEY_LABELS = {
     "audit_events": _l("audit events"),
     "comments": _l("comments"),
     "moved": _l("moved along"),
+    "authors": _l("who may comment"),
+    "share": _l("delegates sharing the group's opinion"),
+    "size": _l("delegates in the group"),
 }
 
 VALUE_LABELS = {
@@ -209,6 +213,8 @@ def _scalar(key: str, value) -> str:
         return str(CLASSIFICATION_LABELS[value]).lower()
     if key == "scope" and value in COMMENT_SCOPE_LABELS:
         return str(COMMENT_SCOPE_LABELS[value]).lower()
+    if key == "authors" and value in COMMENT_AUTHORS_LABELS:
+        return str(COMMENT_AUTHORS_LABELS[value]).lower()
     if key == "kind" and value in DELEGATE_KIND_LABELS:
         return str(DELEGATE_KIND_LABELS[value])
     if key in TIMES and isinstance(value, str):

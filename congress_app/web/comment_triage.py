@@ -18,7 +18,7 @@ from ..labels import CLASSIFICATION_LABELS, STANCE_LABELS
 from ..models import Comment, Stance
 from ..numbers import whole_number
 from ..pdf.comments_report import render_comments_report_pdf, report_title
-from ..services import comment_exports, comment_report, comment_triage
+from ..services import comment_exports, comment_groups, comment_report, comment_triage
 from ..services.comment_triage import STATES, Board
 from .access import organiser_required, own_or_404
 from .cards import download_filename, send_private_pdf
@@ -31,7 +31,7 @@ from .tenancy import congress_or_404
 
 bp = Blueprint("comment_triage", __name__, url_prefix="/organiser/comments")
 
-FILTERS = ("document", "section", "stance", "state", "changed")
+FILTERS = ("document", "section", "stance", "state", "changed", "group")
 
 
 def _filters() -> dict:
@@ -42,7 +42,8 @@ def _filters() -> dict:
             "section": request.args.get("section", "").strip()[:500],
             "stance": stance if stance in {s.value for s in Stance} else "",
             "state": state if state in STATES else "",
-            "changed": "1" if request.args.get("changed") == "1" else ""}
+            "changed": "1" if request.args.get("changed") == "1" else "",
+            "group": request.args.get("group", "").strip()[:100]}
 
 
 def _kept(filters: dict) -> dict:
@@ -53,7 +54,8 @@ def _kept(filters: dict) -> dict:
 def _board(congress, filters: dict) -> Board:
     return comment_triage.board(congress, document_id=filters["document"],
                                 section=filters["section"], stance=filters["stance"],
-                                state=filters["state"], moved_on=bool(filters["changed"]))
+                                state=filters["state"], moved_on=bool(filters["changed"]),
+                                group=filters["group"])
 
 
 def _page(congress, *, failed: tuple[int, str, object] | None = None, status: int = 200):
@@ -79,7 +81,7 @@ def _page(congress, *, failed: tuple[int, str, object] | None = None, status: in
         filters=filters, kept=_kept(filters), stance_labels=STANCE_LABELS,
         classification_labels=CLASSIFICATION_LABELS, states=STATES,
         adopted=adoption.document if adoption and not adoption.document.is_deleted else None,
-        word_diff=comment_triage.word_diff), status
+        word_diff=comment_triage.word_diff, group_of=comment_groups.comment_label), status
 
 
 @bp.get("/")

@@ -14,14 +14,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
 
 from ..labels import STANCE_LABELS
-from ..models import Comment, Delegate, Document
+from ..models import Comment, CommentWindow, Delegate, Document
 from ..numbers import whole_number
+from ..services import closing as closing_service
+from ..services import comment_groups, paragraphs
 from ..services import comments as comment_service
 from ..services import documents as document_service
-from ..services import paragraphs
 from ..services import reader as reader_service
 from ..services import visibility as visibility_service
 from ..services.errors import InputRefused
@@ -31,6 +32,8 @@ from .public import reader_url
 from .tenancy import congress_or_404
 
 bp = Blueprint("comments", __name__)
+
+OWN, GROUP = "own", "group"
 
 WINDOW_CLOSED_TITLE = _l("Comments are closed")
 
@@ -50,8 +53,11 @@ def outbox_context() -> dict:
 
 class CommentForm(FlaskForm):
     """A comment: the stance, the reason or text, a proposed wording; the client id makes
-    the same form sent twice one comment."""
+    the same form sent twice one comment. A group's secretary also says whose opinion it is
+    (`kind`) and, for the group's, how many of its delegates share it."""
 
+    kind = RadioField(_l("Whose opinion"), validate_choice=False, default=OWN)
+    group_share = StringField(_l("How many of the group's delegates share it"))
     stance = RadioField(_l("Your stance"), validate_choice=False)
     text = TextAreaField(_l("What you think (required if you disagree: say why)"))
     proposed_wording = TextAreaField(_l("Proposed wording for this paragraph (optional)"))
@@ -61,6 +67,38 @@ class CommentForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.stance.choices = [(stance.value, label) for stance, label in STANCE_LABELS.items()]
+        self.kind.choices = [(OWN, _l("My own comment")), (GROUP, _l("Group opinion"))]
+
+
+def group_readers(congress, delegate: Delegate | None) -> str:
+    """The delegate's group when its delegates read each other's comments, else ""."""
+    if delegate is None or not congress.delegates_see_group_comments:
+        return ""
+    return delegate.discussion_group
+
+
+def group_mode(window: CommentWindow | None, delegate: Delegate | None) -> str:
+    """What the form offers a group's secretary: "both" (own comment or the group's
+    opinion), "group" (the group's opinion only), or "" (no group choice: own comments)."""
+    if window is None or not comment_groups.is_secretary(delegate):
+        return ""
+    if not window.authors.takes_groups:
+        return ""
+    return "both" if window.authors.takes_own else GROUP
+
+
+def _group_context(congress, delegate: Delegate | None, window: CommentWindow | None,
+                   comment: Comment | None = None) -> dict:
+    """The form's group part: the mode, the group and its delegate count."""
+    if comment is not None:  # editing: a group's opinion stays one, an own comment too
+        mode = GROUP if comment.is_group_opinion else ""
+        group = comment.discussion_group
+    else:
+        mode = group_mode(window, delegate)
+        group = delegate.discussion_group if delegate is not None else ""
+    size = comment_groups.group_size(congress, group) if mode else 0
+    return {"group_mode": mode, "group": group, "group_size": size,
+            "group_sees": group_readers(congress, delegate)}
 
 
 def _delegate() -> Delegate | None:
@@ -130,7 +168,8 @@ def write(code: str, paragraph: int | None):
             comment, new = comment_service.write_comment(
                 congress, document, delegate, client_id=form.client_id.data,
                 paragraph=paragraph, stance=form.stance.data, text=form.text.data,
-                proposed_wording=form.proposed_wording.data)
+                proposed_wording=form.proposed_wording.data,
+                as_group=form.kind.data == GROUP, group_share=form.group_share.data)
         except InputRefused as refused:
             if refused.field is None:
                 return _refused_page(refused)
@@ -138,7 +177,11 @@ def write(code: str, paragraph: int | None):
         else:
             if sent_by_outbox():
                 return "", 204  # the server has it (new, or kept once): the outbox drops it
-            if new:
+            if new and group_readers(congress, delegate):
+                flash(_("Your comment has been sent. You, the organisers and the delegates of "
+                        "%(group)s can read it; you can change it under “My comments” until "
+                        "comments close.", group=delegate.discussion_group), "success")
+            elif new:
                 flash(_("Your comment has been sent. Only you and the organisers can read it; "
                         "you can change it under “My comments” until comments close."),
                       "success")
@@ -152,11 +195,14 @@ def write(code: str, paragraph: int | None):
             return _refused_page(refused)
         form.client_id.data = str(uuid.uuid4())
     state = comment_service.state(document, counted=False)
+    groups = _group_context(congress, delegate, state.window)
+    if groups["group_mode"] == GROUP:
+        form.kind.data = GROUP
     return render_template(
         "comments/write.html", congress=congress, document=document, form=form,
         paragraph=anchor, state=state, back_url=back_to_paragraph(document, paragraph),
         text_max=comment_service.TEXT_MAX, wording_max=comment_service.WORDING_MAX,
-        action=request.path,
+        action=request.path, **groups,
     ), status
 
 
@@ -164,6 +210,7 @@ def _check_can_write(congress, document, delegate, paragraph, anchor) -> None:
     """What the service would refuse before anything is typed: say it now, not after."""
     comment_service.check_author(congress, delegate)
     window = comment_service.open_window_or_423(document)
+    comment_groups.check_may_write(window, delegate)
     if paragraph is not None:
         comment_service.check_anchor(window, document, paragraph)
 
@@ -179,9 +226,13 @@ def mine():
     congress = congress_or_404()
     own = comment_service.my_comments(congress, delegate)
     states = {c.document_id: comment_service.state(c.document, counted=False) for c in own}
+    group = comment_groups.group_comments(congress, delegate)
     return render_template("comments/mine.html", congress=congress, comments=own,
+                           group_sees=group_readers(congress, delegate),
                            states=states, stance_labels=STANCE_LABELS,
-                           back_to_paragraph=back_to_paragraph)
+                           back_to_paragraph=back_to_paragraph, group_comments=group,
+                           names_shown=closing_service.last_purge(congress) is None,
+                           group_of=comment_groups.comment_label)
 
 
 def _own_or_404(comment_id: int) -> Comment:
@@ -211,6 +262,7 @@ def edit(comment_id: int):
             comment_service.edit_comment(
                 document.congress, _delegate(), comment, stance=form.stance.data,
                 text=form.text.data, proposed_wording=form.proposed_wording.data,
+                group_share=form.group_share.data,
                 expected_version=whole_number(str(form.edit_version.data or "")))
         except InputRefused as refused:
             if refused.field is None:
@@ -232,6 +284,7 @@ def edit(comment_id: int):
         state=comment_service.state(document, counted=False),
         back_url=url_for(".mine"), text_max=comment_service.TEXT_MAX,
         wording_max=comment_service.WORDING_MAX, action=request.path,
+        **_group_context(document.congress, _delegate(), None, comment),
     ), status
 
 

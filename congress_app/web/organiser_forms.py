@@ -22,7 +22,13 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, Optional, ValidationError
 
-from ..labels import CATEGORY_LABELS, COMMENT_SCOPE_LABELS, VISIBILITY_LABELS
+from ..labels import (
+    CATEGORY_LABELS,
+    COMMENT_AUTHORS_LABELS,
+    COMMENT_SCOPE_LABELS,
+    VISIBILITY_LABELS,
+)
+from ..models import CommentAuthors
 from ..services.submissions import new_token
 
 
@@ -87,6 +93,8 @@ class CongressForm(FlaskForm):
     delegates_expected = CountField(_l("Delegates expected"), validators=[Optional()])
     members_represented = CountField(_l("Party members represented"), validators=[Optional()])
     follow_browser_language = BooleanField(_l("Follow the language of each visitor's phone"))
+    delegates_see_group_comments = BooleanField(
+        _l("Delegates see their discussion group's comments"))
 
 
 class OnceForm(FlaskForm):
@@ -216,6 +224,7 @@ class CommentWindowForm(FlaskForm):
     opens_at = MomentField(_l("Comments open at"), validators=[Optional()])
     closes_at = MomentField(_l("Comments close at"), validators=[Optional()])
     scope = ChoiceField(_l("Delegates comment on"))
+    authors = ChoiceField(_l("Who may comment"), default=CommentAuthors.OFFICIAL_DELEGATES.value)
     # The edit_version the window was loaded at: a save based on an older one is refused.
     edit_version = HiddenField()
 
@@ -223,3 +232,5 @@ class CommentWindowForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.scope.choices = [(scope.value, label)
                               for scope, label in COMMENT_SCOPE_LABELS.items()]
+        self.authors.choices = [(authors.value, label)
+                                for authors, label in COMMENT_AUTHORS_LABELS.items()]

@@ -51,6 +51,7 @@ def _details(form: DelegateForm) -> dict:
         "full_name": form.full_name.data,
         "unit": form.unit.data,
         "discussion_group": form.discussion_group.data,
+        "group_secretary": form.group_secretary.data,
         "seat": form.seat.data,
         "kind": form.kind.data,
     }

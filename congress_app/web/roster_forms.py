@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import Optional, Regexp
 
 from ..labels import DELEGATE_KIND_LABELS as KIND_LABELS
@@ -26,6 +26,7 @@ class DelegateForm(FlaskForm):
     full_name = StringField(_l("Full name"))
     unit = StringField(_l("Unit"))
     discussion_group = StringField(_l("Discussion group"))
+    group_secretary = BooleanField(_l("Secretary of the discussion group"))
     seat = StringField(_l("Seat"))
     kind = ChoiceField(_l("Kind"), default=DelegateKind.OFFICIAL.value)
 

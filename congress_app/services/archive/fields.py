@@ -56,7 +56,7 @@ FIELDS: dict[type, Fields] = {
         values=("slug", "title", "organisation", "parent_organisation", "ordinal", "term",
                 "venue", "starts_on", "ends_on", "motto", "delegates_expected",
                 "members_represented", "updated_at", "closed_at", "listed",
-                "follow_browser_language"),
+                "follow_browser_language", "delegates_see_group_comments"),
         links={"id": _ID}),
     CongressSession: Fields(
         values=("name", "date", "starts_at", "ends_at", "position", "edit_version"),
@@ -80,7 +80,8 @@ FIELDS: dict[type, Fields] = {
                "uploaded_by_id": f"`uploaded_by`: {_ACCOUNT}"}),
     Delegate: Fields(
         values=("number", "full_name", "search_name", "unit", "discussion_group", "seat",
-                "kind", "active", "credential_version", "created_at", "updated_at"),
+                "kind", "active", "group_secretary", "credential_version", "created_at",
+                "updated_at"),
         secrets=("token_hash", "pin_hash"),
         excluded={"session_version": _SESSIONS},
         links={"id": "the record's id in the archive, kept on import when it is free here "
@@ -115,7 +116,8 @@ FIELDS: dict[type, Fields] = {
         # restore, and must be recognised; an import refuses client ids already used here.
         values=("client_id", "paragraph", "paragraph_text", "section", "stance", "text",
                 "proposed_wording", "created_at", "updated_at", "withdrawn_at",
-                "edit_version", "anchor_state"),
+                "edit_version", "anchor_state", "discussion_group", "group_share",
+                "group_size"),
         links={"id": _ID, "congress_id": _CONGRESS,
                "document_id": "`document`: the archive id of the document commented on",
                "version_id": "`version`: the archive id of the version commented on",

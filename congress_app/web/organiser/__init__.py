@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ...labels import COMMENT_SCOPE_LABELS, VISIBILITY_LABELS
+from ...labels import COMMENT_AUTHORS_LABELS, COMMENT_SCOPE_LABELS, VISIBILITY_LABELS
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
@@ -17,7 +17,8 @@ bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 @bp.context_processor
 def organiser_context() -> dict:
     """Labels the organiser templates show next to stored values."""
-    return {"visibility_labels": VISIBILITY_LABELS, "comment_scope_labels": COMMENT_SCOPE_LABELS}
+    return {"visibility_labels": VISIBILITY_LABELS, "comment_scope_labels": COMMENT_SCOPE_LABELS,
+            "comment_authors_labels": COMMENT_AUTHORS_LABELS}
 
 
 # The views join bp as their modules are imported (Flask's pattern for a package).

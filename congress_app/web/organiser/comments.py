@@ -40,6 +40,7 @@ def window_form(document: Document) -> CommentWindowForm:
         form.opens_at.data = window.opens_at.astimezone(_zone()).replace(tzinfo=None)
         form.closes_at.data = window.closes_at.astimezone(_zone()).replace(tzinfo=None)
         form.scope.data = window.scope.value
+        form.authors.data = window.authors.value
     else:
         last_evening = datetime.combine(document.congress.ends_on, datetime.min.time()) \
             + timedelta(hours=17)
@@ -62,7 +63,8 @@ def comments_open(document_id: int):
             window = comment_service.open_window(
                 document.congress, document, opens_at=_aware(form.opens_at.data),
                 closes_at=_aware(form.closes_at.data), scope=form.scope.data,
-                user=acting_user(), expected_version=loaded_version(form))
+                authors=form.authors.data, user=acting_user(),
+                expected_version=loaded_version(form))
         except InputRefused as refused:
             status = refused_on_form(form, refused)
         else:

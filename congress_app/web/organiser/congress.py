@@ -25,7 +25,7 @@ def congress_values(form: CongressForm) -> dict:
     return {name: form[name].data for name in (
         "title", "organisation", "parent_organisation", "ordinal", "term", "venue",
         "starts_on", "ends_on", "motto", "delegates_expected", "members_represented",
-        "follow_browser_language")}
+        "follow_browser_language", "delegates_see_group_comments")}
 
 
 # Dashboard and congress details ------------------------------------------------------
