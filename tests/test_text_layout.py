@@ -140,3 +140,19 @@ def test_a_paragraph_running_on_to_the_next_page_is_read_whole(client, make_docu
     assert [b.text for b in pages[0][1]] == [
         "Một đoạn văn dài chưa hết ở cuối trang vẫn tiếp tục ở trang sau."]
     assert [(b.kind, b.text) for b in pages[1][1]] == [("heading", "Mục mới")]
+
+
+def test_a_range_broken_at_the_line_s_end_is_joined_without_a_space(tmp_path):
+    """Seen in the compiled report: a heading wrapped after "2025–" read "2025– 2030"."""
+    from weasyprint import HTML
+
+    heading = "II. MỤC TIÊU, NHIỆM VỤ NHIỆM KỲ 2025–2030"
+    narrow = "<style>@page { size: 120mm 200mm; margin: 10mm }</style>"
+    pdf = HTML(string=f"<html><head>{narrow}</head><body><h2>{heading}</h2>"
+                      "<p>Nhiệm kỳ 2020–2025 và nhiệm kỳ 2025–2030 trong quản lý nhà nước ở "
+                      "phường, một câu đủ dài để chạy sang dòng thứ hai của trang.</p>"
+                      "</body></html>").write_pdf()
+    stored = _stored(pdf, tmp_path)
+    assert f"# {heading}" in stored.splitlines()
+    assert "2025– " not in stored and "2020– " not in stored
+    assert "phường, một câu" in stored  # other line ends keep their space

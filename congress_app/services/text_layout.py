@@ -87,6 +87,20 @@ def _text(runs: list[Run]) -> str:
     return " ".join(" ".join(r.text.split()) for r in sorted(runs, key=lambda r: r.left))
 
 
+# A line that ends in a dash after a number, the next starting with a number: "2025–" /
+# "2030" is one range broken by the line's end, and is joined back without a space.
+_RANGE_BROKEN = re.compile(r"\d[–-]$")
+
+
+def _joined(lines: list[str]) -> str:
+    """Lines of one paragraph or heading as one text."""
+    text = ""
+    for line in lines:
+        glue = "" if not text or (_RANGE_BROKEN.search(text) and line[:1].isdigit()) else " "
+        text += glue + line
+    return text
+
+
 def _lines(runs: list[Run]) -> list[Line]:
     """Runs whose vertical middles lie within each other's box make one line, top down."""
     lines: list[Line] = []
@@ -155,7 +169,7 @@ def _paragraphs(block: list[Line]) -> list[str]:
         else:
             paragraphs[-1].append(text)
         previous = line
-    return [" ".join(p) for p in paragraphs]
+    return [_joined(p) for p in paragraphs]
 
 
 def _numbered(text: str) -> bool:
@@ -186,7 +200,7 @@ def _is_heading(block: list[Line], body_size: float) -> bool:
     if len(block) > 3:
         return False
     runs = [r for line in block for r in line.runs]
-    text = " ".join(_text(line.runs) for line in block)
+    text = _joined([_text(line.runs) for line in block])
     larger = body_size > 0 and min(r.size for r in runs) > 1.12 * body_size
     bold = all(r.bold for r in runs)
     if text.rstrip().endswith((".", ";")):
@@ -210,7 +224,7 @@ def page_layout(runs: list[Run]) -> list[str]:
         if columns:
             out.append(_row(block, columns, gap))
         elif _is_heading(block, size):
-            out.append(HEADING + " ".join(_text(line.runs) for line in block))
+            out.append(HEADING + _joined([_text(line.runs) for line in block]))
         else:
             out.extend(_paragraphs(block))
     return out
