@@ -32,7 +32,7 @@ from ..models import (
     Visibility,
     utcnow,
 )
-from . import audit, closing, intake
+from . import audit, intake
 from .comment_triage import Entry, entries, word_diff
 from .errors import InputRefused
 
@@ -85,8 +85,8 @@ class DocumentOpinions:
         return sum(self.stances.values())
 
 
-def _opinion(entry: Entry, named: bool) -> Opinion:
-    authors = [c.author for c in [entry.comment, *entry.duplicates]] if named else []
+def _opinion(entry: Entry) -> Opinion:
+    authors = [c.author for c in [entry.comment, *entry.duplicates] if c.author is not None]
     return Opinion(entry.comment, entry.count, authors, entry.classification, entry.response)
 
 
@@ -96,10 +96,9 @@ def compile_report(congress: Congress,
     """The report's content: documents in their order, each by section and paragraph (the
     whole document first), withdrawn comments left out; only `categories` when given.
 
-    Once the congress's personal data is purged no opinion names its authors: who said
-    what served the triage, while the report keeps every count."""
+    Once the congress's personal data is purged no opinion names its authors (the purge
+    took them off the comments: who said what served the triage), and every count stays."""
     originals, _withdrawn = entries(congress)
-    named = closing.last_purge(congress) is None
     by_document: dict[int, DocumentOpinions] = {}
     paragraphs: dict[tuple[int, int | None], ParagraphOpinions] = {}
     sections: dict[int, dict[int | None, str]] = {}
@@ -115,7 +114,7 @@ def compile_report(congress: Congress,
         if key not in paragraphs:
             paragraphs[key] = ParagraphOpinions(comment.paragraph, comment.paragraph_text)
             sections.setdefault(comment.document_id, {})[comment.paragraph] = comment.section
-        paragraphs[key].opinions.append(_opinion(entry, named))
+        paragraphs[key].opinions.append(_opinion(entry))
     for (document_id, _number), shown in sorted(
             paragraphs.items(), key=lambda item: (item[0][1] is not None, item[0][1] or 0)):
         report = by_document[document_id]
