@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
+    AnchorState,
     Classification,
     Comment,
     CommentReportAdoption,
@@ -46,6 +47,13 @@ class Opinion:
     authors: list[Delegate]
     classification: Classification | None
     response: str
+
+    @property
+    def paragraph_flag(self) -> AnchorState | None:
+        """Why the secretariat must read it against the new wording ("đoạn đã thay đổi", or
+        not found in the new version); None while it is on the same words."""
+        state = self.comment.anchor_state
+        return state if state != AnchorState.CURRENT else None
 
     @property
     def diff(self) -> list[tuple[str, str]]:
