@@ -10,6 +10,7 @@ category, afterwards as a new version of that same document (same code, same pri
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections import Counter
@@ -28,6 +29,7 @@ from ..models import (
     Delegate,
     Document,
     DocumentCategory,
+    DocumentVersion,
     Stance,
     User,
     Visibility,
@@ -160,10 +162,33 @@ def adoption_of(congress: Congress) -> CommentReportAdoption | None:
         CommentReportAdoption.congress_id == congress.id))
 
 
+@dataclass(frozen=True)
+class Adopted:
+    """What adopting did: the document, its version now, and whether that version was
+    already the same report (adopted twice with nothing changed between: no new version)."""
+
+    document: Document
+    number: int
+    unchanged: bool = False
+
+
+def _same_as_adopted(document: Document, pdf: bytes) -> int | None:
+    """The number of the document's newest version when it holds exactly these bytes."""
+    newest = db.session.execute(
+        select(DocumentVersion.number, DocumentVersion.sha256)
+        .where(DocumentVersion.document_id == document.id)
+        .order_by(DocumentVersion.number.desc()).limit(1)).first()
+    if newest is not None and newest.sha256 == hashlib.sha256(pdf).hexdigest():
+        return newest.number
+    return None
+
+
 def adopt(congress: Congress, pdf: bytes, *, title: str, user: User | None = None
-          ) -> tuple[Document, int]:
+          ) -> Adopted:
     """Make the compiled PDF a congress document, or a new version of the one adopted
-    before; returns the document and the version number made."""
+    before. The same PDF as the adopted version (the button pressed twice, or nothing
+    answered since) changes nothing: intake refuses an identical file, and here that is
+    no error, the report simply stands adopted as it is."""
     if not pdf.startswith(b"%PDF-"):
         raise InputRefused(_l("The compiled report could not be made."), 500)
     adoption = adoption_of(congress)
@@ -171,7 +196,17 @@ def adopt(congress: Congress, pdf: bytes, *, title: str, user: User | None = Non
     upload = intake.Upload(io.BytesIO(pdf), filename)
     if adoption is not None and not adoption.document.is_deleted:
         document = adoption.document
-        version = intake.replace_file(document, upload, user=user)
+        kept = _same_as_adopted(document, pdf)
+        if kept is not None:
+            return Adopted(document, kept, unchanged=True)
+        try:
+            version = intake.replace_file(document, upload, user=user)
+        except InputRefused as refused:
+            # Another press saved these very bytes between the check and the replacement.
+            kept = _same_as_adopted(document, pdf) if refused.status == 409 else None
+            if kept is None:
+                raise
+            return Adopted(document, kept, unchanged=True)
         adoption.adopted_by_id = user.id if user is not None else None
         adoption.adopted_at = utcnow()
     else:
@@ -187,5 +222,4 @@ def adopt(congress: Congress, pdf: bytes, *, title: str, user: User | None = Non
         adoption.adopted_at = utcnow()
     audit.commit(user, "comments.adopt_report", document, code=document.code,
                  title=document.title, version=version.number)
-    return document, version.number
-
+    return Adopted(document, version.number)

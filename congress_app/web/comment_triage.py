@@ -281,9 +281,12 @@ def adopt():
         pdf = render_comments_report_pdf(congress, language=language)
         with force_locale(language):
             title = report_title()
-        document, number = comment_report.adopt(congress, pdf, title=title,
-                                                user=acting_user())
-        if number == 1:
+        result = comment_report.adopt(congress, pdf, title=title, user=acting_user())
+        document, number = result.document, result.number
+        if result.unchanged:
+            flash(_("The compiled report has not changed since it was adopted: the document "
+                    "%(code)s keeps version %(n)d.", code=document.code, n=number), "info")
+        elif number == 1:
             flash(_("The compiled report is now the congress document %(code)s.",
                     code=document.code), "success")
         else:
