@@ -1,6 +1,7 @@
 """`make bench` (python -m bench.run): build a throw-away congress, measure, print, save.
 
-BENCH_QUICK=1 runs fewer repetitions and 3 s load runs; --no-load (or BENCH_NO_LOAD=1)
+BENCH_QUICK=1 runs fewer repetitions and 3 s load runs (and 40 commenting phones within 15 s
+instead of 168 within 60 s); --no-load (or BENCH_NO_LOAD=1)
 leaves out gunicorn, nginx and wrk, which is what the test suite's smoke test runs.
 """
 
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from . import (
         app_requests,
+        comment_phones,
         comment_triage,
         comments_report,
         load,
@@ -98,9 +100,15 @@ def main(argv: list[str] | None = None) -> int:
             env = {**instance.env, "BENCH_STAMP_CODE": add_stamp_document(app)}
             step("PDF renders (a fresh process per cold sample)")
             renders.measure(report, env, runs)
+            phones, window = ((comment_phones.QUICK_PHONES, comment_phones.QUICK_WINDOW_SECONDS)
+                              if args.quick else
+                              (comment_phones.PHONES, comment_phones.WINDOW_SECONDS))
             if args.no_load:
                 step("load: skipped (--no-load)")
             else:
+                step(f"góp ý from the hall: {phones} phones each post a comment within "
+                     f"{window:g} s while reading (gunicorn)")
+                comment_phones.measure(report, app, env, phones=phones, window=window)
                 step("load: gunicorn, nginx and wrk")
                 big_code = add_big_document(app)
                 load.measure(report, env, code, big_code, seconds=3 if args.quick else 10,

@@ -12,11 +12,13 @@ import zipfile
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from congress_app.extensions import db
 from congress_app.models import (
     AuditEvent,
+    Comment,
+    CommentWindow,
     Congress,
     Delegate,
     Document,
@@ -98,7 +100,7 @@ def test_every_member_is_listed_once_and_verifies_with_sha256sum(archive, tmp_pa
     shas = {v["sha256"] for d in manifest["documents"] for v in d["versions"]}
     assert sorted(names) == sorted(["manifest.json", "checksums.sha256",
                                     *(f"files/{s}" for s in shas)])
-    assert manifest["format_version"] == file_format.FORMAT_VERSION == 2
+    assert manifest["format_version"] == file_format.FORMAT_VERSION == 3
     assert manifest["full"] is True and all(a["password_hash"] for a in manifest["accounts"])
     listed = (tmp_path / "checksums.sha256").read_text().splitlines()
     assert len(listed) == len(names) - 1
@@ -276,7 +278,7 @@ def test_another_secret_means_new_cards_and_missing_accounts_are_named(
 @pytest.mark.parametrize(("version", "message"), [
     (1, "format version 1 .*which lists every account of the instance.* export the "
         "congress again"),
-    (3, "format version 3; this version of the app reads version 2"),
+    (4, "format version 4; this version of the app reads versions 2 and 3"),
 ])
 def test_an_archive_of_another_format_is_refused_with_a_clear_message(
         archive, fresh_app, tmp_path, version, message):
@@ -292,6 +294,28 @@ def test_an_archive_of_another_format_is_refused_with_a_clear_message(
     with _nothing_changes(app), app.app_context(), \
             pytest.raises(file_format.ArchiveRefused, match=message):
         archive_restore.import_congress(old)
+
+
+def test_a_version_2_archive_restores_as_a_congress_without_comments(archive, fresh_app,
+                                                                    tmp_path):
+    """Version 2 came before comments: it has none of their keys, and is read all the same."""
+    def version_2(name: str, data: bytes) -> bytes:
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        for key in ("comment_windows", "comments", "comment_report_adoption"):
+            del manifest[key]
+        manifest["format_version"] = 2
+        return json.dumps(manifest, ensure_ascii=False).encode()
+
+    older = _rewritten(archive, tmp_path / "v2.zip", version_2, fix_checksums=True)
+    app = fresh_app()
+    with app.app_context():
+        archive_restore.import_congress(older)
+        restored = db.session.scalar(select(Congress).where(Congress.slug == SLUG))
+        assert restored is not None
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+        assert db.session.scalar(select(func.count()).select_from(CommentWindow)) == 0
 
 
 def test_an_account_name_already_taken_here_refuses_the_import(archive, fresh_app):

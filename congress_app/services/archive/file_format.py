@@ -23,7 +23,11 @@ from .fields import FIELDS
 FORMAT = "congress_app.archive"
 # 2: only the congress's own accounts (with their tie), secrets only in a full backup,
 # audit events by their congress. Version 1 listed every account of the instance.
-FORMAT_VERSION = 2
+# 3: adds the comment windows, the comments with their triage and the adopted report. An app
+# that reads only version 2 refuses such an archive rather than restore it without the
+# comments; a version 2 archive has none, and is read as a congress without comments.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (2, 3)
 MANIFEST = "manifest.json"
 CHECKSUMS = "checksums.sha256"
 FILES_DIR = "files/"
@@ -158,9 +162,10 @@ def verified_manifest(zf: zipfile.ZipFile) -> dict:
             f"{manifest.get('app_version', 'unknown')}), which lists every account of the "
             "instance without saying which congress each serves; this version does not "
             "guess. Update the instance that wrote it and export the congress again.")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
         raise ArchiveRefused(f"The archive has format version {version}; this version of "
-                             f"the app reads version {FORMAT_VERSION}.")
+                             f"the app reads versions {readable}.")
     return manifest
 
 
