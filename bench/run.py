@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import (
         app_requests,
         comment_phones,
+        comment_triage,
         comments_report,
         load,
         page_images,
@@ -91,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             step("the compiled comments report")
             comments_report.measure(report, app, runs=1 if args.quick else 3,
                                     count=200 if args.quick else comments_report.COMMENTS)
+            step("the triage page, on the same comments")
+            comment_triage.measure(report, app, runs=2 if args.quick else 5)
             step("QR codes")
             qrcodes.measure(report, runs=2 if args.quick else 5, codes=20 if args.quick else 100)
             step("adding the 30-page document")

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from .models import (
+    AnchorState,
     Classification,
     CommentAuthors,
     CommentScope,
@@ -69,4 +70,11 @@ CLASSIFICATION_LABELS = {
     Classification.EXPLAINED: _l("Explained"),
     Classification.NOT_ACCEPTED: _l("Not accepted"),
     Classification.ALREADY_IN_DRAFT: _l("Already in the draft"),
+}
+
+# Góp ý: a comment whose paragraph moved on in a newer version (services/comment_anchoring);
+# a comment still on the same words has no flag.
+ANCHOR_STATE_LABELS = {
+    AnchorState.CHANGED: _l("Paragraph changed"),
+    AnchorState.NOT_FOUND: _l("Paragraph not found in the new version"),
 }

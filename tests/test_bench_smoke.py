@@ -26,6 +26,8 @@ ALWAYS_MEASURED = (
     "render.qr_sheet.cold", "render.qr_sheet.again",
     "render.stamp.cold", "render.stamp.again",
     "comments.report_cold", "comments.report_warm",
+    "comments.triage_page", "comments.triage_page_size",
+    "comments.triage_counts_200", "comments.triage_counts_304",
     *RENDERS,
 )
 MACHINE_FACTS = ("cpu_count", "cpu_model", "python", "weasyprint", "git_commit")

@@ -132,7 +132,9 @@ class Comment(db.Model):
     stance: Mapped[Stance] = mapped_column(_enum(Stance))
     text: Mapped[str] = mapped_column(Text, default="")
     proposed_wording: Mapped[str] = mapped_column(Text, default="")
-    author_id: Mapped[int] = mapped_column(ForeignKey("delegates.id"), index=True)
+    # None once the congress's personal data is purged (services/closing.py): who wrote a
+    # comment served the triage; the comment and its counts stay.
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("delegates.id"), index=True)
     # The author's discussion group when writing (a snapshot: the roster may change later,
     # the report counts the group the opinion was given in); "" for a delegate in none.
     discussion_group: Mapped[str] = mapped_column(String(100), default="", server_default="")
@@ -149,7 +151,7 @@ class Comment(db.Model):
 
     document: Mapped[Document] = relationship()  # noqa: F821
     version: Mapped[DocumentVersion] = relationship(foreign_keys=[version_id])  # noqa: F821
-    author: Mapped[Delegate] = relationship()  # noqa: F821
+    author: Mapped[Delegate | None] = relationship()  # noqa: F821
 
     @property
     def is_withdrawn(self) -> bool:

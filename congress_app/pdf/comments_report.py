@@ -16,7 +16,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from ..labels import CLASSIFICATION_LABELS, STANCE_LABELS
+from ..labels import ANCHOR_STATE_LABELS, CLASSIFICATION_LABELS, STANCE_LABELS
 from ..models import Congress, Stance, utcnow
 from ..services.comment_groups import opinion_label
 from ..services.comment_report import compile_report, drafts_named, stance_totals
@@ -43,6 +43,7 @@ def comments_report_context(congress: Congress) -> dict:
         "stances": list(Stance),
         "stance_labels": {s: str(label) for s, label in STANCE_LABELS.items()},
         "classification_labels": {c: str(label) for c, label in CLASSIFICATION_LABELS.items()},
+        "flag_labels": {s: str(label) for s, label in ANCHOR_STATE_LABELS.items()},
         "subtitle": _("compiling the comments on the draft %(titles)s",
                       titles=nfc(drafts_named(reports))) if reports else "",
         "labels": {

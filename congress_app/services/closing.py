@@ -8,9 +8,8 @@ every phone still holding a delegate session), the seat, and every check-in with
 and the staff account that recorded it. Delegate rows carry no phone or e-mail. The
 attendance survives only as counts, in the purge's own audit event, and the check-in
 events of the audit trail lose the delegate they named, keeping just their time.
-Comments on the drafts stop naming their authors: the compiled report and its CSV and XLSX
-(services/comment_report) print no author once a purge is recorded, and keep every count.
-The comment rows still link their author (comments.author_id is not nullable yet).
+Comments on the drafts lose their author (comments.author_id set to NULL): the triage, the
+compiled report, its exports and the archive name no one, and every count stays.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
-from ..models import AuditEvent, CheckIn, Congress, Delegate, DelegateKind, User
+from ..models import AuditEvent, CheckIn, Comment, Congress, Delegate, DelegateKind, User
 from ..models.base import utcnow
 from . import attendance as attendance_service
 from . import audit
@@ -80,6 +79,11 @@ def purge_personal_data(congress: Congress, confirmation: str, *,
         )
         db.session.execute(delete(CheckIn).where(CheckIn.congress_id == congress.id),
                            execution_options={"synchronize_session": False})
+        counts["comments_unnamed"] = db.session.execute(
+            update(Comment).where(Comment.congress_id == congress.id,
+                                  Comment.author_id.is_not(None))
+            .values(author_id=None, updated_at=Comment.updated_at),  # not an edit
+            execution_options={"synchronize_session": False}).rowcount
         db.session.execute(
             update(Delegate)
             .where(Delegate.congress_id == congress.id)

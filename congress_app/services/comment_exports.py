@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
-from ..labels import CLASSIFICATION_LABELS, STANCE_LABELS
+from ..labels import ANCHOR_STATE_LABELS, CLASSIFICATION_LABELS, STANCE_LABELS
 from ..models import Congress, DocumentCategory, Stance, utcnow
 from ..spreadsheet_cells import safe_cell
 from .comment_groups import group_name, members_data
@@ -33,11 +33,17 @@ def _authors(opinion: Opinion) -> str:
                      for a in opinion.authors)
 
 
+def _flag(opinion: Opinion) -> str:
+    """ "Đoạn đã thay đổi" (or not found in the new version), empty on the same words."""
+    flag = opinion.paragraph_flag
+    return str(ANCHOR_STATE_LABELS[flag]) if flag else ""
+
+
 def _headers(with_authors: bool) -> list[str]:
     headers = [_("Document code"), _("Document"), _("Section"), _("§"), _("Paragraph"),
                _("Comment No."), _("Comments"), _("Stance"), _("Comment"),
                _("Proposed wording"), _("Classification"), _("Response"),
-               _("Discussion groups")]
+               _("Discussion groups"), _("Paragraph changed")]
     return [*headers, _("Authors")] if with_authors else headers
 
 
@@ -56,7 +62,7 @@ def _rows(reports: list[DocumentOpinions], with_authors: bool) -> Iterator[list]
                            comment.proposed_wording,
                            str(CLASSIFICATION_LABELS[opinion.classification])
                            if opinion.classification else "", opinion.response,
-                           opinion.groups]
+                           opinion.groups, _flag(opinion)]
                     yield [*row, _authors(opinion)] if with_authors else row
 
 
@@ -89,8 +95,8 @@ def organisers_xlsx(congress: Congress) -> bytes:
                       else safe_cell(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
                       for value in row])
     wrap = Alignment(wrap_text=True, vertical="top")
-    for column, width in zip("ABCDEFGHIJKLMN", (10, 30, 24, 6, 50, 10, 8, 16, 50, 50, 18, 40,
-                                                30, 30), strict=True):
+    for column, width in zip("ABCDEFGHIJKLMNO", (10, 30, 24, 6, 50, 10, 8, 16, 50, 50, 18, 40,
+                                                30, 18, 30), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
@@ -137,7 +143,8 @@ def higher_level_json(congress: Congress) -> bytes:
              "proposed_wording": opinion.comment.proposed_wording, "count": opinion.count,
              "groups": members_data(opinion.members),
              "classification": opinion.classification.value if opinion.classification
-             else None, "response": opinion.response}
+             else None, "response": opinion.response,
+             "anchor_state": opinion.comment.anchor_state.value}
             for section in report.sections for paragraph in section.paragraphs
             for opinion in paragraph.opinions]
         documents.append({"code": report.document.code, "title": report.document.title,

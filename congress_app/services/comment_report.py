@@ -12,6 +12,7 @@ category, afterwards as a new version of that same document (same code, same pri
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections import Counter
@@ -22,6 +23,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
+    AnchorState,
     Classification,
     Comment,
     CommentReportAdoption,
@@ -29,12 +31,13 @@ from ..models import (
     Delegate,
     Document,
     DocumentCategory,
+    DocumentVersion,
     Stance,
     User,
     Visibility,
     utcnow,
 )
-from . import audit, closing, comment_groups, intake
+from . import audit, comment_groups, intake
 from .comment_triage import Entry, entries, word_diff
 from .errors import InputRefused
 
@@ -53,6 +56,13 @@ class Opinion:
     groups: str = ""
     shares: str = ""
     members: list[Comment] = field(default_factory=list)
+
+    @property
+    def paragraph_flag(self) -> AnchorState | None:
+        """Why the secretariat must read it against the new wording ("đoạn đã thay đổi", or
+        not found in the new version); None while it is on the same words."""
+        state = self.comment.anchor_state
+        return state if state != AnchorState.CURRENT else None
 
     @property
     def diff(self) -> list[tuple[str, str]]:
@@ -106,9 +116,9 @@ class DocumentOpinions:
         return sum(self.stances.values())
 
 
-def _opinion(entry: Entry, named: bool) -> Opinion:
+def _opinion(entry: Entry) -> Opinion:
     members = [entry.comment, *entry.duplicates]
-    authors = [c.author for c in members] if named else []
+    authors = [c.author for c in members if c.author is not None]
     return Opinion(entry.comment, entry.count, authors, entry.classification, entry.response,
                    comment_groups.members_label(members),
                    comment_groups.members_label(members, own=False), members)
@@ -126,10 +136,9 @@ def compile_report(congress: Congress,
     """The report's content: documents in their order, each by section and paragraph (the
     whole document first), withdrawn comments left out; only `categories` when given.
 
-    Once the congress's personal data is purged no opinion names its authors: who said
-    what served the triage, while the report keeps every count."""
+    Once the congress's personal data is purged no opinion names its authors (the purge
+    took them off the comments: who said what served the triage), and every count stays."""
     originals, _withdrawn = entries(congress)
-    named = closing.last_purge(congress) is None
     by_document: dict[int, DocumentOpinions] = {}
     paragraphs: dict[tuple[int, int | None], ParagraphOpinions] = {}
     sections: dict[int, dict[int | None, str]] = {}
@@ -149,7 +158,7 @@ def compile_report(congress: Congress,
         if key not in paragraphs:
             paragraphs[key] = ParagraphOpinions(comment.paragraph, comment.paragraph_text)
             sections.setdefault(comment.document_id, {})[comment.paragraph] = comment.section
-        paragraphs[key].opinions.append(_opinion(entry, named))
+        paragraphs[key].opinions.append(_opinion(entry))
     for (document_id, _number), shown in sorted(
             paragraphs.items(), key=lambda item: (item[0][1] is not None, item[0][1] or 0)):
         report = by_document[document_id]
@@ -189,10 +198,33 @@ def adoption_of(congress: Congress) -> CommentReportAdoption | None:
         CommentReportAdoption.congress_id == congress.id))
 
 
+@dataclass(frozen=True)
+class Adopted:
+    """What adopting did: the document, its version now, and whether that version was
+    already the same report (adopted twice with nothing changed between: no new version)."""
+
+    document: Document
+    number: int
+    unchanged: bool = False
+
+
+def _same_as_adopted(document: Document, pdf: bytes) -> int | None:
+    """The number of the document's newest version when it holds exactly these bytes."""
+    newest = db.session.execute(
+        select(DocumentVersion.number, DocumentVersion.sha256)
+        .where(DocumentVersion.document_id == document.id)
+        .order_by(DocumentVersion.number.desc()).limit(1)).first()
+    if newest is not None and newest.sha256 == hashlib.sha256(pdf).hexdigest():
+        return newest.number
+    return None
+
+
 def adopt(congress: Congress, pdf: bytes, *, title: str, user: User | None = None
-          ) -> tuple[Document, int]:
+          ) -> Adopted:
     """Make the compiled PDF a congress document, or a new version of the one adopted
-    before; returns the document and the version number made."""
+    before. The same PDF as the adopted version (the button pressed twice, or nothing
+    answered since) changes nothing: intake refuses an identical file, and here that is
+    no error, the report simply stands adopted as it is."""
     if not pdf.startswith(b"%PDF-"):
         raise InputRefused(_l("The compiled report could not be made."), 500)
     adoption = adoption_of(congress)
@@ -200,7 +232,17 @@ def adopt(congress: Congress, pdf: bytes, *, title: str, user: User | None = Non
     upload = intake.Upload(io.BytesIO(pdf), filename)
     if adoption is not None and not adoption.document.is_deleted:
         document = adoption.document
-        version = intake.replace_file(document, upload, user=user)
+        kept = _same_as_adopted(document, pdf)
+        if kept is not None:
+            return Adopted(document, kept, unchanged=True)
+        try:
+            version = intake.replace_file(document, upload, user=user)
+        except InputRefused as refused:
+            # Another press saved these very bytes between the check and the replacement.
+            kept = _same_as_adopted(document, pdf) if refused.status == 409 else None
+            if kept is None:
+                raise
+            return Adopted(document, kept, unchanged=True)
         adoption.adopted_by_id = user.id if user is not None else None
         adoption.adopted_at = utcnow()
     else:
@@ -216,5 +258,4 @@ def adopt(congress: Congress, pdf: bytes, *, title: str, user: User | None = Non
         adoption.adopted_at = utcnow()
     audit.commit(user, "comments.adopt_report", document, code=document.code,
                  title=document.title, version=version.number)
-    return document, version.number
-
+    return Adopted(document, version.number)

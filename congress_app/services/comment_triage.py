@@ -40,6 +40,8 @@ RESPONSE_MAX = 2000
 NEEDS_RESPONSE = frozenset({Classification.EXPLAINED, Classification.NOT_ACCEPTED})
 # The filter's states of a comment.
 STATES = ("unclassified", "classified")
+# Entries on one page of the triage: 2,000 comments on one page took seconds and megabytes.
+PER_PAGE = 50
 
 
 # Reading -------------------------------------------------------------------------------
@@ -102,10 +104,23 @@ class Entry:
         return sum(c.weight for c in [self.comment, *self.duplicates])
 
 
+@dataclass(frozen=True)
+class Counts:
+    """Every live comment of the congress counted by stance and by answer (a duplicate by its
+    original's), whatever the page shows: the figures at the top of the triage page."""
+
+    stances: dict[Stance, int]
+    classifications: dict[Classification | None, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.stances.values())
+
+
 @dataclass
 class Board:
-    """The triage page: the shown entries (originals, each with its duplicates), the
-    withdrawn comments apart, and the counts of every live comment."""
+    """The triage page: one page of the shown entries (originals, each with its duplicates),
+    the withdrawn comments apart, and the counts of every live comment."""
 
     entries: list[Entry]
     withdrawn: list[Comment]
@@ -116,6 +131,23 @@ class Board:
     sections: list[str]
     # The discussion groups comments were written in, for the filter ("" not listed).
     groups: list[str] = field(default_factory=list)
+    # Entries the filter matched on every page, and where this page starts (1-based).
+    matched: int = 0
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.matched // self.per_page))
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first entry among the matched (0 when none matched)."""
+        return (self.page - 1) * self.per_page + 1 if self.entries else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.entries) - 1 if self.entries else 0
 
 
 def entries(congress: Congress) -> tuple[list[Entry], list[Comment]]:
@@ -153,19 +185,38 @@ def _shown(entry: Entry, *, document_id: int | None, section: str, stance: str,
             and (state != "classified" or entry.classification is not None))
 
 
-def board(congress: Congress, *, document_id: int | None = None, section: str = "",
-          stance: str = "", state: str = "", moved_on: bool = False, group: str = "") -> Board:
-    """The triage page's content, filtered by document, section, stance, state, discussion
-    group (an opinion with a comment of that group in it) and (moved_on) a paragraph changed
-    or not found in a new version; the counts at the top are of every live comment, whatever
-    the filter."""
-    originals, withdrawn = entries(congress)
+def counts(congress: Congress) -> Counts:
+    """The live comments counted as board() counts them, from two narrow queries (no rows
+    loaded as objects): cheap enough for the page's poll every few seconds."""
+    live = dict(db.session.execute(
+        select(Comment.id, Comment.stance).join(Document, Comment.document_id == Document.id)
+        .where(Comment.congress_id == congress.id, Document.deleted_at.is_(None),
+               Comment.withdrawn_at.is_(None))).tuples().all())
+    answers = {comment_id: (classification, original_id)
+               for comment_id, classification, original_id in db.session.execute(
+                   select(CommentTriage.comment_id, CommentTriage.classification,
+                          CommentTriage.duplicate_of_id)
+                   .where(CommentTriage.congress_id == congress.id)).tuples()}
     stances: Counter = Counter()
     classes: Counter = Counter()
-    for entry in originals:
-        for comment in [entry.comment, *entry.duplicates]:
-            stances[comment.stance] += 1
-            classes[entry.classification] += 1
+    for comment_id, stance in live.items():
+        classification, original_id = answers.get(comment_id, (None, None))
+        if original_id in live:  # answered by its original (a withdrawn one frees it)
+            classification = answers.get(original_id, (None, None))[0]
+        stances[stance] += 1
+        classes[classification] += 1
+    return Counts({s: stances[s] for s in Stance},
+                  {**{c: classes[c] for c in Classification}, None: classes[None]})
+
+
+def board(congress: Congress, *, document_id: int | None = None, section: str = "",
+          stance: str = "", state: str = "", moved_on: bool = False, group: str = "",
+          page: int = 1, per_page: int = PER_PAGE) -> Board:
+    """One page of the triage (past the last page: the last), filtered by document,
+    section, stance, state, discussion group (an opinion with a comment of that group in
+    it) and (moved_on) a paragraph changed or not found in a new version; the counts at the
+    top are of every live comment, whatever the filter."""
+    originals, withdrawn = entries(congress)
     documents, sections = [], []
     for entry in originals:
         if entry.comment.document not in documents:
@@ -178,9 +229,11 @@ def board(congress: Congress, *, document_id: int | None = None, section: str = 
                                             moved_on=moved_on, group=group)]
     groups = sorted({c.discussion_group for e in originals for c in [e.comment, *e.duplicates]
                      if c.discussion_group}, key=comment_groups.sort_key)
-    return Board(shown, withdrawn, {s: stances[s] for s in Stance},
-                 {**{c: classes[c] for c in Classification}, None: classes[None]},
-                 sum(stances.values()), documents, sections, groups)
+    page = min(max(page, 1), max(1, -(-len(shown) // per_page)))
+    tally = counts(congress)
+    return Board(shown[(page - 1) * per_page:page * per_page], withdrawn, tally.stances,
+                 tally.classifications, tally.total, documents, sections, groups,
+                 matched=len(shown), page=page, per_page=per_page)
 
 
 def word_diff(paragraph: str, proposed: str) -> list[tuple[str, str]]:

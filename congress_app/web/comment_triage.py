@@ -6,10 +6,21 @@ through own_or_404.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -35,7 +46,8 @@ FILTERS = ("document", "section", "stance", "state", "changed", "group")
 
 
 def _filters() -> dict:
-    """The page's filters from the query string; unknown values filter nothing."""
+    """The page's filters (and page number) from the query string; unknown values filter
+    nothing, a page past the last shows the last."""
     stance = request.args.get("stance", "")
     state = request.args.get("state", "")
     return {"document": int_arg("document"),
@@ -43,19 +55,21 @@ def _filters() -> dict:
             "stance": stance if stance in {s.value for s in Stance} else "",
             "state": state if state in STATES else "",
             "changed": "1" if request.args.get("changed") == "1" else "",
-            "group": request.args.get("group", "").strip()[:100]}
+            "group": request.args.get("group", "").strip()[:100],
+            "page": int_arg("page", 1, hi=10**6, clamp=True)}
 
 
 def _kept(filters: dict) -> dict:
-    """The filters a form's action and the redirect after it keep."""
-    return {k: v for k, v in filters.items() if v}
+    """The filters (and page) a form's action, a page link and the redirect after a form
+    keep; the first page is the default, so it is left out."""
+    return {k: v for k, v in filters.items() if v and not (k == "page" and v == 1)}
 
 
 def _board(congress, filters: dict) -> Board:
     return comment_triage.board(congress, document_id=filters["document"],
                                 section=filters["section"], stance=filters["stance"],
                                 state=filters["state"], moved_on=bool(filters["changed"]),
-                                group=filters["group"])
+                                group=filters["group"], page=filters["page"])
 
 
 def _page(congress, *, failed: tuple[int, str, object] | None = None, status: int = 200):
@@ -76,9 +90,11 @@ def _page(congress, *, failed: tuple[int, str, object] | None = None, status: in
                 classify.response.data = triage.response if triage else ""
             forms[item.comment.id] = comment_forms
     adoption = comment_report.adoption_of(congress)
+    filters["page"] = shown.page  # past the last page: the forms and links keep the last
     return render_template(
         "comment_triage/index.html", congress=congress, board=shown, forms=forms,
-        filters=filters, kept=_kept(filters), stance_labels=STANCE_LABELS,
+        filters=filters, kept=_kept(filters), filter_args=_kept({**filters, "page": 1}),
+        poll_interval=poll_interval(), stance_labels=STANCE_LABELS,
         classification_labels=CLASSIFICATION_LABELS, states=STATES,
         adopted=adoption.document if adoption and not adoption.document.is_deleted else None,
         word_diff=comment_triage.word_diff, group_of=comment_groups.comment_label), status
@@ -89,6 +105,40 @@ def _page(congress, *, failed: tuple[int, str, object] | None = None, status: in
 def index():
     """Every comment of the congress, filtered, with the counts and the answers."""
     return _page(congress_or_404())
+
+
+POLL_INTERVAL_MS = 5000
+
+
+def poll_interval() -> int:
+    """How often the page asks counts.json, in milliseconds (tests make it shorter)."""
+    return int(current_app.config.get("TRIAGE_POLL_INTERVAL_MS", POLL_INTERVAL_MS))
+
+
+def counts_json(tally: comment_triage.Counts) -> dict:
+    """The counts as the page shows them: numbers by stored value, and the total's sentence."""
+    return {"total": tally.total,
+            "total_label": ngettext("%(num)d comment", "%(num)d comments", tally.total),
+            "stances": {s.value: n for s, n in tally.stances.items()},
+            "classifications": {(c.value if c else "none"): n
+                                for c, n in tally.classifications.items()}}
+
+
+@bp.get("/counts.json")
+@organiser_required
+def counts():
+    """The counts at the top of the triage page, polled by it while others triage; 304 while
+    nothing moved since the caller's ETag (the tag is the answer's own digest)."""
+    data = counts_json(comment_triage.counts(congress_or_404()))
+    version = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
+    if request.if_none_match.contains(version):
+        response = current_app.response_class(status=304)
+    else:
+        response = jsonify(data)
+    response.set_etag(version)
+    response.headers["Cache-Control"] = "no-cache, private"
+    response.vary.add("Cookie")  # the account, and the language of the sentence
+    return response
 
 
 def _after(comment: Comment, message: str):
@@ -232,9 +282,12 @@ def adopt():
         pdf = render_comments_report_pdf(congress, language=language)
         with force_locale(language):
             title = report_title()
-        document, number = comment_report.adopt(congress, pdf, title=title,
-                                                user=acting_user())
-        if number == 1:
+        result = comment_report.adopt(congress, pdf, title=title, user=acting_user())
+        document, number = result.document, result.number
+        if result.unchanged:
+            flash(_("The compiled report has not changed since it was adopted: the document "
+                    "%(code)s keeps version %(n)d.", code=document.code, n=number), "info")
+        elif number == 1:
             flash(_("The compiled report is now the congress document %(code)s.",
                     code=document.code), "success")
         else:

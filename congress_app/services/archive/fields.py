@@ -121,7 +121,8 @@ FIELDS: dict[type, Fields] = {
         links={"id": _ID, "congress_id": _CONGRESS,
                "document_id": "`document`: the archive id of the document commented on",
                "version_id": "`version`: the archive id of the version commented on",
-               "author_id": "`author`: the archive id of the delegate who wrote it"},
+               "author_id": "`author`: the archive id of the delegate who wrote it; empty "
+                            "once personal data is purged"},
         excluded={"anchored_to_id": "only which version the comment was last matched "
                                     "against: anchor_state keeps what the secretariat must "
                                     "read, and the next replacement matches it again"}),
