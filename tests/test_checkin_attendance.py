@@ -172,3 +172,10 @@ def test_two_phones_scanning_one_card_at_the_same_moment_make_one_check_in(
     assert _checkins() == 1
     assert db.session.scalar(select(func.count(AuditEvent.id))
                              .where(AuditEvent.action == "delegate.checkin")) == 1
+
+
+def test_present_now_is_the_official_delegates_checked_in(roster):
+    """What votes and the credentials report count against: never alternates, guests or a
+    deactivated delegate, whatever was scanned."""
+    present = attendance_service.present_now(roster[1].congress)
+    assert present == {roster[n].id for n in (1, 3, 4)}

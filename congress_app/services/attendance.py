@@ -267,6 +267,14 @@ def head_count(congress: Congress) -> tuple[int, int]:
     return row[0], row[1]
 
 
+def present_now(congress: Congress) -> set[int]:
+    """The ids of the official delegates present now: what votes and the credentials report
+    count against (alternates and guests never vote). The one place that says "present"."""
+    return set(db.session.scalars(
+        select(Delegate.id).join(CheckIn, CheckIn.delegate_id == Delegate.id)
+        .where(_official(congress))))
+
+
 def _tallies(congress: Congress, column) -> list[Tally]:
     """Present / expected official delegates grouped by one column (unit or group)."""
     # Rosters are numbered unit by unit, so the lowest number gives the printed order.
