@@ -9,8 +9,11 @@ from .models import (
     CommentScope,
     DelegateKind,
     DocumentCategory,
+    EducationLevel,
     Role,
+    Sex,
     Stance,
+    TheoryLevel,
     Visibility,
 )
 
@@ -43,6 +46,27 @@ DELEGATE_KIND_LABELS = {
     DelegateKind.OFFICIAL: _l("Official delegate"),
     DelegateKind.ALTERNATE: _l("Alternate delegate"),
     DelegateKind.GUEST: _l("Guest"),
+}
+
+SEX_LABELS = {
+    Sex.MALE: _l("Male"),
+    Sex.FEMALE: _l("Female"),
+}
+
+EDUCATION_LABELS = {
+    EducationLevel.DOCTORATE: _l("Doctorate"),
+    EducationLevel.MASTER: _l("Master's degree"),
+    EducationLevel.UNIVERSITY: _l("University degree"),
+    EducationLevel.COLLEGE: _l("College"),
+    EducationLevel.VOCATIONAL: _l("Vocational (intermediate)"),
+    EducationLevel.GENERAL: _l("General education only"),
+}
+
+THEORY_LABELS = {
+    TheoryLevel.ADVANCED: _l("Advanced level"),
+    TheoryLevel.INTERMEDIATE: _l("Intermediate level"),
+    TheoryLevel.ELEMENTARY: _l("Elementary level"),
+    TheoryLevel.NONE: _l("Not yet trained"),
 }
 
 STANCE_LABELS = {

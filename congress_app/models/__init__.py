@@ -4,7 +4,7 @@ from .base import utcnow
 from .comment import AnchorState, Comment, CommentAuthors, CommentScope, CommentWindow, Stance
 from .comment_triage import Classification, CommentReportAdoption, CommentTriage
 from .congress import AgendaItem, AgendaItemDocument, Congress, CongressSession
-from .delegate import CheckIn, Delegate, DelegateKind
+from .delegate import CheckIn, Delegate, DelegateKind, EducationLevel, Sex, TheoryLevel
 from .document import Document, DocumentCategory, DocumentVersion, Visibility
 from .setup import SetupToken
 from .submission import FormSubmission
@@ -27,6 +27,9 @@ __all__ = [
     "CongressSession",
     "Delegate",
     "DelegateKind",
+    "EducationLevel",
+    "Sex",
+    "TheoryLevel",
     "Document",
     "DocumentCategory",
     "DocumentVersion",

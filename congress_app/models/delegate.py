@@ -20,6 +20,39 @@ class DelegateKind(enum.StrEnum):
     GUEST = "guest"
 
 
+class Sex(enum.StrEnum):
+    """As the roster states it; the credentials report counts the women."""
+
+    MALE = "male"
+    FEMALE = "female"
+
+
+class EducationLevel(enum.StrEnum):
+    """The highest professional qualification (trình độ chuyên môn) a roster lists."""
+
+    DOCTORATE = "doctorate"
+    MASTER = "master"
+    UNIVERSITY = "university"
+    COLLEGE = "college"
+    VOCATIONAL = "vocational"
+    GENERAL = "general"
+
+
+class TheoryLevel(enum.StrEnum):
+    """Political-theory training (trình độ lý luận chính trị): cao cấp, trung cấp, sơ cấp."""
+
+    ADVANCED = "advanced"
+    INTERMEDIATE = "intermediate"
+    ELEMENTARY = "elementary"
+    NONE = "none"
+
+
+def _short_enum(kind: type[enum.StrEnum], length: int = 16):
+    """An optional enum column stored as its value (no native enum: migrations stay plain)."""
+    return db.Enum(kind, native_enum=False, length=length, create_constraint=False,
+                   values_callable=lambda e: [m.value for m in e])
+
+
 class Delegate(db.Model):
     """A delegate (đại biểu), who signs in on a phone with the personal QR code on a card.
 
@@ -47,6 +80,16 @@ class Delegate(db.Model):
         default=DelegateKind.OFFICIAL,
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # What the credentials committee reports on (services/credentials.py); all optional:
+    # an empty value is counted as "no data", never guessed. A purge of personal data
+    # clears them (services/closing.py).
+    sex: Mapped[Sex | None] = mapped_column(_short_enum(Sex, 8))
+    birth_year: Mapped[int | None]
+    ethnicity: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    education: Mapped[EducationLevel | None] = mapped_column(_short_enum(EducationLevel))
+    theory_level: Mapped[TheoryLevel | None] = mapped_column(_short_enum(TheoryLevel))
+    party_joined_year: Mapped[int | None]
+    position: Mapped[str] = mapped_column(String(200), default="", server_default="")
     credential_version: Mapped[int] = mapped_column(default=1)
     # Part of every session id: raising it ends every phone's session (end_sessions).
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -52,6 +52,14 @@ FIELD_LABELS = {
     "seat": _l("Seat"),
     "kind": _l("Kind"),
     "group_secretary": _l("Secretary of the discussion group"),
+    # The optional details of the credentials report (services/delegate_profile.py).
+    "sex": _l("Sex"),
+    "birth_year": _l("Year of birth"),
+    "ethnicity": _l("Ethnicity"),
+    "education": _l("Education level"),
+    "theory_level": _l("Political-theory level"),
+    "party_joined_year": _l("Year of joining the party"),
+    "position": _l("Position"),
 }
 
 def clean_cell(raw: str) -> str:
@@ -166,9 +174,15 @@ def check_pin(congress: Congress, number: int, pin: str) -> Delegate | None:
 
 
 def _clean_delegate(congress: Congress, delegate: Delegate | None, *, number, full_name,
-                    unit, discussion_group, seat, kind, group_secretary=False) -> dict:
+                    unit, discussion_group, seat, kind, group_secretary=False,
+                    **details) -> dict:
     """The checked values of a delegate, or InputRefused naming the field. A group's
-    secretary needs a group: they enter its opinion on the drafts (services/comment_groups)."""
+    secretary needs a group: they enter its opinion on the drafts (services/comment_groups).
+    `details` are the optional ones of the credentials report (services/delegate_profile):
+    only those given are checked and changed."""
+    # delegate_profile reads cells with this module's clean_cell: imported here, not above.
+    from .delegate_profile import ProfileRefused, parse_details
+
     if number is None:
         raise InputRefused(_("Enter the delegate's number (STT)."), field="number")
     if not 1 <= number <= NUMBER_MAX:
@@ -199,6 +213,10 @@ def _clean_delegate(congress: Congress, delegate: Delegate | None, *, number, fu
               "own number.", number=number, name=taken.full_name),
             409, "number",
         )
+    try:
+        values.update(parse_details(details))
+    except ProfileRefused as refused:
+        raise InputRefused(refused.message, field=refused.field) from None
     values["search_name"] = search_text(values["full_name"], values["unit"])
     return values
 

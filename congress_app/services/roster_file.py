@@ -14,12 +14,13 @@ from flask_babel import gettext as _
 
 from ..models import DelegateKind
 from ..numbers import whole_number
+from .delegate_profile import PROFILE_FIELDS
 from .delegates import FIELD_LABELS, NUMBER_MAX, TEXT_FIELDS, clean_cell, fold
 from .errors import InputRefused
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-FIELDS = ("number", *TEXT_FIELDS, "kind", "group_secretary")
+FIELDS = ("number", *TEXT_FIELDS, "kind", "group_secretary", *PROFILE_FIELDS)
 
 # Messages are translated when they are made (gettext, not lazy_gettext) because they
 # quote cells of the file: Jinja takes Flask-Babel's lazy strings as safe HTML and would
@@ -34,6 +35,17 @@ HEADER_ALIASES = {
     "seat": ("ghe", "soghe", "seat", "chongoi", "vitrighe"),
     "kind": ("loai", "loaidaibieu", "kind", "type"),
     "group_secretary": ("thukyto", "thukytothaoluan", "thuky", "groupsecretary", "secretary"),
+    # The credentials report's details (services/delegate_profile.py).
+    "sex": ("gioitinh", "sex", "gender"),
+    "birth_year": ("namsinh", "yearofbirth", "birthyear", "born"),
+    "ethnicity": ("dantoc", "ethnicity", "ethnicgroup"),
+    "education": ("trinhdochuyenmon", "chuyenmon", "trinhdo", "education", "educationlevel",
+                  "qualification"),
+    "theory_level": ("lyluanchinhtri", "trinhdolyluanchinhtri", "llct", "lyluan",
+                     "politicaltheory", "politicaltheorylevel", "theorylevel"),
+    "party_joined_year": ("namvaodang", "vaodang", "namketnapdang", "yearofjoiningtheparty",
+                          "yearjoinedparty", "joinedparty", "partyjoined", "partysince"),
+    "position": ("chucvu", "chucvuhiennay", "position", "jobtitle"),
 }
 REQUIRED = ("number", "full_name")
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Congress, Delegate, DelegateKind, User
-from . import audit
+from . import audit, delegate_profile
 from . import delegates as delegate_service
 from .delegates import FIELD_LABELS, TEXT_FIELDS, cell_problem, clean_cell, search_text
 from .errors import InputRefused
@@ -188,6 +188,19 @@ def _row(line: int, cells: list[str], columns: dict[str, int], width: int) -> Ro
                 column=FIELD_LABELS["group_secretary"]))
         else:
             row.values["group_secretary"] = mark
+    details = {}
+    for name in delegate_profile.PROFILE_FIELDS:
+        if name in raw and name not in bad:
+            try:
+                details[name] = delegate_profile.parse_detail(name, raw[name])
+            except delegate_profile.ProfileRefused as refused:
+                row.problems.append(refused.message)
+                bad.add(name)
+    try:
+        delegate_profile.check_years(details.get("birth_year"), details.get("party_joined_year"))
+    except delegate_profile.ProfileRefused as refused:
+        row.problems.append(refused.message)
+    row.values.update({name: delegate_profile.as_text(v) for name, v in details.items()})
     return row
 
 
@@ -195,6 +208,8 @@ def _stored(delegate: Delegate, name: str) -> str:
     value = getattr(delegate, name)
     if name == "group_secretary":
         return SECRETARY_MARK if value else ""
+    if name in delegate_profile.PROFILE_FIELDS:
+        return delegate_profile.as_text(value)
     return value.value if isinstance(value, DelegateKind) else (value or "")
 
 
@@ -306,6 +321,8 @@ def apply_roster(
                 kind=DelegateKind(values["kind"]),
                 group_secretary=values.get("group_secretary") == SECRETARY_MARK,
                 search_name=search_text(values["full_name"], values.get("unit", "")),
+                **{name: delegate_profile.from_text(name, values[name])
+                   for name in delegate_profile.PROFILE_FIELDS if name in values},
             )
             db.session.add(delegate)
             added.append(delegate)
@@ -317,6 +334,8 @@ def apply_roster(
                     new = DelegateKind(change.new)
                 elif change.field == "group_secretary":
                     new = change.new == SECRETARY_MARK
+                elif change.field in delegate_profile.PROFILE_FIELDS:
+                    new = delegate_profile.from_text(change.field, change.new)
                 setattr(delegate, change.field, new)
             delegate.search_name = search_text(delegate.full_name, delegate.unit)
         db.session.flush()

@@ -19,9 +19,10 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..labels import EDUCATION_LABELS, SEX_LABELS, THEORY_LABELS
 from ..models import Delegate
+from ..services import delegate_profile, roster_file, roster_import, roster_search
 from ..services import delegates as delegate_service
-from ..services import roster_file, roster_import, roster_search
 from ..services.errors import InputRefused
 from .access import admin_required, organiser_required, own_or_404
 from .editing import acting_user, confirmed_or_400, form_status, refused_on_form, submit
@@ -41,6 +42,12 @@ def roster_context() -> dict:
     return {
         "kind_labels": KIND_LABELS,
         "field_labels": delegate_service.FIELD_LABELS,
+        # The labels of the stored values of the credentials details, by column.
+        "detail_labels": {
+            name: {value.value: label for value, label in labels.items()}
+            for name, labels in (("sex", SEX_LABELS), ("education", EDUCATION_LABELS),
+                                 ("theory_level", THEORY_LABELS))
+        },
         "card_url": lambda delegate: url_for("cards.delegate_card_pdf", delegate_id=delegate.id),
     }
 
@@ -54,6 +61,7 @@ def _details(form: DelegateForm) -> dict:
         "group_secretary": form.group_secretary.data,
         "seat": form.seat.data,
         "kind": form.kind.data,
+        **{name: getattr(form, name).data for name in delegate_profile.PROFILE_FIELDS},
     }
 
 

@@ -81,7 +81,10 @@ FIELDS: dict[type, Fields] = {
     Delegate: Fields(
         values=("number", "full_name", "search_name", "unit", "discussion_group", "seat",
                 "kind", "active", "group_secretary", "credential_version", "created_at",
-                "updated_at"),
+                "updated_at",
+                # The credentials report's details; empty once personal data is purged.
+                "sex", "birth_year", "ethnicity", "education", "theory_level",
+                "party_joined_year", "position"),
         secrets=("token_hash", "pin_hash"),
         excluded={"session_version": _SESSIONS},
         links={"id": "the record's id in the archive, kept on import when it is free here "
