@@ -4,8 +4,11 @@ What a purge keeps and drops, and why: a congress's delegate list (number, full 
 kind, discussion group) is part of its public record — the minutes and the resolution
 name who took part — so it stays. What only served the days of the congress goes: the
 card secrets (token and PIN hashes; the credential version is bumped too, which signs out
-every phone still holding a delegate session), the seat, and every check-in with its time
-and the staff account that recorded it. Delegate rows carry no phone or e-mail. The
+every phone still holding a delegate session), the seat, the details only the credentials
+committee's report counted (sex, years of birth and of joining the party, ethnicity,
+education and theory levels, position; the report's figures are kept as counts in the
+purge's audit event), and every check-in with its time and the staff account that
+recorded it. Delegate rows carry no phone or e-mail. The
 attendance survives only as counts, in the purge's own audit event, and the check-in
 events of the audit trail lose the delegate they named, keeping just their time.
 Comments on the drafts lose their author (comments.author_id set to NULL): the triage, the
@@ -22,6 +25,7 @@ from ..models import AuditEvent, CheckIn, Comment, Congress, Delegate, DelegateK
 from ..models.base import utcnow
 from . import attendance as attendance_service
 from . import audit
+from . import credentials as credentials_service
 from .errors import InputRefused
 
 PURGE_ACTION = "congress.purge"
@@ -68,6 +72,8 @@ def purge_personal_data(congress: Congress, confirmation: str, *,
         )
     with audit.edit_transaction():
         counts = _attendance_counts(congress)
+        counts["credentials"] = credentials_service.composition_counts(
+            credentials_service.credentials_report(congress))
         delegate_ids = select(Delegate.id).where(Delegate.congress_id == congress.id)
         db.session.execute(
             update(AuditEvent)
@@ -87,7 +93,9 @@ def purge_personal_data(congress: Congress, confirmation: str, *,
         db.session.execute(
             update(Delegate)
             .where(Delegate.congress_id == congress.id)
-            .values(token_hash=None, pin_hash=None, seat="",
+            .values(token_hash=None, pin_hash=None, seat="", sex=None, birth_year=None,
+                    ethnicity="", education=None, theory_level=None, party_joined_year=None,
+                    position="",
                     credential_version=Delegate.credential_version + 1, updated_at=utcnow()),
             execution_options={"synchronize_session": False},
         )

@@ -67,6 +67,7 @@ def init_app(app: Flask) -> None:
         comment_triage,
         comments,
         congresses,
+        credentials,
         delegate,
         offline,
         organiser,
@@ -84,7 +85,7 @@ def init_app(app: Flask) -> None:
 
     for module in (public, auth, delegate, comments, organiser, comment_triage, roster, cards,
                    print_centre, checkin, search, stage, offline, archive, audit, closing,
-                   congresses, setup, accounts):
+                   congresses, setup, accounts, credentials):
         app.register_blueprint(module.bp)
 
     # After the security checks (security.init_app), before the congress of a /c/<slug>/
