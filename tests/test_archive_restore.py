@@ -79,6 +79,9 @@ def test_a_full_backup_restores_every_column_of_every_row_and_every_file(
     assert any(d["deleted_at"] for d in restored["Document"])
     assert [c["by_user_id"] for c in restored["CheckIn"]] == [A_ACCOUNTS[1]]
     assert any(d["credential_version"] == 2 for d in restored["Delegate"])
+    # The credentials report's details of the demo roster (an ethnic minority among them).
+    assert any(d["ethnicity"] not in ("", "Kinh") and d["birth_year"] and d["theory_level"]
+               for d in restored["Delegate"])
     assert sorted(u["username"] for u in restored["User"]) == sorted(A_ACCOUNTS)
     assert all(u["password_hash"] and u["congress_id"] == SLUG for u in restored["User"])
     authors = {e["user_id"] for e in restored["AuditEvent"]}
