@@ -320,6 +320,14 @@ def eligible(vote: Vote, delegate: Delegate, present: set[int] | None = None) ->
     return delegate.id in present
 
 
+def voted_on(delegate: Delegate, vote_ids: list[int]) -> set[int]:
+    """Which of these votes the delegate has a ballot in."""
+    if not vote_ids:
+        return set()
+    return set(db.session.scalars(select(VoteBallot.vote_id).where(
+        VoteBallot.delegate_id == delegate.id, VoteBallot.vote_id.in_(vote_ids))))
+
+
 def ballot_of(vote: Vote, delegate: Delegate) -> VoteBallot | None:
     return db.session.scalar(select(VoteBallot).where(
         VoteBallot.vote_id == vote.id, VoteBallot.delegate_id == delegate.id))
@@ -392,3 +400,37 @@ def _again(vote: Vote, ballot: VoteBallot, choice: Choice, client_id: str) -> bo
     ballot.client_id = client_id
     db.session.commit()
     return True
+
+
+# The projector ---------------------------------------------------------------------------
+
+
+def _latest(congress: Congress, state: VoteState, column) -> Vote | None:
+    return db.session.scalar(select(Vote).where(Vote.congress_id == congress.id,
+                                                Vote.state == state)
+                             .order_by(column.desc(), Vote.id.desc()).limit(1))
+
+
+def screen_vote(congress: Congress, current: AgendaItem | None) -> Vote | None:
+    """The vote the hall's projector shows: the open vote (the latest opened), else the
+    latest closed one while its agenda item is on stage (moving on clears the result)."""
+    vote = _latest(congress, VoteState.OPEN, Vote.opened_at)
+    if vote is not None:
+        return vote
+    vote = _latest(congress, VoteState.CLOSED, Vote.closed_at)
+    if vote is not None and current is not None and vote.item_id == current.id:
+        return vote
+    return None
+
+
+def screen_version(congress: Congress) -> str:
+    """What the projector's vote part depends on, cheaply: the latest opened and closed
+    votes' ids and states, and the open one's ballots so far (the live count)."""
+    shown = _latest(congress, VoteState.OPEN, Vote.opened_at)
+    closed = _latest(congress, VoteState.CLOSED, Vote.closed_at)
+    annulled = db.session.scalar(select(func.count(Vote.id)).where(
+        Vote.congress_id == congress.id, Vote.state == VoteState.ANNULLED))
+    parts = [f"o{shown.id}:{ballots_cast(shown)}:{present_count(congress)}" if shown
+             else "o-",
+             f"c{closed.id}" if closed else "c-", f"a{annulled}"]
+    return "|".join(parts)
