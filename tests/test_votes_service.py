@@ -255,3 +255,36 @@ def test_secret_counters_exist_from_the_opening(hall, make_vote):
     vote = make_vote(secret=True)
     assert db.session.scalar(select(func.count()).select_from(VoteCount)
                              .where(VoteCount.vote_id == vote.id)) == 3
+
+
+# The congress's record -------------------------------------------------------------------
+
+
+def test_an_item_voted_on_cannot_be_deleted_but_the_whole_congress_can(
+        hall, make_vote, congress):
+    from congress_app.models import Congress
+    from congress_app.services import agenda as agenda_service
+    from congress_app.services import deletion
+    from congress_app.storage import file_store
+
+    vote = make_vote(secret=True)
+    vote_service.cast(vote, hall["present"][0], "for")
+    item = vote.item
+    assert _refused(agenda_service.delete_item, item).status == 409
+    assert _refused(agenda_service.delete_session, item.session).status == 409
+    assert db.session.get(Vote, vote.id) is not None
+    congress_id = congress.id
+    deletion.delete_congress(congress, congress.slug, user=None, store=file_store())
+    db.session.expire_all()
+    assert db.session.get(Congress, congress_id) is None
+    for model in (Vote, VoteBallot, VoteCount):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0
+
+
+def test_no_ballot_once_the_congress_is_closed(hall, make_vote, congress):
+    from congress_app.services import closing
+
+    vote = make_vote()
+    closing.close(congress)
+    assert _refused(vote_service.cast, vote, hall["present"][0], "for").status == 423
+    assert _ballots(vote) == 0

@@ -34,7 +34,7 @@ from ..models import (
     utcnow,
 )
 from ..numbers import whole_number
-from . import attendance, audit
+from . import attendance, audit, closing
 from .errors import InputRefused
 
 QUESTION_MAX = 500
@@ -338,7 +338,7 @@ def _refuse_voter(vote: Vote, delegate: Delegate) -> None:
         raise InputRefused(_l("There is no such vote."), 404)
     if vote.method != VoteMethod.PHONES:
         raise InputRefused(_l("This vote is by show of hands, not on the phones."), 409)
-    if vote.state != VoteState.OPEN:
+    if vote.state != VoteState.OPEN or closing.is_closed(vote.item.session.congress):
         raise InputRefused(_l("This vote is not open: nothing was recorded."), 423)
     if delegate.kind != DelegateKind.OFFICIAL or not delegate.active:
         raise InputRefused(_l("Only official delegates vote; alternates and guests do not."),

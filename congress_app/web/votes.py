@@ -1,29 +1,24 @@
-"""Votes (biểu quyết): the organisers' pages, the delegate's phone page and its banner.
+"""Votes (biểu quyết), the organisers' pages; the delegate's phone is web/ballots.py.
 
 Organisers (admins, editors) create votes on agenda items, open, count (show of hands),
 close and annul them; every vote is loaded with access.own_or_404, so another congress's id
-answers 404. A delegate votes on /vote/<id> with three big buttons; the service decides who
-may. Results are shown only once a vote is closed, to organisers and delegates alike.
+answers 404. Results are shown only once a vote is closed, to organisers and delegates alike.
 """
 
 from __future__ import annotations
 
-import uuid
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
-from ..models import AgendaItem, Delegate, Vote, VoteMethod, VoteState
+from ..models import AgendaItem, Vote, VoteMethod, VoteState
 from ..numbers import whole_number
-from ..services import attendance
 from ..services import stage as stage_service
 from ..services import votes as vote_service
 from ..services.errors import InputRefused
-from ..vote_labels import CHOICE_LABELS, METHOD_LABELS, RULE_LABELS, vote_labels
+from ..vote_labels import METHOD_LABELS, RULE_LABELS
 from . import render_error
 from .access import organiser_required, own_or_404
 from .editing import acting_user, refused_on_form
@@ -65,10 +60,6 @@ class CountsForm(FlaskForm):
 
 class AnnulForm(FlaskForm):
     reason = TextAreaField(_l("Reason for annulling"))
-
-
-class BallotForm(FlaskForm):
-    client_id = HiddenField()
 
 
 class ActionForm(FlaskForm):
@@ -223,72 +214,3 @@ def minutes_pdf(vote_id: int):
         return render_error(409, _l("The minutes of a vote are printed once it is closed."))
     return send_private_pdf(render_vote_minutes_pdf(vote),
                             download_filename(_l("Vote"), str(vote.id), vote.question))
-
-
-# The delegate's phone ----------------------------------------------------------------------
-
-
-def _delegate() -> Delegate | None:
-    user = current_user._get_current_object()
-    return user if getattr(user, "is_delegate", False) and user.is_authenticated else None
-
-
-def vote_banner() -> list[Vote]:
-    """The open votes the signed-in delegate may vote on now and has not yet voted on (none
-    for anyone else): a reminder, gone once the ballot is in."""
-    delegate = _delegate()
-    if delegate is None:
-        return []
-    votes = [v for v in vote_service.open_votes(delegate.congress)
-             if v.method == VoteMethod.PHONES]
-    if not votes:
-        return []
-    present = attendance.present_now(delegate.congress)
-    voted = vote_service.voted_on(delegate, [v.id for v in votes])
-    return [v for v in votes
-            if v.id not in voted and vote_service.eligible(v, delegate, present)]
-
-
-def votes_context() -> dict:
-    """base.html asks vote_banner() on every page: one query for a delegate while no vote
-    is open, none for anyone else."""
-    return {"vote_banner": vote_banner, **vote_labels()}
-
-
-def _voter_vote(vote_id: int) -> tuple[Delegate, Vote]:
-    delegate = _delegate()
-    if delegate is None:
-        if not current_user.is_authenticated:
-            target = request.full_path.removesuffix("?")
-            abort(redirect(url_for("delegate.sign_in", next=target)))
-        raise InputRefused(_l("Votes are cast by delegates, signed in with their delegate "
-                              "card."), 403)
-    vote = vote_service.vote_of(delegate.congress, vote_id)
-    if vote.state == VoteState.DRAFT:
-        raise InputRefused(_l("There is no such vote."), 404)
-    return delegate, vote
-
-
-@bp.route("/vote/<int:vote_id>", methods=["GET", "POST"])
-def ballot(vote_id: int):
-    """The vote on a phone: the question and three big buttons, or the result once closed."""
-    delegate, vote = _voter_vote(vote_id)
-    form = BallotForm()
-    if request.method == "POST":
-        _valid_or_400(form)
-        try:
-            new = vote_service.cast(vote, delegate, request.form.get("choice", ""),
-                                    client_id=form.client_id.data)
-        except InputRefused as refused:
-            return render_error(refused.status, refused.message)
-        if new:
-            flash(_("Your vote has been recorded."), "success")
-        else:
-            flash(_("This vote had already been recorded, so it was counted once."), "info")
-        return redirect(url_for(".ballot", vote_id=vote.id))
-    form.client_id.data = str(uuid.uuid4())
-    mine = vote_service.ballot_of(vote, delegate)
-    return render_template(
-        "votes/ballot.html", vote=vote, form=form, mine=mine, congress=delegate.congress,
-        may_vote=vote_service.eligible(vote, delegate) and not (vote.secret and mine),
-        result=vote_service.result(vote), choices=list(CHOICE_LABELS))
