@@ -288,3 +288,18 @@ def test_no_ballot_once_the_congress_is_closed(hall, make_vote, congress):
     closing.close(congress)
     assert _refused(vote_service.cast, vote, hall["present"][0], "for").status == 423
     assert _ballots(vote) == 0
+
+
+def test_the_purge_removes_who_voted_what_and_keeps_the_results(hall, make_vote, congress):
+    from congress_app.services import closing
+
+    named = make_vote()
+    for delegate, choice in zip(hall["present"][:3], ["for", "for", "against"], strict=True):
+        vote_service.cast(named, delegate, choice)
+    vote_service.close_vote(named, None)
+    closing.close(congress)
+    counts = closing.purge_personal_data(congress, congress.slug)
+    assert counts["ballots_removed"] == 3
+    assert db.session.scalar(select(func.count(VoteBallot.id))) == 0
+    outcome = vote_service.result(db.session.get(Vote, named.id))
+    assert (outcome.for_count, outcome.against_count) == (2, 1)

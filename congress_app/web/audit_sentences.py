@@ -184,6 +184,7 @@ KEY_LABELS = {
     "authors": _l("who may comment"),
     "share": _l("delegates sharing the group's opinion"),
     "size": _l("delegates in the group"),
+    "ballots_removed": _l("ballots of the votes removed"),
 }
 
 VALUE_LABELS = {
