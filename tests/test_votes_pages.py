@@ -220,3 +220,22 @@ def test_the_projector_shows_the_live_count_then_the_result(client, congress, ma
         1, 1, PRESENT, False)
     screen = _text(client.get("/screen"))
     assert "Not passed" in screen and "14.3 %" in screen
+
+
+def test_the_same_new_vote_form_sent_twice_makes_one_vote(editor, congress):
+    page = _text(editor.get("/organiser/votes"))
+    item = congress.sessions[0].items[0]
+    once = re.search(rf'name="item_id" value="{item.id}">\s*<input type="hidden" '
+                     r'name="once" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": csrf_token_from(page), "item_id": item.id, "once": once,
+            "question": "Thông qua Chương trình", "method": "phones", "secret": "y"}
+    first = editor.post("/organiser/votes/new", data=form)
+    again = editor.post("/organiser/votes/new", data=form)
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"]
+    assert db.session.scalar(select(func.count(Vote.id))) == 1
+    assert db.session.scalar(select(Vote)).secret is True
+    empty = editor.post("/organiser/votes/new", data=form | {
+        "once": re.findall(r'name="once" value="([^"]+)"', page)[1], "question": " "})
+    assert empty.status_code == 400 and "Type the question" in _text(empty)
+    assert db.session.scalar(select(func.count(Vote.id))) == 1

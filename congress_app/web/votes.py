@@ -16,12 +16,14 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from ..models import AgendaItem, Vote, VoteMethod, VoteState
 from ..numbers import whole_number
 from ..services import stage as stage_service
+from ..services import submissions as submission_service
 from ..services import votes as vote_service
 from ..services.errors import InputRefused
 from ..vote_labels import METHOD_LABELS, RULE_LABELS
 from . import render_error
 from .access import organiser_required, own_or_404
-from .editing import acting_user, refused_on_form
+from .editing import acting_user, refused_on_form, sent_again, submit
+from .organiser_forms import OnceForm
 from .tenancy import congress_or_404
 
 bp = Blueprint("votes", __name__)
@@ -30,7 +32,9 @@ bp = Blueprint("votes", __name__)
 # Forms -------------------------------------------------------------------------------------
 
 
-class NewVoteForm(FlaskForm):
+class NewVoteForm(OnceForm):
+    """A new vote; its one-time token makes the same form sent twice one vote."""
+
     item_id = HiddenField()
     question = StringField(_l("Question"))
     method = SelectField(_l("Method"), validate_choice=False)
@@ -84,9 +88,12 @@ def index():
     for vote in votes:
         by_item.setdefault(vote.item_id, []).append(vote)
     rule_form = RuleForm(rule=vote_service.congress_rule(congress).value)
+    items = stage_service.programme_order(congress)
+    item_ids = [item.id for item in items]
     return render_template(
-        "votes/index.html", congress=congress, items=stage_service.programme_order(congress),
+        "votes/index.html", congress=congress, items=items,
         by_item=by_item, new_form=NewVoteForm(), rule_form=rule_form,
+        once={item_id: submission_service.new_token() for item_id in item_ids},
         cast={v.id: vote_service.ballots_cast(v) for v in votes
               if v.method == VoteMethod.PHONES and v.state == VoteState.OPEN},
         active="votes.index")
@@ -114,10 +121,18 @@ def create():
     if item_id is None:
         abort(400)
     item = own_or_404(AgendaItem, item_id)
-    vote = vote_service.create(congress, item, acting_user(), question=form.question.data,
-                               method=form.method.data, secret=form.secret.data)
+    try:
+        sent = submit(form, lambda: vote_service.create(
+            congress, item, acting_user(), question=form.question.data,
+            method=form.method.data, secret=form.secret.data), once="vote")
+    except submission_service.AlreadySubmitted as seen:
+        return sent_again(seen, url_for(".detail", vote_id=seen.object_id)
+                          if seen.object_id else url_for(".index"))
+    if not sent.done:
+        errors = [*form.question.errors, *form.method.errors, *form.form_errors]
+        return render_error(sent.status, errors[0] if errors else None)
     flash(_("The vote has been added; open it when the congress votes."), "success")
-    return redirect(url_for(".detail", vote_id=vote.id))
+    return redirect(url_for(".detail", vote_id=sent.value.id))
 
 
 # One vote ----------------------------------------------------------------------------------
