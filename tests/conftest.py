@@ -54,6 +54,7 @@ pytest_plugins = [
     "tests.reader_fixtures",
     "tests.roster_fixtures",
     "tests.triage_fixtures",
+    "tests.votes_fixtures",
 ]
 
 BASE_URL = "http://congress.test"

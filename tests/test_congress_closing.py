@@ -26,6 +26,7 @@ from congress_app.services import agenda as agenda_service
 from congress_app.services import attendance as attendance_service
 from congress_app.services import closing as closing_service
 from congress_app.services import delegates as delegate_service
+from congress_app.services import votes as vote_service
 from congress_app.services.errors import InputRefused
 from congress_app.web.closing import ALLOWED_WHEN_CLOSED, ORGANISER_BLUEPRINTS
 
@@ -71,7 +72,10 @@ def sample_ids(congress, make_document) -> dict:
                       stance=Stance.DISAGREE, text="Ý kiến", author_id=delegate.id)
     db.session.add(comment)
     db.session.commit()
-    return {"session_id": congress.sessions[0].id, "item_id": item.id,
+    vote = vote_service.create(congress, item, None, question="Thông qua Chương trình",
+                               method="hands")
+    vote_service.open_vote(vote, None)
+    return {"vote_id": vote.id, "session_id": congress.sessions[0].id, "item_id": item.id,
             "document_id": document.id, "delegate_id": delegate.id, "number": 1,
             "direction": "next", "checkin_id": checkin.id,
             "user_id": add_user("door-staff", Role.CHECKIN).id, "comment_id": comment.id}

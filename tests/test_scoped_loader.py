@@ -31,6 +31,9 @@ from congress_app.models import (
     Role,
     Stance,
     User,
+    Vote,
+    VoteMethod,
+    VoteState,
 )
 from congress_app.services import intake
 
@@ -82,8 +85,11 @@ def _rows(congress: Congress, title: str, pdf: bytes, username: str) -> dict[str
                       document_id=document.id, version_id=document.current_version.id,
                       stance=Stance.DISAGREE, text=f"Ý kiến {title}", author_id=delegate.id)
     db.session.add(comment)
+    vote = Vote(congress_id=congress.id, item_id=session.items[0].id, method=VoteMethod.HANDS,
+                question=f"Biểu quyết {title}", state=VoteState.OPEN)
+    db.session.add(vote)
     db.session.commit()
-    return {"congress_id": congress.id, "session_id": session.id,
+    return {"vote_id": vote.id, "congress_id": congress.id, "session_id": session.id,
             "item_id": session.items[0].id, "document_id": document.id,
             "delegate_id": delegate.id, "checkin_id": checkin.id, "user_id": account.id,
             "comment_id": comment.id}
@@ -104,7 +110,8 @@ def two_congresses(congress, pdf_bytes):
 def _counts() -> tuple:
     """What a request that went through would have changed."""
     return tuple(db.session.scalar(select(func.count()).select_from(model))
-                 for model in (AuditEvent, CheckIn, Delegate, User, AgendaItem, CommentTriage))
+                 for model in (AuditEvent, CheckIn, Delegate, User, AgendaItem, CommentTriage,
+                               Vote))
 
 
 def _sign_in(app, username: str):

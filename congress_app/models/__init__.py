@@ -9,6 +9,7 @@ from .document import Document, DocumentCategory, DocumentVersion, Visibility
 from .setup import SetupToken
 from .submission import FormSubmission
 from .user import AuditEvent, Role, User
+from .vote import Choice, PassingRule, Vote, VoteBallot, VoteCount, VoteMethod, VoteState
 
 __all__ = [
     "AgendaItem",
@@ -39,5 +40,12 @@ __all__ = [
     "Stance",
     "User",
     "Visibility",
+    "Vote",
+    "VoteBallot",
+    "VoteCount",
+    "VoteMethod",
+    "VoteState",
+    "Choice",
+    "PassingRule",
     "utcnow",
 ]

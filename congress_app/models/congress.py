@@ -42,6 +42,11 @@ class Congress(db.Model):
     delegates_see_group_comments: Mapped[bool] = mapped_column(default=False,
                                                                server_default=false())
 
+    # Biểu quyết: a vote passes with more than half of the delegates present, of those
+    # convened, or of the votes cast (models.vote.PassingRule); copied onto each vote opened.
+    vote_rule: Mapped[str] = mapped_column(String(16), default="present",
+                                           server_default="present")
+
     sessions: Mapped[list[CongressSession]] = relationship(
         back_populates="congress",
         order_by="CongressSession.position",

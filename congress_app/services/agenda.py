@@ -175,8 +175,20 @@ def move_session(session: CongressSession, direction: str, *, user: User | None 
                         direction=direction)
 
 
+def _refuse_if_voted_on(item_ids: list[int]) -> None:
+    """A vote is part of the congress's record (the minutes quote it): the items it was
+    taken on stay; annulled votes too, with their reason."""
+    from ..models import Vote
+
+    if item_ids and db.session.scalar(select(Vote.id).where(Vote.item_id.in_(item_ids))
+                                      .limit(1)) is not None:
+        raise InputRefused(_l("This agenda item has votes, which belong to the congress's "
+                              "record: it cannot be deleted. Rename it instead."), 409)
+
+
 def delete_session(session: CongressSession, *, user: User | None = None) -> None:
     """Delete a session with its items; the documents they linked to stay."""
+    _refuse_if_voted_on([item.id for item in session.items])
     with audit.edit_transaction():
         audit.record(user, "session.delete", session, name=session.name,
                      items=[item.title for item in session.items])
@@ -277,6 +289,7 @@ def move_item(item: AgendaItem, direction: str, *, user: User | None = None) -> 
 
 def delete_item(item: AgendaItem, *, user: User | None = None) -> None:
     """Delete an agenda item; the documents it linked to stay."""
+    _refuse_if_voted_on([item.id])
     with audit.edit_transaction():
         audit.record(user, "item.delete", item, title=item.title)
         item.session.items.remove(item)

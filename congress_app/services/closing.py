@@ -13,6 +13,8 @@ attendance survives only as counts, in the purge's own audit event, and the chec
 events of the audit trail lose the delegate they named, keeping just their time.
 Comments on the drafts lose their author (comments.author_id set to NULL): the triage, the
 compiled report, its exports and the archive name no one, and every count stays.
+The votes' ballots go too (who voted, and in a named vote what): each closed vote keeps
+its counts, base and rule on its own row, so its result and minutes stay.
 """
 
 from __future__ import annotations
@@ -21,7 +23,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
-from ..models import AuditEvent, CheckIn, Comment, Congress, Delegate, DelegateKind, User
+from ..models import (
+    AuditEvent,
+    CheckIn,
+    Comment,
+    Congress,
+    Delegate,
+    DelegateKind,
+    User,
+    Vote,
+    VoteBallot,
+)
 from ..models.base import utcnow
 from . import attendance as attendance_service
 from . import audit
@@ -89,6 +101,11 @@ def purge_personal_data(congress: Congress, confirmation: str, *,
             update(Comment).where(Comment.congress_id == congress.id,
                                   Comment.author_id.is_not(None))
             .values(author_id=None, updated_at=Comment.updated_at),  # not an edit
+            execution_options={"synchronize_session": False}).rowcount
+        # Who voted (and, in a named vote, what): each vote's result stays on its row.
+        counts["ballots_removed"] = db.session.execute(
+            delete(VoteBallot).where(VoteBallot.vote_id.in_(
+                select(Vote.id).where(Vote.congress_id == congress.id))),
             execution_options={"synchronize_session": False}).rowcount
         db.session.execute(
             update(Delegate)

@@ -39,6 +39,9 @@ from ..models import (
     Document,
     DocumentVersion,
     User,
+    Vote,
+    VoteBallot,
+    VoteCount,
 )
 from ..storage import FileStore
 from . import audit
@@ -50,7 +53,7 @@ DELETE_ACTION = "congress.delete"
 # Every table holding rows of a congress, in the order they are deleted (children first).
 # tests/test_deleting.py checks that no other table refers to a congress or to these.
 CONGRESS_TABLES = ("comment_triages", "comment_report_adoptions", "comments", "comment_windows",
-                   "agenda_item_documents", "agenda_items",
+                   "vote_counts", "vote_ballots", "votes", "agenda_item_documents", "agenda_items",
                    "congress_sessions", "checkins", "delegates", "document_versions",
                    "documents", "audit_events", "users", "congresses")
 # Columns elsewhere that may name a deleted account; they keep their row and lose the name.
@@ -125,6 +128,7 @@ def delete_congress(congress: Congress, confirmation: str | None, *, user: User 
     result = DeletedCongress(congress.slug, congress.title, contents(congress))
     sessions = select(CongressSession.id).where(CongressSession.congress_id == congress_id)
     items = select(AgendaItem.id).where(AgendaItem.session_id.in_(sessions))
+    votes = select(Vote.id).where(Vote.congress_id == congress_id)
     documents = select(Document.id).where(Document.congress_id == congress_id)
     versions = DocumentVersion.document_id.in_(documents)
     files = set(db.session.scalars(select(DocumentVersion.sha256).where(versions)))
@@ -138,6 +142,9 @@ def delete_congress(congress: Congress, confirmation: str | None, *, user: User 
                 CommentReportAdoption.congress_id == congress_id),
             delete(Comment).where(Comment.congress_id == congress_id),
             delete(CommentWindow).where(CommentWindow.congress_id == congress_id),
+            delete(VoteCount).where(VoteCount.vote_id.in_(votes)),
+            delete(VoteBallot).where(VoteBallot.vote_id.in_(votes)),
+            delete(Vote).where(Vote.congress_id == congress_id),
             delete(AgendaItemDocument).where(AgendaItemDocument.item_id.in_(items)
                                              | AgendaItemDocument.document_id.in_(documents)),
             delete(AgendaItem).where(AgendaItem.session_id.in_(sessions)),

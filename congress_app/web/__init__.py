@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
         archive,
         audit,
         auth,
+        ballots,
         cards,
         checkin,
         closing,
@@ -79,13 +80,14 @@ def init_app(app: Flask) -> None:
         setup,
         stage,
         tenancy,
+        votes,
     )
 
     security.init_app(app)
 
     for module in (public, auth, delegate, comments, organiser, comment_triage, roster, cards,
                    print_centre, checkin, search, stage, offline, archive, audit, closing,
-                   congresses, setup, accounts, credentials):
+                   congresses, setup, accounts, credentials, votes, ballots):
         app.register_blueprint(module.bp)
 
     # After the security checks (security.init_app), before the congress of a /c/<slug>/
@@ -94,7 +96,7 @@ def init_app(app: Flask) -> None:
     app.before_request(accounts.one_time_password_first)
     for context in (public.public_context, closing.closing_context,
                     accounts.demo_banner_context, stage.stage_context,
-                    comments.outbox_context):
+                    comments.outbox_context, ballots.votes_context):
         app.context_processor(context)
     app.add_template_filter(checkin.checkin_time, "checkin_time")
     tenancy.init_app(app)

@@ -27,6 +27,7 @@ from ..models import (
     Document,
     Role,
     User,
+    Vote,
 )
 from ..services import users as user_service
 from ..services.errors import InputRefused
@@ -87,6 +88,7 @@ _CONGRESS_OF: dict[type, Callable[[Any], int]] = {
     Delegate: lambda delegate: delegate.congress_id,
     CheckIn: lambda checkin: checkin.congress_id,
     Comment: lambda comment: comment.congress_id,
+    Vote: lambda vote: vote.congress_id,
 }
 
 

@@ -129,6 +129,21 @@ SENTENCES = {
                            "changed paragraph, %(not_found)s not found in the new version"),
     "comments.adopt_report": _l("Adopted the compiled comments as the document %(code)s "
                                 "(version %(version)s)"),
+    # Biểu quyết.
+    "vote.create": _l("Added the vote “%(question)s” (%(method)s, secret: %(secret)s)"),
+    "vote.rule": _l("Set the passing rule of the votes: more than half of %(rule)s"),
+    "vote.open": _l("Opened the vote “%(question)s” (passes with more than half of "
+                    "%(rule)s)"),
+    "vote.counts": _l("Entered the show of hands of the vote “%(question)s”: %(for)s for, "
+                      "%(against)s against, %(abstain)s abstaining, %(present)s present "
+                      "(reason for a different sum: %(reason)s)"),
+    "vote.close": Variants("passed", {
+        True: _l("Closed the vote “%(question)s”: %(for)s for, %(against)s against, "
+                 "%(abstain)s abstaining of %(base)s: passed"),
+        False: _l("Closed the vote “%(question)s”: %(for)s for, %(against)s against, "
+                  "%(abstain)s abstaining of %(base)s: not passed"),
+    }, _l("Closed the vote “%(question)s”")),
+    "vote.annul": _l("Annulled the vote “%(question)s”: %(reason)s"),
     "instance.setup": _l("Created the first administrator “%(username)s” with the set-up "
                          "link"),
 }
@@ -169,10 +184,14 @@ KEY_LABELS = {
     "authors": _l("who may comment"),
     "share": _l("delegates sharing the group's opinion"),
     "size": _l("delegates in the group"),
+    "ballots_removed": _l("ballots of the votes removed"),
 }
 
 VALUE_LABELS = {
-    "method": {"scan": _l("card scanned"), "number": _l("number typed")},
+    "method": {"scan": _l("card scanned"), "number": _l("number typed"),
+               "hands": _l("show of hands"), "phones": _l("on the phones")},
+    "rule": {"present": _l("the delegates present"), "convened": _l("the delegates convened"),
+             "cast": _l("the votes cast")},
     "direction": {"up": _l("up"), "down": _l("down")},
     "full": {True: _l("personal data included"), False: _l("without personal data")},
     "via": {"web": _l("the web page"), "cli": _l("the command line")},

@@ -46,7 +46,7 @@ LOCKED = 423
 # Blueprints whose writes change the congress; closing them is what "read-only" means.
 ORGANISER_BLUEPRINTS = frozenset({
     "organiser", "roster", "checkin", "stage", "cards", "print_centre", "archive", "audit",
-    "closing", "congresses", "accounts", "comment_triage", "credentials",
+    "closing", "congresses", "accounts", "comment_triage", "credentials", "votes",
 })
 # The only writes a closed congress accepts: undoing the closure, the purge, moving on to
 # another congress of the instance (choosing one, setting one up) without touching this one,

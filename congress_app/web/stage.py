@@ -8,6 +8,8 @@ while a 304 costs one small query and frees the thread at once.
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import (
     Blueprint,
     abort,
@@ -23,10 +25,11 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 from ..i18n import format_day
-from ..models import AgendaItem, utcnow
+from ..models import AgendaItem, VoteMethod, VoteState, utcnow
 from ..numbers import whole_number
 from ..services import congress as congress_service
 from ..services import stage as stage_service
+from ..services import votes as vote_service
 from ..services.congress import StageState
 from .access import organiser_required, own_or_404
 from .editing import acting_user
@@ -43,7 +46,33 @@ def _stage(congress) -> StageState:
 
 
 def _version(congress) -> str:
-    return stage_service.live_version(congress, utcnow(), str(get_locale()))
+    stage = stage_service.live_version(congress, utcnow(), str(get_locale()))
+    votes = hashlib.sha256(vote_service.screen_version(congress).encode()).hexdigest()[:12]
+    return f"{stage}-{votes}"
+
+
+def vote_json(congress, stage: StageState) -> dict | None:
+    """The projector's vote: the question and state, the live "voted: N / present" while
+    open (never the split), the result once closed; None when no vote is shown."""
+    vote = vote_service.screen_vote(congress, stage.current)
+    if vote is None:
+        return None
+    data = {"id": vote.id, "question": vote.question, "state": str(vote.state),
+            "method": str(vote.method)}
+    if vote.state == VoteState.OPEN:
+        present = vote_service.present_count(congress)
+        if vote.method == VoteMethod.PHONES:
+            cast = vote_service.ballots_cast(vote)
+            data |= {"voted": cast, "present": present,
+                     "label": _("Voted: %(n)s / %(present)s", n=format_decimal(cast),
+                                present=format_decimal(present))}
+        else:
+            data |= {"present": present, "label": _("Delegates present: %(n)s",
+                                                    n=format_decimal(present))}
+    else:
+        result = vote_service.result(vote)
+        data["result"] = result.as_json() if result else None
+    return data
 
 
 def poll_interval() -> int:
@@ -108,8 +137,9 @@ def state():
     if request.if_none_match.contains(version):
         response = current_app.response_class(status=304)
     else:
-        response = jsonify({**stage_json(_stage(congress)), "comments": comments_json(congress),
-                            "version": version})
+        stage = _stage(congress)
+        response = jsonify({**stage_json(stage), "comments": comments_json(congress),
+                            "vote": vote_json(congress, stage), "version": version})
     response.set_etag(version)
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")  # the language of the dates
@@ -125,9 +155,12 @@ def screen():
     congress = congress_or_404()
     stage = _stage(congress)
     documents = stage_service.public_documents(stage.current) if stage.current else []
+    vote = vote_service.screen_vote(congress, stage.current)
     return render_template(
         "stage/screen.html", congress=congress, stage=stage, documents=documents,
-        taking_comments=comments_json(congress),
+        taking_comments=comments_json(congress), vote=vote,
+        vote_data=vote_json(congress, stage) if vote else None,
+        vote_result=vote_service.result(vote) if vote else None,
     )
 
 

@@ -96,11 +96,16 @@
     };
     var comments = data.comments || [];
     var taking = comments.map(function (c) { return c.code; }).join(" ");
+    /* A vote opened, closed or annulled: reload; while open only its live count moves. */
+    var vote = data.vote ? data.vote.id + ":" + data.vote.state : "";
     if (now.current !== shown.current || now.next !== shown.next ||
-        now.documents !== shown.documents || taking !== (shown.comments || "")) {
+        now.documents !== shown.documents || taking !== (shown.comments || "") ||
+        vote !== (shown.vote || "")) {
       window.location.reload();
       return;
     }
+    var voteCount = document.querySelector("[data-vote-count]");
+    if (voteCount && data.vote && data.vote.label) voteCount.textContent = data.vote.label;
     /* The same documents take comments: only their counts move, redrawn in place. */
     comments.forEach(function (c) {
       var count = document.querySelector('[data-comment-count="' + c.code + '"]');

@@ -22,6 +22,9 @@ from ...models import (
     FormSubmission,
     SetupToken,
     User,
+    Vote,
+    VoteBallot,
+    VoteCount,
 )
 
 
@@ -56,7 +59,7 @@ FIELDS: dict[type, Fields] = {
         values=("slug", "title", "organisation", "parent_organisation", "ordinal", "term",
                 "venue", "starts_on", "ends_on", "motto", "delegates_expected",
                 "members_represented", "updated_at", "closed_at", "listed",
-                "follow_browser_language", "delegates_see_group_comments"),
+                "follow_browser_language", "delegates_see_group_comments", "vote_rule"),
         links={"id": _ID}),
     CongressSession: Fields(
         values=("name", "date", "starts_at", "ends_at", "position", "edit_version"),
@@ -147,4 +150,9 @@ FIELDS: dict[type, Fields] = {
 NOT_ARCHIVED: dict[type, str] = {
     FormSubmission: "one-time tokens of forms being sent; worthless once the form is sent",
     SetupToken: "the instance's one-time set-up link, which belongs to no congress",
+    # Not yet: the votes' archive (and a secret vote's counters kept apart from its voted
+    # rows) is still to be written; the minutes PDFs are their record until then.
+    Vote: "votes are not archived yet (issue 16): print their minutes before exporting",
+    VoteBallot: "votes are not archived yet (issue 16)",
+    VoteCount: "votes are not archived yet (issue 16)",
 }
