@@ -303,3 +303,18 @@ def test_the_purge_removes_who_voted_what_and_keeps_the_results(hall, make_vote,
     assert db.session.scalar(select(func.count(VoteBallot.id))) == 0
     outcome = vote_service.result(db.session.get(Vote, named.id))
     assert (outcome.for_count, outcome.against_count) == (2, 1)
+
+
+def test_a_delegate_who_voted_is_not_deleted_even_after_the_check_in_is_undone(
+        congress, hall, make_vote):
+    """The door may undo a check-in after the delegate voted: the ballot still names them."""
+    from congress_app.services import delegates as delegate_service
+
+    vote = make_vote()
+    voter = hall["present"][0]
+    vote_service.cast(vote, voter, "for")
+    db.session.delete(voter.checkin)
+    db.session.commit()
+    refused = _refused(delegate_service.delete_delegate, voter)
+    assert refused.status == 409 and "has voted" in str(refused.message)
+    assert db.session.get(type(voter), voter.id) is not None

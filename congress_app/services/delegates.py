@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import AuditEvent, Comment, Congress, Delegate, DelegateKind, User
+from ..models import AuditEvent, Comment, Congress, Delegate, DelegateKind, User, VoteBallot
 from ..spreadsheet_cells import looks_like_formula
 from . import audit
 from .errors import InputRefused
@@ -283,6 +283,11 @@ def delete_delegate(delegate: Delegate, *, user: User | None = None) -> None:
                               "delegate cannot be deleted: the comments are part of the "
                               "congress's record. Deactivate the delegate instead.",
                               name=delegate.full_name), 409)
+    if db.session.scalar(select(VoteBallot.id).where(VoteBallot.delegate_id == delegate.id)
+                         .limit(1)):
+        raise InputRefused(_l("%(name)s has voted in the congress, so the delegate cannot be "
+                              "deleted: the vote is part of the congress's record. Deactivate "
+                              "the delegate instead.", name=delegate.full_name), 409)
     # An IntegrityError: checked in at the door between the test above and the delete.
     with audit.edit_transaction(lambda: refused):
         # Earlier events of the delegate lose the row they named (SQLite may hand its id to
