@@ -77,7 +77,12 @@ def test_a_full_backup_restores_every_column_of_every_row_and_every_file(
     # The demo has what the round trip must carry, links to accounts of both kinds included.
     assert any(v["uploaded_by_id"] == A_ACCOUNTS[0] for v in restored["DocumentVersion"])
     assert any(d["deleted_at"] for d in restored["Document"])
-    assert [c["by_user_id"] for c in restored["CheckIn"]] == [A_ACCOUNTS[1]]
+    assert [c["by_user_id"] for c in restored["CheckIn"]] == [A_ACCOUNTS[1]] * 2
+    assert sorted(str(c["checked_out_by_user_id"]) for c in restored["CheckIn"]) == \
+        sorted(["None", A_ACCOUNTS[0]])
+    assert len({c["session_id"] for c in restored["CheckIn"]}) == 2
+    assert [(a["excused"], a["note"], a["by_user_id"]) for a in restored["Absence"]] == [
+        (True, "Ốm, có giấy", A_ACCOUNTS[0])]
     assert any(d["credential_version"] == 2 for d in restored["Delegate"])
     assert sorted(u["username"] for u in restored["User"]) == sorted(A_ACCOUNTS)
     assert all(u["password_hash"] and u["congress_id"] == SLUG for u in restored["User"])

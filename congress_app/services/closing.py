@@ -18,13 +18,26 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
-from ..models import AuditEvent, CheckIn, Comment, Congress, Delegate, DelegateKind, User
+from ..models import (
+    Absence,
+    AuditEvent,
+    CheckIn,
+    Comment,
+    Congress,
+    Delegate,
+    DelegateKind,
+    User,
+)
 from ..models.base import utcnow
 from . import attendance as attendance_service
 from . import audit
 from .errors import InputRefused
 
 PURGE_ACTION = "congress.purge"
+# Events that tie a delegate to an arrival, a departure or a reason for absence: a purge
+# keeps that they happened, not who.
+ATTENDANCE_EVENTS = ("delegate.checkin", "delegate.checkin_undo", "delegate.checkout",
+                     "delegate.checkin_return", "delegate.absence")
 
 
 def is_closed(congress: Congress | None) -> bool:
@@ -71,12 +84,15 @@ def purge_personal_data(congress: Congress, confirmation: str, *,
         delegate_ids = select(Delegate.id).where(Delegate.congress_id == congress.id)
         db.session.execute(
             update(AuditEvent)
-            .where(AuditEvent.action.in_(("delegate.checkin", "delegate.checkin_undo")),
+            .where(AuditEvent.action.in_(ATTENDANCE_EVENTS),
                    AuditEvent.object_type == "Delegate",
                    AuditEvent.object_id.in_(delegate_ids))
             .values(object_type="", object_id=None, detail=""),
             execution_options={"synchronize_session": False},
         )
+        # Reasons for absence may name an illness: they go with the check-ins.
+        db.session.execute(delete(Absence).where(Absence.congress_id == congress.id),
+                           execution_options={"synchronize_session": False})
         db.session.execute(delete(CheckIn).where(CheckIn.congress_id == congress.id),
                            execution_options={"synchronize_session": False})
         counts["comments_unnamed"] = db.session.execute(
