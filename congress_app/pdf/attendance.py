@@ -132,7 +132,9 @@ def attendance_context(congress: Congress, delegates: list[Delegate],
     return {
         "locale": str(get_locale()),
         "congress": {
-            **heading_context(congress, _sitting_day(congress, utcnow())),
+            # A session's sheet is signed on the session's day.
+            **heading_context(congress, chosen.date if chosen is not None
+                              else _sitting_day(congress, utcnow())),
             "title": nfc(congress.title),
         },
         "sections": sections,
