@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 
 from congress_app.extensions import db
 from congress_app.models import (
+    Absence,
     AuditEvent,
+    CheckIn,
     Comment,
     CommentWindow,
     Congress,
@@ -321,6 +323,33 @@ def test_a_version_2_archive_restores_as_a_congress_without_comments(archive, fr
         assert restored is not None
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
         assert db.session.scalar(select(func.count()).select_from(CommentWindow)) == 0
+
+
+def test_an_archive_from_before_attendance_per_session_restores_its_check_ins(
+        archive, fresh_app, tmp_path):
+    """Format 3 written before sessions had attendance: one congress-wide `checkin` per
+    delegate, no absences; each check-in comes back without a session."""
+    def one_checkin(name: str, data: bytes) -> bytes:
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        for delegate in manifest["delegates"]:
+            checkins = delegate.pop("checkins")
+            delegate.pop("absences")
+            for c in checkins:
+                for key in ("session", "checked_out_by", "checked_out_at"):
+                    c.pop(key)
+            delegate["checkin"] = checkins[0] if checkins else None
+        return json.dumps(manifest, ensure_ascii=False).encode()
+
+    older = _rewritten(archive, tmp_path / "v3-old.zip", one_checkin, fix_checksums=True)
+    app = fresh_app()
+    with app.app_context():
+        archive_restore.import_congress(older)
+        rows = db.session.execute(select(CheckIn.session_id, Delegate.number).join(Delegate)
+                                  ).all()
+        assert len(rows) == 1 and rows[0].session_id is None
+        assert db.session.scalar(select(func.count()).select_from(Absence)) == 0
 
 
 def test_an_account_name_already_taken_here_refuses_the_import(archive, fresh_app):
