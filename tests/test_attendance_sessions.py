@@ -426,3 +426,12 @@ def test_the_migration_gives_old_check_ins_the_first_session_and_goes_back(
 def sessions_id(congress_id: int, name: str) -> int:
     return db.session.scalar(select(CongressSession.id).where(
         CongressSession.congress_id == congress_id, CongressSession.name == name))
+
+
+def test_a_delegate_with_only_a_reason_for_absence_can_still_be_deleted(
+        congress, sessions, make_delegate):
+    """Entered by mistake and never checked in: the reason is no arrival, it goes too."""
+    delegate = make_delegate(1)
+    absence_service.mark_absence(congress, 1, "unexcused", "", None, sessions["official"])
+    delegate_service.delete_delegate(delegate)
+    assert db.session.scalar(select(func.count(Absence.id))) == 0

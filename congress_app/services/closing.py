@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from . import attendance as attendance_service
-from . import audit
+from . import attendance_sessions, audit
 from .errors import InputRefused
 
 PURGE_ACTION = "congress.purge"
@@ -113,9 +113,19 @@ def purge_personal_data(congress: Congress, confirmation: str, *,
 
 
 def _attendance_counts(congress: Congress) -> dict:
-    """The attendance as numbers only: what the record keeps once check-ins are gone."""
+    """The attendance as numbers only: what the record keeps once check-ins are gone. The
+    totals are the clock's session's (after the congress: its last); each session's
+    present and absent official delegates are kept too."""
     current = attendance_service.attendance(congress)
+    by_session = []
+    for session in attendance_sessions.sessions_of(congress):
+        seen = attendance_service.attendance(congress, session)
+        by_session.append({"session": session.name, "date": session.date.isoformat(),
+                           "present": seen.present, "absent": len(seen.absent),
+                           "left_early": len(seen.left),
+                           "excused": sum(1 for a in seen.absent if a.reason == "excused")})
     return {
+        "present_by_session": by_session,
         "delegates": db.session.scalar(
             select(func.count(Delegate.id)).where(Delegate.congress_id == congress.id)),
         "checkins": db.session.scalar(
