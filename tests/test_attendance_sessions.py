@@ -447,3 +447,17 @@ def test_a_delegate_with_only_a_reason_for_absence_can_still_be_deleted(
     absence_service.mark_absence(congress, 1, "unexcused", "", None, sessions["official"])
     delegate_service.delete_delegate(delegate)
     assert db.session.scalar(select(func.count(Absence.id))) == 0
+
+
+def test_the_attendance_page_speaks_vietnamese(app, congress, sessions, make_delegate, clock):
+    add_user("bantochuc-vi", Role.EDITOR)
+    browser = signed_in_client(app, "bantochuc-vi", lang=None)
+    make_delegate(1, "Nguyễn Văn Ốm")
+    clock(_at(23, 9))
+    absence_service.mark_absence(congress, 1, "excused", "Ốm", None)
+    page = browser.get("/checkin/attendance").get_data(as_text=True)
+    for words in ("Lý do vắng mặt", "Vắng có lý do: Ốm", "Ghi đại biểu về sớm",
+                  "Phiên đang diễn ra (theo giờ)"):
+        assert words in page, words
+    door = browser.get("/checkin/").get_data(as_text=True)
+    assert "Đang điểm danh cho: Phiên chính thức" in door and "Theo giờ" in door

@@ -94,7 +94,7 @@ def parse_number(value) -> int | None:
 
 
 def _in_session(session: CongressSession | None):
-    """The check-ins (or absences, given the model) of one session, or congress-wide."""
+    """The check-ins of one session, or the congress-wide ones (no session)."""
     return CheckIn.session_id == session.id if session is not None \
         else CheckIn.session_id.is_(None)
 
