@@ -22,6 +22,7 @@ from congress_app import create_app
 from congress_app.config import ROOT
 from congress_app.extensions import db
 from congress_app.models import (
+    Absence,
     AgendaItem,
     AgendaItemDocument,
     AuditEvent,
@@ -40,6 +41,7 @@ from congress_app.models import (
     User,
     utcnow,
 )
+from congress_app.services import absences as absence_service
 from congress_app.services import attendance as attendance_service
 from congress_app.services import comment_report, comment_triage, intake
 from congress_app.services import comments as comment_service
@@ -124,7 +126,14 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
         delegates = db.session.scalars(select(Delegate).where(
             Delegate.congress_id == congress.id).order_by(Delegate.number)).all()
         delegate_service.reissue_credentials(delegates[0], user=admin)
+        # Attendance per session: the clock's session, where the delegate then leaves early,
+        # and the first one; an excused absentee of the first session.
+        first_session = min(congress.sessions, key=lambda s: (s.date, s.starts_at))
         attendance_service.check_in(delegates[1], user=door)
+        attendance_service.check_out(congress, delegates[1].number, editor)
+        attendance_service.check_in(delegates[1], user=door, session=first_session)
+        absence_service.mark_absence(congress, delegates[3].number, "excused", "Ốm, có giấy",
+                                     editor, first_session)
         _comment_on(congress, second, delegates, editor, pdf_bytes)
 
         b = Congress(slug=B_SLUG, title=f"Đại hội Đảng bộ phường {B_MARKER}",
@@ -255,7 +264,8 @@ def _natural_key(model, row_id: int | None):
         case Delegate():
             return ("delegate", row.congress.slug, row.number)
         case CheckIn():
-            return ("check-in", row.delegate.number)
+            return ("check-in", row.delegate.number, _natural_key(CongressSession,
+                                                                  row.session_id))
         case User():
             return row.username
         case CommentWindow():
@@ -308,6 +318,7 @@ def _snapshot(slug: str = SLUG) -> dict[str, list[dict]]:
             Document.congress_id == congress.id),
         Delegate: select(Delegate).where(Delegate.congress_id == congress.id),
         CheckIn: select(CheckIn).where(CheckIn.congress_id == congress.id),
+        Absence: select(Absence).where(Absence.congress_id == congress.id),
         User: select(User).where(User.congress_id == congress.id),
         CommentWindow: select(CommentWindow).where(CommentWindow.congress_id == congress.id),
         Comment: select(Comment).where(Comment.congress_id == congress.id),

@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 
 from congress_app.extensions import db
 from congress_app.models import (
+    Absence,
     AuditEvent,
+    CheckIn,
     Comment,
     CommentWindow,
     Congress,
@@ -77,7 +79,12 @@ def test_a_full_backup_restores_every_column_of_every_row_and_every_file(
     # The demo has what the round trip must carry, links to accounts of both kinds included.
     assert any(v["uploaded_by_id"] == A_ACCOUNTS[0] for v in restored["DocumentVersion"])
     assert any(d["deleted_at"] for d in restored["Document"])
-    assert [c["by_user_id"] for c in restored["CheckIn"]] == [A_ACCOUNTS[1]]
+    assert [c["by_user_id"] for c in restored["CheckIn"]] == [A_ACCOUNTS[1]] * 2
+    assert sorted(str(c["checked_out_by_user_id"]) for c in restored["CheckIn"]) == \
+        sorted(["None", A_ACCOUNTS[0]])
+    assert len({c["session_id"] for c in restored["CheckIn"]}) == 2
+    assert [(a["excused"], a["note"], a["by_user_id"]) for a in restored["Absence"]] == [
+        (True, "Ốm, có giấy", A_ACCOUNTS[0])]
     assert any(d["credential_version"] == 2 for d in restored["Delegate"])
     # The credentials report's details of the demo roster (an ethnic minority among them).
     assert any(d["ethnicity"] not in ("", "Kinh") and d["birth_year"] and d["theory_level"]
@@ -319,6 +326,33 @@ def test_a_version_2_archive_restores_as_a_congress_without_comments(archive, fr
         assert restored is not None
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
         assert db.session.scalar(select(func.count()).select_from(CommentWindow)) == 0
+
+
+def test_an_archive_from_before_attendance_per_session_restores_its_check_ins(
+        archive, fresh_app, tmp_path):
+    """Format 3 written before sessions had attendance: one congress-wide `checkin` per
+    delegate, no absences; each check-in comes back without a session."""
+    def one_checkin(name: str, data: bytes) -> bytes:
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        for delegate in manifest["delegates"]:
+            checkins = delegate.pop("checkins")
+            delegate.pop("absences")
+            for c in checkins:
+                for key in ("session", "checked_out_by", "checked_out_at"):
+                    c.pop(key)
+            delegate["checkin"] = checkins[0] if checkins else None
+        return json.dumps(manifest, ensure_ascii=False).encode()
+
+    older = _rewritten(archive, tmp_path / "v3-old.zip", one_checkin, fix_checksums=True)
+    app = fresh_app()
+    with app.app_context():
+        archive_restore.import_congress(older)
+        rows = db.session.execute(select(CheckIn.session_id, Delegate.number).join(Delegate)
+                                  ).all()
+        assert len(rows) == 1 and rows[0].session_id is None
+        assert db.session.scalar(select(func.count()).select_from(Absence)) == 0
 
 
 def test_an_account_name_already_taken_here_refuses_the_import(archive, fresh_app):

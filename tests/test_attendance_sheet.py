@@ -29,6 +29,7 @@ def hall(congress):
     present = officials[:30] + alternates[:1] + guests
     for minute, delegate in enumerate(present, start=5):
         db.session.add(CheckIn(delegate_id=delegate.id, congress_id=congress.id,
+                               session_id=congress.sessions[0].id,
                                at=datetime(2025, 7, 22, 0, minute, tzinfo=UTC)))
     db.session.commit()
     return {"officials": officials, "alternates": alternates, "guests": guests,

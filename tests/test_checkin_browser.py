@@ -6,6 +6,7 @@ signs a check-in account in through the login form and waits for the delegate's 
 
 from __future__ import annotations
 
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from congress_app import qr
 from congress_app.extensions import db
-from congress_app.models import CheckIn, DelegateKind, Role
+from congress_app.models import CheckIn, CongressSession, DelegateKind, Role
 from congress_app.services import delegates as delegate_service
 
 from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, wait_for_js
@@ -145,4 +146,38 @@ def test_a_typed_number_asks_first_checks_in_on_confirm_and_can_be_undone(
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     db.session.expire_all()
     assert db.session.scalar(select(CheckIn)) is None
+    assert not script_errors
+
+
+def test_the_door_staff_choose_the_session_and_the_next_check_in_is_recorded_for_it(
+    live_server, phone, door_delegate, congress
+):
+    """360 × 740: pick "Phiên bế mạc" in the select, the page says it is chosen on this
+    phone, and a typed number is checked in to that session, not the clock's."""
+    closing = CongressSession(congress=congress, name="Phiên bế mạc", date=date(2025, 7, 23),
+                              starts_at=time(13, 30), position=2)
+    db.session.add(closing)
+    db.session.commit()
+    closing_id = closing.id
+    phone.context.add_cookies([{"name": "lang", "value": "en", "url": live_server}])
+    script_errors = []
+    phone.on("pageerror", lambda error: script_errors.append(error))
+    phone.goto(f"{live_server}/login?next=/checkin/")
+    phone.get_by_label("Username").fill("door")
+    phone.get_by_label("Password").fill("pass word")
+    phone.get_by_role("button", name="Sign in").click()
+    phone.wait_for_url("**/checkin/")
+
+    phone.get_by_label("Recording for the session").select_option(str(closing_id))
+    phone.get_by_role("button", name="Choose").tap()
+    phone.get_by_text("Check-ins are recorded for: Phiên bế mạc (chosen on this phone)"
+                      ).wait_for()
+    phone.get_by_label("Delegate number").fill("27")
+    phone.get_by_role("button", name="Check in", exact=True).click()
+    result = phone.locator("#scan-result")
+    result.get_by_role("button", name="Confirm").tap()
+    result.locator(".result-ok").get_by_text("Checked in at").wait_for()
+    db.session.expire_all()
+    assert db.session.scalar(select(CheckIn.session_id)) == closing_id
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     assert not script_errors

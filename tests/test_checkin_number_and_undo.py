@@ -189,10 +189,14 @@ def test_undo_works_without_javascript(client, staff, make_delegate):
     assert client.post(f"/checkin/{checkin_id}/undo").status_code == 400  # no CSRF token
 
 
-def test_a_check_in_of_an_earlier_day_cannot_be_undone(
+def test_a_check_in_of_an_earlier_day_cannot_be_undone_in_a_congress_without_sessions(
     client, staff, make_delegate, monkeypatch
 ):
     delegate = make_delegate(5)
+    # Without sessions the attendance is congress-wide, and its day is what undo keeps to.
+    for session in list(delegate.congress.sessions):
+        db.session.delete(session)
+    db.session.commit()
     # 23:30 in Hà Nội on 22 July (16:30 UTC) …
     monkeypatch.setattr(attendance_service, "utcnow",
                         lambda: datetime(2025, 7, 22, 16, 30, tzinfo=UTC))

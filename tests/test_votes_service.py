@@ -316,5 +316,5 @@ def test_a_delegate_who_voted_is_not_deleted_even_after_the_check_in_is_undone(
     db.session.delete(voter.checkin)
     db.session.commit()
     refused = _refused(delegate_service.delete_delegate, voter)
-    assert refused.status == 409 and "has voted" in str(refused.message)
+    assert refused.status == 409 and "đã biểu quyết" in str(refused.message)
     assert db.session.get(type(voter), voter.id) is not None

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 
+from .attendance import Absence
 from .base import utcnow
 from .comment import AnchorState, Comment, CommentAuthors, CommentScope, CommentWindow, Stance
 from .comment_triage import Classification, CommentReportAdoption, CommentTriage
@@ -12,6 +13,7 @@ from .user import AuditEvent, Role, User
 from .vote import Choice, PassingRule, Vote, VoteBallot, VoteCount, VoteMethod, VoteState
 
 __all__ = [
+    "Absence",
     "AgendaItem",
     "AgendaItemDocument",
     "AuditEvent",

@@ -1,11 +1,11 @@
-"""Delegates of a congress, and their check-in at the door."""
+"""Delegates of a congress, and their check-ins at the door (one per session)."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -99,7 +99,14 @@ class Delegate(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     congress: Mapped[Congress] = relationship()  # noqa: F821
-    checkin: Mapped[CheckIn | None] = relationship(back_populates="delegate", uselist=False)
+    checkins: Mapped[list[CheckIn]] = relationship(back_populates="delegate",
+                                                   order_by="CheckIn.at")
+
+    @property
+    def checkin(self) -> CheckIn | None:
+        """The latest arrival in any session: the roster's "checked in" tag, and what keeps
+        a delegate from being deleted (an arrival is part of the attendance record)."""
+        return self.checkins[-1] if self.checkins else None
 
     # flask-login: delegates and organiser accounts share one session mechanism.
     is_authenticated = True
@@ -123,16 +130,34 @@ class Delegate(db.Model):
 
 
 class CheckIn(db.Model):
-    """A delegate's arrival; one row per delegate, so a double scan cannot count twice."""
+    """A delegate's arrival in one session (or, for a congress without sessions, in the
+    congress): one row per delegate and session, so a double scan cannot count twice.
+
+    A delegate who leaves early keeps the row with checked_out_at set: the sheet still
+    shows the arrival, and "present now" leaves them out.
+    """
 
     __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("delegate_id", "session_id", name="uq_checkins_delegate_session"),
+        # NULLs are distinct in a UNIQUE constraint: the congress-wide check-in (no
+        # sessions) gets its own partial index, one per delegate as before.
+        Index("uq_checkins_delegate_congress_wide", "delegate_id", unique=True,
+              sqlite_where=text("session_id IS NULL"),
+              postgresql_where=text("session_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id"), unique=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id"), index=True)
     congress_id: Mapped[int] = mapped_column(ForeignKey("congresses.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("congress_sessions.id"),
+                                                   index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     method: Mapped[str] = mapped_column(String(20), default="scan")
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_out_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    delegate: Mapped[Delegate] = relationship(back_populates="checkin")
-    by_user: Mapped[User | None] = relationship()  # noqa: F821
+    delegate: Mapped[Delegate] = relationship(back_populates="checkins")
+    session: Mapped[CongressSession | None] = relationship()  # noqa: F821
+    by_user: Mapped[User | None] = relationship(foreign_keys=[by_user_id])  # noqa: F821

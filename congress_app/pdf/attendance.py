@@ -1,5 +1,6 @@
 """The attendance sheet for the credentials committee: every active delegate, official ones
-first, with the check-in time of those present and an empty column for signatures.
+first, with the check-in time of those present in one session (the clock's by default),
+who left early, the reasons entered for absentees, and an empty column for signatures.
 
 It changes with every check-in and lists personal data, so like the cards it is rendered on
 request and never cached.
@@ -11,7 +12,14 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime, format_percent, get_locale, pgettext
+from flask_babel import (
+    force_locale,
+    format_date,
+    format_datetime,
+    format_percent,
+    get_locale,
+    pgettext,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -20,8 +28,9 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..i18n import format_moment
-from ..models import Congress, Delegate, DelegateKind, utcnow
+from ..models import Absence, CheckIn, Congress, CongressSession, Delegate, DelegateKind, utcnow
 from ..services import attendance as attendance_service
+from ..services.attendance_sessions import CLOCK, SessionChoice, resolve
 from .cards import number_text
 from .heading import heading_context
 from .render import nfc, page_counter_content, render_pdf
@@ -41,17 +50,40 @@ def attendance_delegates(congress: Congress) -> list[Delegate]:
         select(Delegate)
         .where(Delegate.congress_id == congress.id, Delegate.active.is_(True))
         .order_by(Delegate.number)
-        .options(selectinload(Delegate.checkin))
+        .options(selectinload(Delegate.checkins))
     ))
 
 
-def _arrival(delegate: Delegate, several_days: bool) -> tuple[str, str]:
+def _session_checkin(delegate: Delegate, session: CongressSession | None) -> CheckIn | None:
+    wanted = session.id if session is not None else None
+    return next((c for c in delegate.checkins if c.session_id == wanted), None)
+
+
+def _arrival(checkin: CheckIn | None, several_days: bool) -> tuple[str, str]:
     """(time, day) of the delegate's check-in in the congress's time zone; ("", "") if not yet.
     The day is only printed when the congress sits for several days."""
-    if delegate.checkin is None:
+    if checkin is None:
         return "", ""
-    at = delegate.checkin.at
+    at = checkin.at
     return format_datetime(at, "HH:mm"), format_datetime(at, "d/M") if several_days else ""
+
+
+def _left(checkin: CheckIn | None) -> str:
+    """"left at 10:15" for a delegate checked out of the session, else ""."""
+    if checkin is None or checkin.checked_out_at is None:
+        return ""
+    return _("left at %(time)s", time=format_datetime(checkin.checked_out_at, "HH:mm"))
+
+
+def _reasons(congress: Congress, session: CongressSession | None) -> dict[int, str]:
+    """Delegate id → the printed reason for absence from the session."""
+    rows = db.session.scalars(select(Absence).where(
+        Absence.congress_id == congress.id,
+        Absence.session_id == session.id if session is not None
+        else Absence.session_id.is_(None)))
+    return {a.delegate_id: (_("Excused: %(note)s", note=nfc(a.note)) if a.excused and a.note
+                            else _("Excused") if a.excused else _("Unexcused"))
+            for a in rows}
 
 
 def _sitting_day(congress: Congress, at: datetime) -> date:
@@ -62,8 +94,12 @@ def _sitting_day(congress: Congress, at: datetime) -> date:
     return min(max(day, congress.starts_on), congress.ends_on)
 
 
-def attendance_context(congress: Congress, delegates: list[Delegate]) -> dict:
-    """The sections, rows and totals the sheet prints."""
+def attendance_context(congress: Congress, delegates: list[Delegate],
+                       session: SessionChoice = CLOCK) -> dict:
+    """The sections, rows and totals the sheet prints, for one session (CLOCK: the
+    clock's; a congress without sessions: its one attendance)."""
+    chosen = resolve(congress, session)
+    reasons = _reasons(congress, chosen)
     several_days = congress.starts_on != congress.ends_on
     active = sorted((d for d in delegates if d.active), key=lambda d: d.number)
     sections = []
@@ -76,12 +112,16 @@ def attendance_context(congress: Congress, delegates: list[Delegate]) -> dict:
                 "group": nfc(d.discussion_group),
                 "arrived": arrived,
                 "arrived_day": day,
+                "left": _left(checkin),
+                "reason": reasons.get(d.id, ""),
             }
             for d in active if d.kind == kind
-            for arrived, day in [_arrival(d, several_days)]
+            for checkin in [_session_checkin(d, chosen)]
+            for arrived, day in [_arrival(checkin, several_days)]
         ]
         if rows:
-            present = sum(1 for r in rows if r["arrived"])
+            # Present at the end of the count: arrived and not checked out.
+            present = sum(1 for r in rows if r["arrived"] and not r["left"])
             sections.append({"kind": kind.value, "title": str(SECTION_LABELS[kind]),
                              "rows": rows, "listed": len(rows), "present": present,
                              "absent": len(rows) - present})
@@ -92,10 +132,15 @@ def attendance_context(congress: Congress, delegates: list[Delegate]) -> dict:
     return {
         "locale": str(get_locale()),
         "congress": {
-            **heading_context(congress, _sitting_day(congress, utcnow())),
+            # A session's sheet is signed on the session's day.
+            **heading_context(congress, chosen.date if chosen is not None
+                              else _sitting_day(congress, utcnow())),
             "title": nfc(congress.title),
         },
         "sections": sections,
+        "session_line": "" if chosen is None else _(
+            "Session: %(name)s, %(day)s", name=nfc(chosen.name),
+            day=format_date(chosen.date, "dd/MM/yyyy")),
         "official_present": official_present,
         "expected": expected,
         "quorum_line": _(
@@ -131,11 +176,12 @@ def attendance_context(congress: Congress, delegates: list[Delegate]) -> dict:
 
 
 def render_attendance_sheet_pdf(
-    congress: Congress, delegates: list[Delegate], *, language: str | None = None
+    congress: Congress, delegates: list[Delegate], *, language: str | None = None,
+    session: SessionChoice = CLOCK,
 ) -> bytes:
-    """The attendance sheet of these delegates (inactive ones are left out) as PDF bytes,
-    in `language` (None: the current one)."""
+    """The attendance sheet of these delegates (inactive ones are left out) for a session,
+    as PDF bytes, in `language` (None: the current one)."""
     with force_locale(language or str(get_locale())):
-        context = attendance_context(congress, delegates)
+        context = attendance_context(congress, delegates, session)
         html = current_app.jinja_env.get_template(TEMPLATE).render(**context)
     return render_pdf(html)

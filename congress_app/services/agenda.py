@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..models import (
+    Absence,
     AgendaItem,
     AgendaItemDocument,
+    CheckIn,
     Congress,
     CongressSession,
     Document,
@@ -187,11 +189,17 @@ def _refuse_if_voted_on(item_ids: list[int]) -> None:
 
 
 def delete_session(session: CongressSession, *, user: User | None = None) -> None:
-    """Delete a session with its items; the documents they linked to stay."""
+    """Delete a session with its items; the documents they linked to stay. A session with
+    check-ins is refused (409): its attendance is part of the congress's record."""
     _refuse_if_voted_on([item.id for item in session.items])
+    if db.session.scalar(select(CheckIn.id).where(CheckIn.session_id == session.id).limit(1)):
+        raise InputRefused(_l("Delegates have checked in to this session, so it cannot be "
+                              "deleted: its attendance is part of the congress's record."), 409)
     with audit.edit_transaction():
         audit.record(user, "session.delete", session, name=session.name,
                      items=[item.title for item in session.items])
+        # Reasons for absence from a session nobody attended go with it.
+        db.session.execute(delete(Absence).where(Absence.session_id == session.id))
         db.session.delete(session)
 
 

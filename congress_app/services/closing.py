@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
 from ..models import (
+    Absence,
     AuditEvent,
     CheckIn,
     Comment,
@@ -36,11 +37,15 @@ from ..models import (
 )
 from ..models.base import utcnow
 from . import attendance as attendance_service
-from . import audit
+from . import attendance_sessions, audit
 from . import credentials as credentials_service
 from .errors import InputRefused
 
 PURGE_ACTION = "congress.purge"
+# Events that tie a delegate to an arrival, a departure or a reason for absence: a purge
+# keeps that they happened, not who.
+ATTENDANCE_EVENTS = ("delegate.checkin", "delegate.checkin_undo", "delegate.checkout",
+                     "delegate.checkin_return", "delegate.absence")
 
 
 def is_closed(congress: Congress | None) -> bool:
@@ -89,12 +94,15 @@ def purge_personal_data(congress: Congress, confirmation: str, *,
         delegate_ids = select(Delegate.id).where(Delegate.congress_id == congress.id)
         db.session.execute(
             update(AuditEvent)
-            .where(AuditEvent.action.in_(("delegate.checkin", "delegate.checkin_undo")),
+            .where(AuditEvent.action.in_(ATTENDANCE_EVENTS),
                    AuditEvent.object_type == "Delegate",
                    AuditEvent.object_id.in_(delegate_ids))
             .values(object_type="", object_id=None, detail=""),
             execution_options={"synchronize_session": False},
         )
+        # Reasons for absence may name an illness: they go with the check-ins.
+        db.session.execute(delete(Absence).where(Absence.congress_id == congress.id),
+                           execution_options={"synchronize_session": False})
         db.session.execute(delete(CheckIn).where(CheckIn.congress_id == congress.id),
                            execution_options={"synchronize_session": False})
         counts["comments_unnamed"] = db.session.execute(
@@ -122,9 +130,19 @@ def purge_personal_data(congress: Congress, confirmation: str, *,
 
 
 def _attendance_counts(congress: Congress) -> dict:
-    """The attendance as numbers only: what the record keeps once check-ins are gone."""
+    """The attendance as numbers only: what the record keeps once check-ins are gone. The
+    totals are the clock's session's (after the congress: its last); each session's
+    present and absent official delegates are kept too."""
     current = attendance_service.attendance(congress)
+    by_session = []
+    for session in attendance_sessions.sessions_of(congress):
+        seen = attendance_service.attendance(congress, session)
+        by_session.append({"session": session.name, "date": session.date.isoformat(),
+                           "present": seen.present, "absent": len(seen.absent),
+                           "left_early": len(seen.left),
+                           "excused": sum(1 for a in seen.absent if a.reason == "excused")})
     return {
+        "present_by_session": by_session,
         "delegates": db.session.scalar(
             select(func.count(Delegate.id)).where(Delegate.congress_id == congress.id)),
         "checkins": db.session.scalar(

@@ -18,10 +18,19 @@ from functools import partial
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from ..extensions import db
-from ..models import AuditEvent, Comment, Congress, Delegate, DelegateKind, User, VoteBallot
+from ..models import (
+    Absence,
+    AuditEvent,
+    Comment,
+    Congress,
+    Delegate,
+    DelegateKind,
+    User,
+    VoteBallot,
+)
 from ..spreadsheet_cells import looks_like_formula
 from . import audit
 from .errors import InputRefused
@@ -299,4 +308,7 @@ def delete_delegate(delegate: Delegate, *, user: User | None = None) -> None:
             execution_options={"synchronize_session": False})
         audit.record(user, "delegate.delete", None, number=delegate.number,
                      name=delegate.full_name).congress_id = delegate.congress_id
+        # Reasons for absence entered for a delegate added by mistake go with them.
+        db.session.execute(delete(Absence).where(Absence.delegate_id == delegate.id),
+                           execution_options={"synchronize_session": False})
         db.session.delete(delegate)

@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
 from ..models import (
+    Absence,
     AgendaItem,
     AgendaItemDocument,
     AuditEvent,
@@ -54,10 +55,11 @@ DELETE_ACTION = "congress.delete"
 # tests/test_deleting.py checks that no other table refers to a congress or to these.
 CONGRESS_TABLES = ("comment_triages", "comment_report_adoptions", "comments", "comment_windows",
                    "vote_counts", "vote_ballots", "votes", "agenda_item_documents", "agenda_items",
-                   "congress_sessions", "checkins", "delegates", "document_versions",
+                   "absences", "checkins", "congress_sessions", "delegates", "document_versions",
                    "documents", "audit_events", "users", "congresses")
 # Columns elsewhere that may name a deleted account; they keep their row and lose the name.
 ACCOUNT_REFERENCES = ((AuditEvent, AuditEvent.user_id), (CheckIn, CheckIn.by_user_id),
+                      (CheckIn, CheckIn.checked_out_by_user_id), (Absence, Absence.by_user_id),
                       (DocumentVersion, DocumentVersion.uploaded_by_id),
                       (CommentWindow, CommentWindow.opened_by_id),
                       (CommentTriage, CommentTriage.triaged_by_id),
@@ -148,8 +150,9 @@ def delete_congress(congress: Congress, confirmation: str | None, *, user: User 
             delete(AgendaItemDocument).where(AgendaItemDocument.item_id.in_(items)
                                              | AgendaItemDocument.document_id.in_(documents)),
             delete(AgendaItem).where(AgendaItem.session_id.in_(sessions)),
-            delete(CongressSession).where(CongressSession.congress_id == congress_id),
+            delete(Absence).where(Absence.congress_id == congress_id),
             delete(CheckIn).where(CheckIn.congress_id == congress_id),
+            delete(CongressSession).where(CongressSession.congress_id == congress_id),
             delete(Delegate).where(Delegate.congress_id == congress_id),
             delete(DocumentVersion).where(versions),
             delete(Document).where(Document.congress_id == congress_id),

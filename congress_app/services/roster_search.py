@@ -43,7 +43,7 @@ def search_query(congress: Congress, query: str = ""):
             condition = or_(Delegate.number == number, condition)
             order.insert(0, case((Delegate.number == number, 0), else_=1))
         statement = statement.where(condition)
-    return statement.options(selectinload(Delegate.checkin)).order_by(*order)
+    return statement.options(selectinload(Delegate.checkins)).order_by(*order)
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,10 @@ class KindCount:
 def kind_counts(congress: Congress) -> list[KindCount]:
     """Per kind (official, alternate, guest), in that order."""
     rows = db.session.execute(
-        select(Delegate.kind, Delegate.active, func.count(Delegate.id), func.count(CheckIn.id))
-        .outerjoin(CheckIn, CheckIn.delegate_id == Delegate.id)
+        # Checked in to any session: one per delegate, however many sessions they came to.
+        select(Delegate.kind, Delegate.active, func.count(Delegate.id),
+               func.count(select(CheckIn.id).where(CheckIn.delegate_id == Delegate.id)
+                          .limit(1).scalar_subquery()))
         .where(Delegate.congress_id == congress.id)
         .group_by(Delegate.kind, Delegate.active)
     ).all()

@@ -97,6 +97,11 @@ SENTENCES = {
     "delegate.checkin": _l("Checked in delegate No. %(number)s (%(method)s)"),
     "delegate.checkin_undo": _l("Undid the check-in of delegate No. %(number)s made at "
                                 "%(checked_in_at)s"),
+    "delegate.checkout": _l("Checked out delegate No. %(number)s (left early)"),
+    "delegate.checkin_return": _l("Checked delegate No. %(number)s back in after leaving "
+                                  "at %(left_at)s"),
+    "delegate.absence": _l("Entered the reason for absence of delegate No. %(number)s: "
+                           "%(reason)s"),
     "cards.print": _l("Printed %(count)s delegate cards"),
     "cards.print_one": _l("Printed the card of delegate No. %(number)s (card version "
                           "%(version)s)"),
@@ -198,7 +203,8 @@ VALUE_LABELS = {
 }
 
 FIELD_FORMS = (DelegateForm, CongressForm)
-TIMES = frozenset({"exported_at", "closed_at", "checked_in_at", "opens_at", "closes_at"})
+TIMES = frozenset({"exported_at", "closed_at", "checked_in_at", "opens_at", "closes_at",
+                   "left_at"})
 
 
 def _field_label(name: str) -> str:

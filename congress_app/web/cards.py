@@ -28,6 +28,7 @@ from ..services import audit
 from ..services import delegates as delegate_service
 from ..services.errors import InputRefused
 from .access import organiser_required, own_or_404
+from .checkin import session_arg
 from .editing import acting_user
 from .files import send_download
 from .request import int_arg
@@ -94,7 +95,9 @@ def print_counts(congress: Congress) -> dict:
         .order_by(Delegate.discussion_group)
     ).all()
     checked_in = db.session.scalar(
-        select(func.count()).select_from(CheckIn).join(Delegate).where(active)
+        # A delegate checked in to several sessions is one delegate without a card to print.
+        select(func.count(func.distinct(CheckIn.delegate_id))).select_from(CheckIn)
+        .join(Delegate).where(active)
     )
     total = db.session.scalar(select(func.count()).select_from(Delegate).where(active))
     return {"active": total, "without_checkin": total - checked_in,
@@ -179,7 +182,9 @@ def attendance_sheet_pdf():
     congress = congress_or_404()
     language = print_language(request.args)
     delegates = attendance.attendance_delegates(congress)
-    pdf = attendance.render_attendance_sheet_pdf(congress, delegates, language=language)
+    pdf = attendance.render_attendance_sheet_pdf(
+        congress, delegates, language=language,
+        session=session_arg(congress, request.args.get("session")))
     return send_private_pdf(
         pdf, download_filename(_l("Attendance list of the congress"), congress.organisation,
                                language=language))

@@ -22,11 +22,13 @@ from ..pdf.cache import preview_path
 from ..pdf.editions import EDITION_LABELS, Edition
 from ..pdf.printables import PRINTABLES, Printable
 from ..qr import is_local_base_url
+from ..services import attendance_sessions
 from ..services import documents as document_service
 from ..services.page_images import preview_webp
 from ..storage import write_atomically
 from .access import organiser_required
 from .cards import download_filename, print_counts
+from .checkin import session_arg
 from .files import send_download
 from .tenancy import congress_or_404
 
@@ -51,6 +53,7 @@ def index():
         "organiser/print/index.html",
         congress=congress,
         counts=print_counts(congress),
+        sessions=attendance_sessions.sessions_of(congress),
         printables=PRINTABLES,
         documents=documents,
         pdf_documents=[d for d in documents if d.current_version
@@ -156,6 +159,7 @@ def attendance_preview():
     congress = congress_or_404()
     language = print_language(request.args)
     delegates = attendance.attendance_delegates(congress)
-    return _private_preview(attendance.render_attendance_sheet_pdf(congress, delegates,
-                                                                   language=language))
+    return _private_preview(attendance.render_attendance_sheet_pdf(
+        congress, delegates, language=language,
+        session=session_arg(congress, request.args.get("session"))))
 

@@ -39,6 +39,12 @@
     }));
   }
 
+  function reasonText(d) {
+    if (!d.reason) { return ""; }
+    var label = strings[d.reason] || d.reason;
+    return d.note ? label + ": " + d.note : label;
+  }
+
   function render(data) {
     field("present").textContent = data.present;
     field("base").textContent = data.base;
@@ -50,6 +56,7 @@
     });
     field("alternate").textContent = data.others_present.alternate;
     field("guest").textContent = data.others_present.guest;
+    field("left_count").textContent = data.left.length;
     fillTallies("by_unit", data.by_unit);
     fillTallies("by_group", data.by_group);
     field("absent_count").textContent = data.absent.length;
@@ -57,7 +64,8 @@
     absent.replaceChildren.apply(absent, data.absent.map(function (d) {
       return row([
         { text: d.number, num: true }, { text: d.full_name },
-        { text: d.unit }, { text: d.discussion_group }
+        { text: d.unit }, { text: d.discussion_group },
+        { text: reasonText(d) }
       ]);
     }));
   }

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import (
+    Absence,
     AuditEvent,
     Comment,
     CommentReportAdoption,
@@ -76,17 +77,23 @@ def build_manifest(congress: Congress, *, full: bool = False) -> dict:
             dump(v, full, uploaded_by=account(v.uploaded_by_id)) for v in document.versions
         ]))
 
+    absences: dict[int, list[Absence]] = {}
+    for absence in db.session.scalars(select(Absence).where(
+            Absence.congress_id == congress.id).order_by(Absence.id)):
+        absences.setdefault(absence.delegate_id, []).append(absence)
     delegates = []
     for delegate in db.session.scalars(
         select(Delegate).where(Delegate.congress_id == congress.id).order_by(Delegate.number)
     ):
-        checkin = delegate.checkin
         delegates.append(dump(
             delegate, full,
             # Without the hashes, whether the delegate has a card at all (a purge removes it).
             has_card=delegate.token_hash is not None,
-            checkin=None if checkin is None else dump(
-                checkin, full, by_user=account(checkin.by_user_id)),
+            checkins=[dump(c, full, by_user=account(c.by_user_id), session=c.session_id,
+                           checked_out_by=account(c.checked_out_by_user_id))
+                      for c in delegate.checkins],
+            absences=[dump(a, full, by_user=account(a.by_user_id), session=a.session_id)
+                      for a in absences.get(delegate.id, [])],
         ))
 
     windows = [

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ...models import (
+    Absence,
     AgendaItem,
     AgendaItemDocument,
     AuditEvent,
@@ -94,9 +95,18 @@ FIELDS: dict[type, Fields] = {
                      "(card tokens and PINs derive from it)",
                "congress_id": _CONGRESS}),
     CheckIn: Fields(
-        values=("at", "method"),
+        values=("at", "method", "checked_out_at"),
         links={"id": _ID, "delegate_id": "the delegate the check-in is listed under",
-               "congress_id": _CONGRESS, "by_user_id": f"`by_user`: {_ACCOUNT}"}),
+               "congress_id": _CONGRESS, "by_user_id": f"`by_user`: {_ACCOUNT}",
+               "session_id": "`session`: the archive id of the session it belongs to "
+                             "(null: the congress-wide attendance)",
+               "checked_out_by_user_id": f"`checked_out_by`: {_ACCOUNT}"}),
+    Absence: Fields(
+        values=("excused", "note", "at"),
+        links={"id": _ID, "delegate_id": "the delegate the reason is listed under",
+               "congress_id": _CONGRESS, "by_user_id": f"`by_user`: {_ACCOUNT}",
+               "session_id": "`session`: the archive id of the session it is for "
+                             "(null: the congress-wide attendance)"}),
     User: Fields(
         values=("username", "role", "active", "created_at"),
         # The one-time flag belongs with the hash it marks: an ordinary archive restores

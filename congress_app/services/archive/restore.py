@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from ...extensions import db
 from ...models import (
+    Absence,
     AgendaItem,
     AgendaItemDocument,
     AuditEvent,
@@ -220,17 +221,12 @@ def _restore_rows(manifest: dict) -> _Restored:
         select(func.count()).select_from(Delegate).where(Delegate.id.in_(old_ids))) == 0
     delegates = []
     for record in manifest["delegates"]:
-        delegate = load(Delegate, record, full, links=["checkin", "has_card"])
+        delegate = load(Delegate, record, full,
+                        links=["checkin", "checkins", "absences", "has_card"])
         delegate.congress_id = congress.id
         if keep_ids:
             delegate.id = record["id"]
-        if record["checkin"] is not None:
-            c = record["checkin"]
-            checkin = load(CheckIn, c, full, links=["by_user"])
-            checkin.congress_id = congress.id
-            checkin.by_user_id = user_id(c["by_user"])
-            delegate.checkin = checkin
-            new_ids[("CheckIn", c["id"])] = checkin
+        _restore_attendance(delegate, record, full, new_ids, user_id)
         db.session.add(delegate)
         delegates.append((delegate, record))
         new_ids[("Delegate", record["id"])] = delegate
@@ -253,6 +249,39 @@ def _restore_rows(manifest: dict) -> _Restored:
         db.session.add(event)
     db.session.flush()
     return restored
+
+
+def _restore_attendance(delegate: Delegate, record: dict, full: bool,
+                        new_ids: dict[tuple[str, int], Any], user_id) -> None:
+    """The delegate's check-ins and reasons for absence, each in its session. Archives of
+    format 3 written before sessions had attendance carry one congress-wide `checkin`."""
+    old = record.get("checkin")
+    for c in record.get("checkins", [old] if old is not None else []):
+        checkin = load(CheckIn, c, full, links=["by_user", "session", "checked_out_by"])
+        checkin.congress_id = delegate.congress_id
+        checkin.by_user_id = user_id(c["by_user"])
+        checkin.checked_out_by_user_id = user_id(c.get("checked_out_by"))
+        checkin.session = _session(new_ids, c.get("session"))
+        delegate.checkins.append(checkin)
+        new_ids[("CheckIn", c["id"])] = checkin
+    for a in record.get("absences", []):
+        absence = load(Absence, a, full, links=["by_user", "session"])
+        absence.congress_id = delegate.congress_id
+        absence.by_user_id = user_id(a["by_user"])
+        absence.session = _session(new_ids, a["session"])
+        absence.delegate = delegate
+        db.session.add(absence)
+        new_ids[("Absence", a["id"])] = absence
+
+
+def _session(new_ids: dict[tuple[str, int], Any], old_id: int | None):
+    """The restored session an archive id names; an id of no session refuses the archive."""
+    if old_id is None:
+        return None
+    session = new_ids.get(("CongressSession", old_id))
+    if session is None:
+        raise ArchiveRefused(f"The manifest names a session {old_id} it does not hold.")
+    return session
 
 
 def _restore_comments(manifest: dict, congress: Congress, full: bool,
