@@ -102,3 +102,11 @@ ANCHOR_STATE_LABELS = {
     AnchorState.CHANGED: _l("Paragraph changed"),
     AnchorState.NOT_FOUND: _l("Paragraph not found in the new version"),
 }
+
+
+def absence_reason(reason: str, note: str = "") -> str:
+    """A reason for absence as the sheets print it: "Vắng có lý do: <note>", "Vắng có lý
+    do", "Vắng không có lý do", or "" while none is entered (services/attendance.Absentee)."""
+    if reason == "excused":
+        return str(_l("Excused: %(note)s", note=note)) if note else str(_l("Excused"))
+    return str(_l("Unexcused")) if reason == "unexcused" else ""

@@ -339,3 +339,23 @@ def test_a_purge_clears_the_details_and_keeps_the_counts(congress, hall, organis
     kept = json.loads(event.detail)["credentials"]
     assert kept["present"] == 8 and kept["sex"] == {"female": 3, "male": 5, "no_data": 0}
     assert kept["ethnicity"] == {"minority": 2, "kinh": 5, "no_data": 1}
+
+
+def test_the_absentees_carry_the_organisers_reasons(client, sign_in_as, congress):
+    """Reasons entered on the attendance page (services/absences) for the door's session."""
+    from congress_app.services import absences
+
+    officials = add_delegates(congress, 4)
+    db.session.add(CheckIn(delegate_id=officials[0].id, congress_id=congress.id,
+                           session_id=_door(congress)))
+    db.session.commit()
+    absences.mark_absence(congress, officials[1].number, "excused", "Đi công tác", None)
+    absences.mark_absence(congress, officials[2].number, "unexcused", "", None)
+
+    report = credentials_service.credentials_report(congress)
+    assert [(a.number, a.reason, a.note) for a in report.absent] == [
+        (officials[1].number, "excused", "Đi công tác"), (officials[2].number, "unexcused", ""),
+        (officials[3].number, "", "")]
+    sign_in_as(Role.EDITOR, "editor", lang=None)
+    text = pdf_text(client.get(REPORT + "?language=vi").get_data())
+    assert "Vắng có lý do: Đi công tác" in text and "Vắng không có lý do" in text

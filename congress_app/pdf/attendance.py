@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..i18n import format_moment
+from ..labels import absence_reason
 from ..models import Absence, CheckIn, Congress, CongressSession, Delegate, DelegateKind, utcnow
 from ..services import attendance as attendance_service
 from ..services.attendance_sessions import CLOCK, SessionChoice, resolve
@@ -81,8 +82,7 @@ def _reasons(congress: Congress, session: CongressSession | None) -> dict[int, s
         Absence.congress_id == congress.id,
         Absence.session_id == session.id if session is not None
         else Absence.session_id.is_(None)))
-    return {a.delegate_id: (_("Excused: %(note)s", note=nfc(a.note)) if a.excused and a.note
-                            else _("Excused") if a.excused else _("Unexcused"))
+    return {a.delegate_id: absence_reason("excused" if a.excused else "unexcused", nfc(a.note))
             for a in rows}
 
 

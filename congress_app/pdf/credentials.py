@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ..i18n import format_moment
-from ..labels import DELEGATE_KIND_LABELS, EDUCATION_LABELS, THEORY_LABELS
+from ..labels import DELEGATE_KIND_LABELS, EDUCATION_LABELS, THEORY_LABELS, absence_reason
 from ..models import Congress, EducationLevel, TheoryLevel, utcnow
 from ..services.credentials import CredentialsReport, Row, Table
 from .attendance import _sitting_day
@@ -105,7 +105,8 @@ def report_context(congress: Congress, report: CredentialsReport) -> dict:
         "minorities": headline(report, "ethnicity", "minority"),
         "ages": table_context(report.table("age")),
         "absent": [{"number": number_text(a.number), "name": nfc(a.full_name),
-                    "unit": nfc(a.unit)} for a in report.absent],
+                    "unit": nfc(a.unit), "reason": absence_reason(a.reason, nfc(a.note))}
+                   for a in report.absent],
     }
 
 
@@ -138,6 +139,7 @@ def credentials_context(congress: Congress, report: CredentialsReport) -> dict:
             "absent_none": _("Every official delegate on the roster is present."),
             "number": pgettext("delegate number", "No."),
             "name": _("Full name"),
+            "reason": _("Reason for absence"),
             "unit": _("Unit"),
             "committee": _("On behalf of the credentials committee"),
             "sign_here": _("(signature and full name)"),

@@ -89,6 +89,9 @@ class Absentee:
     number: int
     full_name: str
     unit: str
+    # The organisers' reason for the session (services/absences): "excused", "unexcused", "".
+    reason: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,9 @@ def credentials_report(congress: Congress) -> CredentialsReport:
         select(Delegate)
         .where(Delegate.congress_id == congress.id, Delegate.active.is_(True))
         .order_by(Delegate.number)))
-    others_present = attendance_service.attendance(congress).others_present
+    counted = attendance_service.attendance(congress)
+    others_present = counted.others_present
+    reasons = {a.number: a for a in counted.absent}
     kinds = []
     for kind in DelegateKind:
         listed = sum(1 for d in delegates if d.kind == kind)
@@ -194,7 +199,9 @@ def credentials_report(congress: Congress) -> CredentialsReport:
         kinds.append(KindCount(kind, convened, listed, present))
     officials = [d for d in delegates if d.kind == DelegateKind.OFFICIAL]
     present = [d for d in officials if d.id in present_ids]
-    absent = [Absentee(d.number, d.full_name, d.unit)
+    absent = [Absentee(d.number, d.full_name, d.unit,
+                       *((reasons[d.number].reason, reasons[d.number].note)
+                         if d.number in reasons else ("", "")))
               for d in officials if d.id not in present_ids]
     return CredentialsReport(
         on_date=congress.starts_on, kinds=kinds, absent=absent,
