@@ -110,3 +110,9 @@ def test_a_part_without_a_child_process_is_rendered_here(
     assert "rendering a PDF part here: no child process (no more processes)" in caplog.text
     assert PAGE_LABEL.sub("", text) == PAGE_LABEL.sub("", expected)
     assert len(_labels(text)) == _labels(text)[0][1]
+
+
+def test_a_report_without_comments_says_so_and_is_signed(client, signed_in):
+    text = pdf_text(_pdf(client))
+    assert "Chưa nhận được ý kiến góp ý nào. Thanh Xuân, ngày" in text
+    assert text.endswith("T/M ĐOÀN THƯ KÝ (Ký và ghi rõ họ tên) Trang 1/1")

@@ -33,7 +33,7 @@ PART_BREAK = Markup("<!-- part -->")
 MAX_PARTS = 4
 # A part of the largest reports takes a few seconds; a child still busy after this long is
 # stuck (or the machine is), and its part is rendered here.
-PART_SECONDS = 60
+PART_SECONDS = 30
 
 log = logging.getLogger(__name__)
 
