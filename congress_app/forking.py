@@ -9,6 +9,7 @@ use with the modules named before: every user names the same list, whichever com
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import multiprocessing.forkserver
 from multiprocessing.context import BaseContext
@@ -16,6 +17,8 @@ from multiprocessing.context import BaseContext
 # Uploaded PDFs are read in children (services/pdf_inspection.py); long PDFs are rendered
 # in parts in children (pdf/parallel.py).
 PRELOAD = ["congress_app.services.pdf_inspection", "congress_app.pdf.render"]
+
+log = logging.getLogger(__name__)
 
 
 def forkserver_context() -> BaseContext:
@@ -29,4 +32,7 @@ def start() -> None:
     """Start the forkserver now unless it runs: it loads PRELOAD in the background, while
     the caller prepares what its first child will be given."""
     forkserver_context()
-    multiprocessing.forkserver.ensure_running()
+    try:
+        multiprocessing.forkserver.ensure_running()
+    except OSError as error:  # the children will not start either, and say so
+        log.warning("the forkserver could not start: %s", error)

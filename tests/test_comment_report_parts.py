@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from congress_app.pdf import comments_report, parallel
+from congress_app.pdf.comments_rows import DocumentHead, Row, cut_points
 from congress_app.services import comment_triage as triage
 
 from .pdf_reading import assert_fonts_embedded, pdf_text
@@ -73,11 +74,16 @@ def test_a_report_rendered_in_parts_reads_as_the_report_in_one(
         app, client, signed_in, answered, monkeypatch, caplog):
     whole = _pdf(client)
     _in_parts(app, monkeypatch, processes=3)
+    split = parallel.split_html
+    cut: list[int] = []
+    monkeypatch.setattr(parallel, "split_html", lambda html: cut.append(
+        len(split(html))) or split(html))
     parted = _pdf(client)
+    assert cut == [3]
     assert "rendering a PDF part here" not in caplog.text  # the children rendered them
     reader = PdfReader(io.BytesIO(parted))
     pages = len(reader.pages)
-    assert pages > len(PdfReader(io.BytesIO(whole)).pages)  # each part from a new page
+    assert pages >= 3  # each part from a new page
     text = pdf_text(parted)
     # Every page numbered once, in order, out of the whole document's pages.
     assert _labels(text) == [(n, pages) for n in range(1, pages + 1)]
@@ -116,3 +122,24 @@ def test_a_report_without_comments_says_so_and_is_signed(client, signed_in):
     text = pdf_text(_pdf(client))
     assert "Chưa nhận được ý kiến góp ý nào. Thanh Xuân, ngày" in text
     assert text.endswith("T/M ĐOÀN THƯ KÝ (Ký và ghi rõ họ tên) Trang 1/1")
+
+
+def _rows(sections: set[int]) -> list[Row]:
+    """Ten rows of the same weight; those in `sections` begin a section."""
+    return [Row(document=DocumentHead(1, "Dự thảo") if n == 0 else None,
+                section=f"Mục {n}" if n in sections else None, text="x" * 940)
+            for n in range(10)]
+
+
+@pytest.mark.parametrize(("sections", "cuts"), [
+    (set(), [5]),      # halfway, between two opinions
+    ({4}, [4]),        # a section's start a row before halfway is better
+    ({2}, [5]),        # but not three rows before
+])
+def test_a_cut_falls_near_an_equal_share_preferring_a_section(sections, cuts):
+    assert cut_points(_rows(sections), 2) == cuts
+    assert len(cut_points(_rows(sections), 4)) == 3
+
+
+def test_the_first_part_takes_a_smaller_share():
+    assert cut_points(_rows(set()), 2, first=0.8) == [4]  # 4 of 9 shares: 0.8 to 1

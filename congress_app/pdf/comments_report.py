@@ -36,6 +36,9 @@ PAGE_MARGIN = "18mm 15mm 18mm 25mm"
 # child, the page numbers and the joining cost (about 0.4 s; measured with 600 comments:
 # 1.2 s in one process, 1.5 s in two on a busy 2-core machine).
 PARTS_FROM_WEIGHT = 150_000
+# The first part is rendered by the request's own process, which then numbers and joins
+# the pages (about 0.4 s of 2,000 comments' 2.5 s): it takes a smaller share.
+FIRST_PART_SHARE = 0.8
 # How many processes may render one report (None: one per core, at most MAX_PARTS).
 PROCESSES_SETTING = "COMMENTS_REPORT_PROCESSES"
 
@@ -58,7 +61,7 @@ def _parts(rows: list[Row]) -> list[list[Row]]:
     at_once = processes()
     if at_once < 2 or sum(row.weight for row in rows) < PARTS_FROM_WEIGHT:
         return [rows]
-    cuts = [0, *cut_points(rows, at_once), len(rows)]
+    cuts = [0, *cut_points(rows, at_once, first=FIRST_PART_SHARE), len(rows)]
     return [rows[start:end] for start, end in pairwise(cuts)]
 
 

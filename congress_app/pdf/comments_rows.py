@@ -139,14 +139,15 @@ def report_rows(reports: list[DocumentOpinions]) -> list[Row]:
     return rows
 
 
-def cut_points(rows: list[Row], parts: int) -> list[int]:
-    """Where to cut `rows` into at most `parts` parts of about the same weight: the
-    indexes of the rows that begin the second, third … part, each chosen near its share
-    of the weight, preferring to begin a document, a section, a § (CUT_PENALTY)."""
+def cut_points(rows: list[Row], parts: int, first: float = 1.0) -> list[int]:
+    """Where to cut `rows` into at most `parts` parts: the indexes of the rows that begin
+    the second, third … part, each chosen near its share of the weight, preferring to begin
+    a document, a section, a § (CUT_PENALTY). The first part's share is `first` times the
+    others' (the process rendering it has more to do afterwards)."""
     if parts < 2 or len(rows) < 2:
         return []
     total = sum(row.weight for row in rows)
-    share = total / parts
+    share = total / (parts - 1 + first)
     cuts: list[int] = []
     done = 0  # weight before rows[index]
     before = []
@@ -155,11 +156,12 @@ def cut_points(rows: list[Row], parts: int) -> list[int]:
         done += row.weight
     start = 1
     for k in range(1, parts):
-        target = share * k
+        target = share * (k - 1 + first)
         best, best_score = None, None
-        for index in range(start, len(rows)):
+        # Leave a row at least for each part after this one.
+        for index in range(start, len(rows) - (parts - 1 - k)):
             off = abs(before[index] - target) / share
-            if off > 0.5 and before[index] > target:
+            if best is not None and off > 0.5 and before[index] > target:
                 break
             score = off + CUT_PENALTY[rows[index].opens]
             if best_score is None or score < best_score:

@@ -62,62 +62,90 @@ def render_parts(parts: list[str], numbers: Callable[[int], str]) -> bytes:
     of `pages` empty pages carrying only their page numbers, stamped over the parts' pages
     (which have none of their own). One part is rendered whole, with its numbers, by
     render_pdf instead."""
-    pdfs = _render_at_once(parts)
+    children = [_Child.start(html) for html in parts[1:]]
+    pdfs = [render_pdf(parts[0])]
+    # The children tell their page count before drawing their pages: the numbers are laid
+    # out here while they draw.
+    counts = [len(PdfReader(io.BytesIO(pdfs[0])).pages)]
+    counts += [child.page_count() for child in children]
+    numbered = render_pdf(numbers(sum(counts))) if None not in counts else None
+    for html, child in zip(parts[1:], children, strict=True):
+        pdfs.append(child.pdf() or _here(html, child))
     readers = [PdfReader(io.BytesIO(pdf)) for pdf in pdfs]
     pages = sum(len(reader.pages) for reader in readers)
-    return join(readers, PdfReader(io.BytesIO(render_pdf(numbers(pages)))))
+    if numbered is None or pages != sum(counts):  # a part rendered here after a failure
+        numbered = render_pdf(numbers(pages))
+    return join(readers, PdfReader(io.BytesIO(numbered)))
 
 
-def _render_at_once(parts: list[str]) -> list[bytes]:
-    """The first part here, the others in children at the same time."""
-    context = forking.forkserver_context()
-    children = []
-    for html in parts[1:]:
+def _here(html: str, child: _Child) -> bytes:
+    log.warning("rendering a PDF part here: %s", child.failure)
+    return render_pdf(html)
+
+
+class _Child:
+    """A part rendered by a child process: it sends its page count, then its PDF."""
+
+    def __init__(self, process, receiver, failure: str = "") -> None:
+        self.process, self.receiver, self.failure = process, receiver, failure
+
+    @classmethod
+    def start(cls, html: str) -> _Child:
+        context = forking.forkserver_context()
         receiver, sender = context.Pipe(duplex=False)
         try:
-            child = context.Process(target=_child_main, args=(html, sender), daemon=True)
-            child.start()
-        except OSError as error:  # no process could be made: this part is rendered here
-            log.warning("rendering a PDF part here: no child process (%s)", error)
+            process = context.Process(target=_child_main, args=(html, sender), daemon=True)
+            process.start()
+        except (OSError, EOFError, RuntimeError) as error:  # no child: the part is made here
             receiver.close()
-            child = None
-        sender.close()
-        children.append((child, receiver))
-    pdfs = [render_pdf(parts[0])]
-    for html, (child, receiver) in zip(parts[1:], children, strict=True):
-        pdf = _answer(child, receiver) if child is not None else b""
-        if not pdf.startswith(b"%PDF-"):
-            if child is not None:
-                log.warning("rendering a PDF part here: its child process gave no PDF "
-                            "(exit code %s)", child.exitcode)
-            pdf = render_pdf(html)
-        pdfs.append(pdf)
-    return pdfs
+            return cls(None, None, f"no child process ({error})")
+        finally:
+            sender.close()  # the child's end: without closing it here, EOF would never come
+        return cls(process, receiver)
 
+    def _message(self) -> bytes | None:
+        """The child's next message; None (and the child ended) once it died, failed or
+        took longer than PART_SECONDS."""
+        if self.receiver is None:
+            return None
+        try:
+            if self.receiver.poll(PART_SECONDS):
+                message = self.receiver.recv_bytes()
+                if message:
+                    return message
+                self.failure = "its child process could not render it"
+            else:
+                self.failure = f"its child process took more than {PART_SECONDS} s"
+        except (EOFError, OSError):
+            self.failure = "its child process ended without an answer"
+        self._end()
+        return None
 
-def _answer(child, receiver) -> bytes:
-    """What the child sent (b"" when it died, failed or took too long); the child ended."""
-    pdf = b""
-    try:
-        if receiver.poll(PART_SECONDS):
-            pdf = receiver.recv_bytes()
-    except (EOFError, OSError):
-        pass
-    finally:
-        receiver.close()
-        child.join(timeout=5)
-        if child.is_alive():
-            child.kill()
-            child.join()
-        child.close()
-    return pdf
+    def page_count(self) -> int | None:
+        message = self._message()
+        return int(message) if message is not None else None
+
+    def pdf(self) -> bytes | None:
+        message = self._message()
+        if message is not None:
+            self._end()
+        return message
+
+    def _end(self) -> None:
+        self.receiver.close()
+        self.receiver = None
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.process.close()
 
 
 def _child_main(html: str, sender) -> None:
-    """In the child: render the part, send its PDF (nothing on failure: the parent then
-    renders it itself and logs that)."""
+    """In the child: render the part, telling its page count first; an empty message on
+    failure (the parent then renders the part itself and logs that)."""
     try:
-        pdf = render_pdf(html)
+        pdf = render_pdf(html, laid_out=lambda pages: sender.send_bytes(b"%d" % pages))
     except Exception:
         log.exception("a PDF part could not be rendered in its child process")
         pdf = b""
