@@ -14,6 +14,7 @@ from congress_app.pdf import comments_report, parallel
 from congress_app.pdf.comments_rows import DocumentHead, Row, cut_points
 from congress_app.services import comment_triage as triage
 
+from .comments_fixtures import PARAGRAPHS
 from .pdf_reading import assert_fonts_embedded, pdf_text
 from .triage_fixtures import REASON, write
 
@@ -143,3 +144,14 @@ def test_a_cut_falls_near_an_equal_share_preferring_a_section(sections, cuts):
 
 def test_the_first_part_takes_a_smaller_share():
     assert cut_points(_rows(set()), 2, first=0.8) == [4]  # 4 of 9 shares: 0.8 to 1
+
+
+def test_the_marks_are_explained_at_a_document_s_first_proposed_wording_only(
+        client, signed_in, congress, commented):
+    paragraph = PARAGRAPHS[3]
+    write(congress, commented.draft, commented.authors[2], paragraph=4, stance="partly",
+          text="Nên gọn hơn.", proposed_wording=paragraph.replace("giáo dục, y tế", "y tế"))
+    text = pdf_text(_pdf(client))
+    assert text.count("Đề xuất sửa (chữ bỏ đi bị gạch ngang trong [ngoặc vuông]") == 1
+    assert text.index("Đề xuất sửa (chữ bỏ đi") < text.index("§ 4")
+    assert "Nên gọn hơn. Đề xuất sửa: Nâng cao chất lượng [giáo dục,] y tế;" in text

@@ -95,6 +95,7 @@ def comments_report_context(congress: Congress) -> dict:
             "count": _("Comments: %(n)d"),
             "wording": _("Proposed wording (deleted words struck through in [brackets], "
                          "added words underlined in {braces}):"),
+            "wording_short": _("Proposed wording:"),
             "classification": _("Answer:"),
             "unclassified": _("Not answered yet"),
             "response": _("Response:"),

@@ -62,6 +62,7 @@ class Row:
     text: str = ""
     count: int | None = None
     diff: Markup | None = None
+    legend: bool = False
     answer: Answer | None = None
 
     @property
@@ -122,10 +123,13 @@ def _paragraph_rows(paragraph: ParagraphOpinions) -> list[Row]:
 
 
 def report_rows(reports: list[DocumentOpinions]) -> list[Row]:
-    """Every document's rows, in the report's order."""
+    """Every document's rows, in the report's order. A document's first proposed wording
+    says how the changed words are marked (`legend`); the others only "Proposed wording:",
+    which is 400 lines fewer in a report of 2,000 comments."""
     rows: list[Row] = []
     for number, report in enumerate(reports, 1):
         document = DocumentHead(number, report.document.title)
+        legend = True
         for section in report.sections:
             opened_section = False
             for paragraph in section.paragraphs:
@@ -135,6 +139,8 @@ def report_rows(reports: list[DocumentOpinions]) -> list[Row]:
                         extra["document"], document = document, None
                     if section.title and not opened_section:
                         extra["section"], opened_section = section.title, True
+                    if row.diff is not None and legend:
+                        extra["legend"], legend = True, False
                     rows.append(replace(row, **extra) if extra else row)
     return rows
 
