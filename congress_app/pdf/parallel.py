@@ -60,8 +60,8 @@ def split_html(html: str) -> list[str]:
 def render_parts(parts: list[str], numbers: Callable[[int], str]) -> bytes:
     """PDF bytes of the parts, in order, each from a new page; `numbers(pages)` is the HTML
     of `pages` empty pages carrying only their page numbers, stamped over the parts' pages
-    (which have none of their own). One part is rendered whole, with its numbers, by
-    render_pdf instead."""
+    (which have none of their own). A page in one part needs none of this: render_pdf
+    renders it with its own numbers."""
     children = [_Child.start(html) for html in parts[1:]]
     pdfs = [render_pdf(parts[0])]
     # The children tell their page count before drawing their pages: the numbers are laid
