@@ -392,7 +392,9 @@ def test_the_pdf_summary_table_has_the_groups_and_the_shares(client, signed_in, 
     assert ("Dự thảo Văn kiện Đại hội XIV của Đảng 1 5 1 7 Tổ 3 0 5 0 5 Tổ 5 1 0 0 1 "
             "(không thuộc tổ nào) 0 0 1 1 Tất cả các văn kiện 1 5 1 7") in text
     assert "ghi là “Ý kiến của Tổ 3 (12/15 đại biểu)”." in text
-    assert "Không tán thành (Số ý kiến: 4 · Ý kiến của Tổ 3 (4/5 đại biểu))" in text
+    # The stance line counts every opinion; the group's own says whom it stands for.
+    assert "Không tán thành (Số ý kiến: 5)" in text
+    assert f"{GROUP_REASON} (Số ý kiến: 4 · Ý kiến của Tổ 3 (4/5 đại biểu))" in text
     assert PARAGRAPHS[2] in text
 
 

@@ -91,7 +91,7 @@ def test_the_pdf_reads_in_vietnamese_exactly(client, signed_in, congress, triage
         f"I. ĐÁNH GIÁ KẾT QUẢ NHIỆM KỲ 2020–2025 § 1 {PARAGRAPHS[0]} Tán thành (Số ý kiến: 1) "
         f"{AGREE_TEXT} Tiếp thu, giải trình: Đã có trong dự thảo "
         # The duplicate is counted with its original, and shares its answer.
-        f"{section} § 3 {PARAGRAPHS[2]} Trang 1/2 Không tán thành (Số ý kiến: 2) {REASON} "
+        f"{section} § 3 {PARAGRAPHS[2]} Không tán thành (Số ý kiến: 2) {REASON} Trang 1/2 "
         "Đề xuất sửa (chữ bỏ đi bị gạch ngang trong [ngoặc vuông], chữ thêm vào được gạch "
         "chân trong {ngoặc nhọn}): "
         "Phát triển {mạnh} kinh tế số, đô thị thông minh và chuyển đổi số toàn diện trong "

@@ -94,9 +94,10 @@ def test_the_pdf_marks_each_opinion_on_a_changed_paragraph(client, signed_in, re
     _save_flagged_page(pdf)
     text = re.sub(r"\s+", " ", pdf_text(pdf))
     assert text.count(CHANGED_VI) == 2 and text.count(NOT_FOUND_VI) == 1
-    # Beside its opinion: after the stance and count, before the comment's text.
+    # Beside its opinion: under its stance line, right after the comment's text.
     flagged = text.index(CHANGED_VI)
-    assert text.rindex("Không tán thành", 0, flagged) < flagged < text.index(REASON, flagged)
-    assert text.index(NOT_FOUND_VI) < text.index(GONE_TEXT)
+    assert text.rindex("Không tán thành", 0, flagged) < text.index(REASON) < flagged
+    assert text.index(f"{REASON} {CHANGED_VI}") == text.index(REASON)
+    assert text.index(f"{GONE_TEXT} {NOT_FOUND_VI}") >= 0
     english = pdf_text(client.get("/organiser/comments/report.pdf?language=en").get_data())
     assert re.sub(r"\s+", " ", english).count("Paragraph changed") == 2

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import multiprocessing
 import resource
 import signal
 import stat
@@ -34,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from .. import forking
 from . import text_layout
 from .errors import InputRefused
 
@@ -171,12 +171,10 @@ def _in_child(path: Path, limits: Limits) -> Inspected | Refused:
 
 
 def _context():
-    """The forkserver context, its server preloaded with this module (and so pypdf and
-    pdfium): a forked child starts in milliseconds, from a process with no threads (the
+    """The app's forkserver context, its server preloaded with this module (and so pypdf
+    and pdfium): a forked child starts in milliseconds, from a process with no threads (the
     server's threads make a plain fork unsafe)."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
+    return forking.forkserver_context()
 
 
 def _child_main(path: str, limits: Limits, sender) -> None:
