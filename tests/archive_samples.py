@@ -39,6 +39,10 @@ from congress_app.models import (
     DocumentVersion,
     Role,
     User,
+    Vote,
+    VoteBallot,
+    VoteCount,
+    VoteMethod,
     utcnow,
 )
 from congress_app.services import absences as absence_service
@@ -49,6 +53,7 @@ from congress_app.services import delegates as delegate_service
 from congress_app.services import documents as document_service
 from congress_app.services import seed as seed_service
 from congress_app.services import users as user_service
+from congress_app.services import votes as vote_service
 from congress_app.services.archive import fields as archive_fields
 from congress_app.services.archive import file_format
 from congress_app.storage import file_store
@@ -135,6 +140,7 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
         absence_service.mark_absence(congress, delegates[3].number, "excused", "Ốm, có giấy",
                                      editor, first_session)
         _comment_on(congress, second, delegates, editor, pdf_bytes)
+        _vote_on(congress, delegates, door)
 
         b = Congress(slug=B_SLUG, title=f"Đại hội Đảng bộ phường {B_MARKER}",
                      organisation=f"Đảng bộ phường {B_MARKER}", starts_on=date(2025, 7, 24),
@@ -155,6 +161,33 @@ def source(tmp_path_factory, migrated_db, postgres, pdf_bytes) -> Iterator[Flask
 
 COMMENT_TEXTS = ("Đề nghị bổ sung chỉ tiêu chuyển đổi số.", "Cần bổ sung chỉ tiêu số hoá.",
                  "Tán thành dự thảo.", "Ý kiến này đã được rút lại.")
+
+
+def _vote_on(congress, delegates, door) -> None:
+    """Votes of A: a named phone vote, closed (ballots with their choices), a secret one
+    still open (ballots without a choice, its counters apart) and a show of hands, closed
+    with a sum that differs from those present and its reason."""
+    item = congress.sessions[0].items[0]
+    voters = [d for d in delegates if d.kind == DelegateKind.OFFICIAL][4:7]
+    for voter in voters:
+        attendance_service.check_in(voter, user=door)
+    named = vote_service.create(congress, item, None, question="Thông qua Chương trình",
+                                method=VoteMethod.PHONES, secret=False)
+    vote_service.open_vote(named, None)
+    for voter, choice in zip(voters, ("for", "for", "against"), strict=True):
+        vote_service.cast(named, voter, choice)
+    vote_service.close_vote(named, None)
+    secret = vote_service.create(congress, item, None, question="Bầu Đoàn Chủ tịch",
+                                 method=VoteMethod.PHONES, secret=True)
+    vote_service.open_vote(secret, None)
+    for voter, choice in zip(voters[:2], ("for", "abstain"), strict=True):
+        vote_service.cast(secret, voter, choice)
+    hands = vote_service.create(congress, item, None, question="Thông qua Quy chế",
+                                method=VoteMethod.HANDS, secret=False)
+    vote_service.open_vote(hands, None)
+    vote_service.record_counts(hands, None, for_count=2, against_count=0, abstain_count=0,
+                               confirmed=True, reason="Một đại biểu ra ngoài khi giơ thẻ")
+    vote_service.close_vote(hands, None)
 
 
 def _comment_on(congress, document, delegates, secretary, pdf_bytes) -> None:
@@ -276,6 +309,8 @@ def _natural_key(model, row_id: int | None):
             return ("triage", row.comment.client_id)
         case CommentReportAdoption():
             return ("adoption", row.congress.slug)
+        case Vote():
+            return ("vote", row.question)
     raise AssertionError(f"no natural key for {model}")
 
 
@@ -289,7 +324,7 @@ def _row(row) -> dict:
         if column.key in excluded:
             continue
         value = getattr(row, column.key)
-        if column.primary_key:
+        if column.primary_key and not column.foreign_keys and column.key == "id":
             if isinstance(row, Delegate):
                 values[column.key] = value
             continue
@@ -325,6 +360,9 @@ def _snapshot(slug: str = SLUG) -> dict[str, list[dict]]:
         CommentTriage: select(CommentTriage).where(CommentTriage.congress_id == congress.id),
         CommentReportAdoption: select(CommentReportAdoption).where(
             CommentReportAdoption.congress_id == congress.id),
+        Vote: select(Vote).where(Vote.congress_id == congress.id),
+        VoteBallot: select(VoteBallot).join(Vote).where(Vote.congress_id == congress.id),
+        VoteCount: select(VoteCount).join(Vote).where(Vote.congress_id == congress.id),
         AuditEvent: select(AuditEvent).where(AuditEvent.congress_id == congress.id,
                                              AuditEvent.action != "congress.import"),
     }

@@ -27,6 +27,9 @@ from ...models import (
     Document,
     DocumentVersion,
     User,
+    Vote,
+    VoteBallot,
+    VoteCount,
 )
 from ...models.base import utcnow
 from ...storage import CHUNK, FileStore, file_store
@@ -118,6 +121,18 @@ def build_manifest(congress: Congress, *, full: bool = False) -> dict:
     adoption = db.session.scalar(select(CommentReportAdoption).where(
         CommentReportAdoption.congress_id == congress.id))
 
+    votes = []
+    for vote in db.session.scalars(
+        select(Vote).where(Vote.congress_id == congress.id).order_by(Vote.id)
+    ):
+        ballots = db.session.scalars(select(VoteBallot).where(VoteBallot.vote_id == vote.id)
+                                     .order_by(VoteBallot.id))
+        counts = db.session.scalars(select(VoteCount).where(VoteCount.vote_id == vote.id)
+                                    .order_by(VoteCount.choice))
+        votes.append(dump(vote, full, item=vote.item_id,
+                          ballots=[dump(b, full, delegate=b.delegate_id) for b in ballots],
+                          counts=[dump(c, full) for c in counts]))
+
     events = []
     for event in db.session.scalars(
         select(AuditEvent).where(AuditEvent.congress_id == congress.id)
@@ -150,6 +165,7 @@ def build_manifest(congress: Congress, *, full: bool = False) -> dict:
         "audit_events": events,
         "comment_windows": windows,
         "comments": comments,
+        "votes": votes,
         "comment_report_adoption": None if adoption is None else dump(
             adoption, full, document=adoption.document_id,
             adopted_by=account(adoption.adopted_by_id)),

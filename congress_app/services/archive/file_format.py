@@ -50,7 +50,8 @@ def dump(row, full: bool, **links: Any) -> dict:
     """A row as JSON: its archive id, its values, its secrets in a full backup, the links."""
     fields = FIELDS[type(row)]
     names = [*fields.values, *(fields.secrets if full else ())]
-    record = {"id": row.id}
+    # A row named by its links alone (a vote's counter: the vote and the choice) has no id.
+    record = {"id": row.id} if "id" in row.__table__.columns else {}
     record.update({name: to_json(getattr(row, name)) for name in names})
     record.update(links)
     return record

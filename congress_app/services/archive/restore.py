@@ -33,6 +33,9 @@ from ...models import (
     Document,
     DocumentVersion,
     User,
+    Vote,
+    VoteBallot,
+    VoteCount,
 )
 from ...storage import FileStore, file_store
 from .. import audit, page_images
@@ -237,6 +240,7 @@ def _restore_rows(manifest: dict) -> _Restored:
     _restore_credentials(delegates, full, keep_ids, restored)
 
     _restore_comments(manifest, congress, full, new_ids, user_id)
+    _restore_votes(manifest, congress, full, new_ids)
 
     for record in manifest["audit_events"]:
         event = load(AuditEvent, record, full, links=["user", "object_id"])
@@ -291,13 +295,7 @@ def _restore_comments(manifest: dict, congress: Congress, full: bool,
     comments were archived has none of these keys: it restores no comments."""
 
     def linked(model: type, old: int | None):
-        if old is None:
-            return None
-        row = new_ids.get((model.__name__, old))
-        if row is None:
-            raise ArchiveRefused(f"The manifest names a {model.__tablename__} record that is "
-                                 f"not in the archive (id {old}).")
-        return row
+        return _linked(new_ids, model, old)
 
     for record in manifest.get("comment_windows", []):
         window = load(CommentWindow, record, full, links=["document", "opened_by"])
@@ -338,6 +336,41 @@ def _restore_comments(manifest: dict, congress: Congress, full: bool,
         db.session.add(adoption)
         new_ids[("CommentReportAdoption", record["id"])] = adoption
     db.session.flush()
+
+
+def _restore_votes(manifest: dict, congress: Congress, full: bool,
+                   new_ids: dict[tuple[str, int], Any]) -> None:
+    """The votes with their ballots and a secret vote's counters, linked to the restored
+    agenda items and delegates. An archive written before votes were archived has none."""
+    for record in manifest.get("votes", []):
+        vote = load(Vote, record, full, links=["item", "ballots", "counts"])
+        vote.congress_id = congress.id
+        vote.item = _linked(new_ids, AgendaItem, record["item"])
+        db.session.add(vote)
+        db.session.flush()
+        new_ids[("Vote", record["id"])] = vote
+        for b in record["ballots"]:
+            ballot = load(VoteBallot, b, full, links=["delegate"])
+            ballot.vote_id = vote.id
+            ballot.delegate_id = _linked(new_ids, Delegate, b["delegate"]).id
+            db.session.add(ballot)
+            new_ids[("VoteBallot", b["id"])] = ballot
+        for c in record["counts"]:
+            counter = load(VoteCount, c, full)
+            counter.vote_id = vote.id
+            db.session.add(counter)
+    db.session.flush()
+
+
+def _linked(new_ids: dict[tuple[str, int], Any], model: type, old: int | None):
+    """The restored row an archive id names; an id the archive does not hold refuses it."""
+    if old is None:
+        return None
+    row = new_ids.get((model.__name__, old))
+    if row is None:
+        raise ArchiveRefused(f"The manifest names a {model.__tablename__} record that is "
+                             f"not in the archive (id {old}).")
+    return row
 
 
 def import_congress(path: str | os.PathLike) -> Congress:
