@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
@@ -152,6 +152,12 @@ def format_moment(value) -> str:
     return format_datetime(value, MOMENT_PATTERNS.get(str(get_locale()), "short"))
 
 
+def format_share(share: float | None) -> str:
+    """A share (0.25) as every sheet and screen prints it: "25,0%" in Vietnamese, "25.0%" in
+    English; "–" where there is no base to take it of."""
+    return format_percent(share, "#,##0.0%") if share is not None else "–"
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
@@ -165,6 +171,7 @@ def init_app(app: Flask) -> None:
         format_decimal=format_decimal,
         format_day=format_day,
         format_moment=format_moment,
+        format_share=format_share,
         format_weekday=format_weekday,
     )
 

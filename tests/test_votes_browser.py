@@ -61,7 +61,7 @@ def test_three_phones_vote_and_the_projector_shows_the_result(
         db.session.remove()
     outcome = screen.locator(".vote-outcome")
     expect(outcome).to_have_text("Không thông qua", timeout=5000)  # 2 of 7 present
-    expect(screen.locator(".vote-result")).to_contain_text("28.6 %")
+    expect(screen.locator(".vote-result")).to_contain_text("28,6%")
     screen.screenshot(path=str(ARTIFACTS / "vote-screen-1366.png"))
     size = screen.evaluate("parseFloat(getComputedStyle(document.querySelector("
                            "'.vote-outcome')).fontSize)")

@@ -72,13 +72,13 @@ def test_a_show_of_hands_from_creation_to_the_minutes(editor, congress, hall):
     assert editor.post(f"{path}/close", data={"csrf_token": token}).status_code == 302
 
     page = _text(editor.get(path))
-    assert "Passed" in page and "71.4 %" in page  # 5 of 7 present
+    assert "Passed" in page and "71.4%" in page  # 5 of 7 present
     assert "Một đại biểu ra ngoài" in page
     pdf = editor.get(f"{path}/minutes.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
     text = " ".join(pdf_text(pdf.data).split())
     for expected in ("RESULT OF THE VOTE", "Thông qua Quy chế làm việc", "PASSED",
-                     "71.4 %", "ON BEHALF OF THE PRESIDIUM", "ON BEHALF OF THE SECRETARIAT",
+                     "71.4%", "ON BEHALF OF THE PRESIDIUM", "ON BEHALF OF THE SECRETARIAT",
                      "ĐẢNG CỘNG SẢN VIỆT NAM"):
         assert expected in text, expected
 
@@ -219,7 +219,7 @@ def test_the_projector_shows_the_live_count_then_the_result(client, congress, ma
     assert (result["for"], result["against"], result["base"], result["passed"]) == (
         1, 1, PRESENT, False)
     screen = _text(client.get("/screen"))
-    assert "Not passed" in screen and "14.3 %" in screen
+    assert "Not passed" in screen and "14.3%" in screen
 
 
 def test_the_same_new_vote_form_sent_twice_makes_one_vote(editor, congress):

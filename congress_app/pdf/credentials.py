@@ -9,12 +9,12 @@ sheet it is rendered on request and never cached.
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import force_locale, format_percent, get_locale, pgettext
+from flask_babel import force_locale, get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from ..i18n import format_moment
+from ..i18n import format_moment, format_share
 from ..labels import DELEGATE_KIND_LABELS, EDUCATION_LABELS, THEORY_LABELS, absence_reason
 from ..models import Congress, EducationLevel, TheoryLevel, utcnow
 from ..services.credentials import CredentialsReport, Row, Table
@@ -48,7 +48,7 @@ NO_DATA = _l("no data")
 
 def percent(share: float | None) -> str:
     """"21,3 %" in the reader's language; "–" when there is no base to take it of."""
-    return format_percent(share, "#,##0.0%") if share is not None else "–"
+    return format_share(share)
 
 
 def row_context(table: Table, row: Row) -> dict:

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
-from ..i18n import format_moment
+from ..i18n import format_moment, format_share
 from ..models import Vote
 from ..services import votes as vote_service
 from ..vote_labels import METHOD_LABELS, RULE_LABELS
@@ -39,7 +39,7 @@ def vote_minutes_context(vote: Vote) -> dict:
             f" ({_('secret')})" if vote.secret else ""),
         "rule": str(RULE_LABELS[result.rule]),
         "result": result,
-        "rows": [(label, n, f"{result.percent(n):.1f} %") for label, n in rows],
+        "rows": [(label, n, format_share(result.share(n))) for label, n in rows],
         "closed_at": format_moment(vote.closed_at),
         "mismatch_reason": vote.mismatch_reason,
         "labels": {

@@ -128,6 +128,10 @@ class Result:
         """Of the base, one decimal; 0 on an empty base."""
         return round(100 * count / self.base, 1) if self.base else 0.0
 
+    def share(self, count: int) -> float | None:
+        """Of the base, as a fraction to print (i18n.format_share); None on an empty base."""
+        return count / self.base if self.base else None
+
     def as_json(self) -> dict:
         return {"for": self.for_count, "against": self.against_count,
                 "abstain": self.abstain_count, "cast": self.cast, "rule": str(self.rule),
