@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from congress_app.extensions import db
 from congress_app.models import CheckIn, EducationLevel, Sex, TheoryLevel
+from congress_app.services import attendance_sessions
 
 from .browser import ARTIFACTS
 from .conftest import add_delegates
@@ -29,8 +30,10 @@ def hall(organiser, congress):
         delegate.ethnicity = "" if i in (3, 50, 99) else ("Tày" if i % 25 == 0 else "Kinh")
         delegate.education = EducationLevel.UNIVERSITY
         delegate.theory_level = TheoryLevel.INTERMEDIATE
+    door = attendance_sessions.current_session(congress)  # the session present_now counts
     for delegate in officials[:160]:
-        db.session.add(CheckIn(delegate_id=delegate.id, congress_id=congress.id))
+        db.session.add(CheckIn(delegate_id=delegate.id, congress_id=congress.id,
+                               session_id=door.id if door is not None else None))
     db.session.commit()
     db.session.remove()  # the server thread reads the database afresh
 

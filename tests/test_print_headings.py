@@ -133,10 +133,11 @@ def test_a_chi_bo_issues_from_the_place_of_its_parent(client, signed_in, congres
 
 
 @pytest.mark.parametrize(("language", "line"), [
-    # Printed today for a congress yet to sit: the sheet is for its first day, and the
-    # Vietnamese date writes a day below 10 and January with a leading zero.
-    ("vi", "Thanh Xuân, ngày 05 tháng 01 năm 2099"),
-    ("en", "Thanh Xuân, 5 January 2099"),
+    # Printed today for a congress yet to sit: the sheet is for the door's session (the
+    # first), dated on its day, and the Vietnamese date writes a day below 10 and January
+    # with a leading zero.
+    ("vi", "Thanh Xuân, ngày 06 tháng 01 năm 2099"),
+    ("en", "Thanh Xuân, 6 January 2099"),
 ])
 def test_the_attendance_sheet_heading_and_signature_carry_the_place_and_date(
         client, signed_in, congress, language, line):
