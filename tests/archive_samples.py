@@ -170,7 +170,7 @@ def _vote_on(congress, delegates, door) -> None:
     item = congress.sessions[0].items[0]
     voters = [d for d in delegates if d.kind == DelegateKind.OFFICIAL][4:7]
     for voter in voters:
-        attendance_service.check_in(voter, user=door)
+        attendance_service.check_in(voter, user=door, session=item.session)
     named = vote_service.create(congress, item, None, question="Thông qua Chương trình",
                                 method=VoteMethod.PHONES, secret=False)
     vote_service.open_vote(named, None)

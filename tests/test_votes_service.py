@@ -318,3 +318,31 @@ def test_a_delegate_who_voted_is_not_deleted_even_after_the_check_in_is_undone(
     refused = _refused(delegate_service.delete_delegate, voter)
     assert refused.status == 409 and "đã biểu quyết" in str(refused.message)
     assert db.session.get(type(voter), voter.id) is not None
+
+
+def test_a_vote_counts_those_present_in_its_own_session(congress, hall, make_vote):
+    """Seen when tried: the door recorded for the preparatory session while the clock was
+    on another, and the preparatory vote counted 0 present, refusing every typed count."""
+    from datetime import timedelta
+
+    from congress_app.models import AgendaItem, CongressSession
+    from congress_app.services import attendance
+
+    first = congress.sessions[0]
+    later = CongressSession(congress=congress, name="Phiên chính thức", position=99,
+                            date=first.date + timedelta(days=1), starts_at=first.starts_at)
+    later.items = [AgendaItem(position=1, title="Thông qua Nghị quyết")]
+    db.session.add(later)
+    db.session.commit()
+    arrived = hall["officials"][:3]
+    for delegate in arrived:  # the clock is on the later session now
+        attendance.check_in(delegate, session=later)
+    preparatory = make_vote(method=VoteMethod.HANDS)  # on the first session's item
+    assert vote_service.present_count(preparatory) == PRESENT
+    resolution = vote_service.create(congress, later.items[0], None,
+                                     question="Thông qua Nghị quyết Đại hội",
+                                     method=VoteMethod.PHONES)
+    vote_service.open_vote(resolution, None)
+    assert vote_service.present_at(resolution) == {d.id for d in arrived}
+    assert vote_service.eligible(resolution, arrived[0])
+    assert not vote_service.eligible(resolution, hall["present"][5])  # in the first only

@@ -38,6 +38,7 @@ from ..models import (
     utcnow,
 )
 from . import audit, comment_groups, intake
+from . import documents as document_service
 from .comment_triage import Entry, entries, word_diff
 from .errors import InputRefused
 
@@ -219,6 +220,10 @@ def _same_as_adopted(document: Document, pdf: bytes) -> int | None:
     return None
 
 
+class _AdoptedMeanwhile(InputRefused):
+    """The congress's adoption row was written by another request between check and commit."""
+
+
 def adopt(congress: Congress, pdf: bytes, *, title: str, user: User | None = None
           ) -> Adopted:
     """Make the compiled PDF a congress document, or a new version of the one adopted
@@ -250,12 +255,26 @@ def adopt(congress: Congress, pdf: bytes, *, title: str, user: User | None = Non
             congress, title=title, category=DocumentCategory.COMMENTS_SUMMARY, upload=upload,
             visibility=Visibility.DELEGATES, published=True, user=user)
         version = document.current_version
-        if adoption is None:
+        first = adoption is None
+        if first:
             adoption = CommentReportAdoption(congress_id=congress.id)
             db.session.add(adoption)
         adoption.document_id = document.id
         adoption.adopted_by_id = user.id if user is not None else None
         adoption.adopted_at = utcnow()
+        try:
+            audit.commit(user, "comments.adopt_report", document, code=document.code,
+                         title=document.title, version=version.number,
+                         refused=lambda: _AdoptedMeanwhile("", 409))
+        except _AdoptedMeanwhile:
+            if not first:
+                raise
+            # Two first adoptions at once: the other press made the congress's report
+            # document first. This one's document is retired (its code was never printed)
+            # and the report goes to the other's, as a second press would.
+            document_service.delete_document(document, user=user)
+            return adopt(congress, pdf, title=title, user=user)
+        return Adopted(document, version.number)
     audit.commit(user, "comments.adopt_report", document, code=document.code,
                  title=document.title, version=version.number)
     return Adopted(document, version.number)

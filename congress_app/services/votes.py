@@ -1,7 +1,8 @@
 """Votes (biểu quyết): organisers open, close and annul them; delegates vote on phones.
 
 Who may vote is decided here only: an active official delegate of the vote's congress who
-is present now (attendance.present_now), while the vote is open. One ballot per delegate
+is present for it (present_at: checked in to its agenda item's session, not checked out),
+while the vote is open. One ballot per delegate
 per vote is the database's unique constraint, so phones voting in the same second cannot
 count twice: the loser of a race reads the winner's row. A secret ballot's choice goes to
 a counter row (models.vote) in the same transaction as the "voted" row, so an acknowledged
@@ -81,8 +82,15 @@ def listed_officials(congress: Congress) -> int:
         Delegate.kind == DelegateKind.OFFICIAL)) or 0
 
 
-def present_count(congress: Congress) -> int:
-    return len(attendance.present_now(congress))
+def present_at(vote: Vote) -> set[int]:
+    """The official delegates present for this vote: checked in to the session of its
+    agenda item (a vote of the preparatory session counts that session's attendance,
+    whichever session the clock or the door is on) and not checked out."""
+    return attendance.present_now(vote.item.session.congress, session=vote.item.session)
+
+
+def present_count(vote: Vote) -> int:
+    return len(present_at(vote))
 
 
 def convened_count(congress: Congress) -> int:
@@ -260,7 +268,7 @@ def record_counts(vote: Vote, user: User | None, *, for_count, against_count, ab
                               "ballots."), 409)
     counts = (_count(for_count, _l("For")), _count(against_count, _l("Against")),
               _count(abstain_count, _l("Abstain")))
-    present = present_count(vote.item.session.congress)
+    present = present_count(vote)
     if any(n > present for n in counts):
         raise InputRefused(_l("A count cannot exceed the %(n)s delegates present.", n=present))
     reason = " ".join(str(reason or "").split())[:REASON_MAX]
@@ -287,7 +295,7 @@ def close_vote(vote: Vote, user: User | None) -> None:
         counts = tally(vote)
         vote.for_count, vote.against_count, vote.abstain_count = (
             counts[Choice.FOR], counts[Choice.AGAINST], counts[Choice.ABSTAIN])
-    vote.present_count = present_count(congress)
+    vote.present_count = present_count(vote)
     vote.convened_count = convened_count(congress)
     vote.state = VoteState.CLOSED
     vote.closed_at = utcnow()
@@ -319,9 +327,7 @@ def eligible(vote: Vote, delegate: Delegate, present: set[int] | None = None) ->
     if delegate.congress_id != vote.congress_id or not delegate.active \
             or delegate.kind != DelegateKind.OFFICIAL:
         return False
-    if present is None:
-        present = attendance.present_now(vote.item.session.congress)
-    return delegate.id in present
+    return delegate.id in (present if present is not None else present_at(vote))
 
 
 def voted_on(delegate: Delegate, vote_ids: list[int]) -> set[int]:
@@ -347,7 +353,7 @@ def _refuse_voter(vote: Vote, delegate: Delegate) -> None:
     if delegate.kind != DelegateKind.OFFICIAL or not delegate.active:
         raise InputRefused(_l("Only official delegates vote; alternates and guests do not."),
                            403)
-    if delegate.id not in attendance.present_now(vote.item.session.congress):
+    if delegate.id not in present_at(vote):
         raise InputRefused(_l("Only delegates checked in as present may vote. Please check "
                               "in at the door first."), 403)
 
@@ -434,7 +440,7 @@ def screen_version(congress: Congress) -> str:
     closed = _latest(congress, VoteState.CLOSED, Vote.closed_at)
     annulled = db.session.scalar(select(func.count(Vote.id)).where(
         Vote.congress_id == congress.id, Vote.state == VoteState.ANNULLED))
-    parts = [f"o{shown.id}:{ballots_cast(shown)}:{present_count(congress)}" if shown
+    parts = [f"o{shown.id}:{ballots_cast(shown)}:{present_count(shown)}" if shown
              else "o-",
              f"c{closed.id}" if closed else "c-", f"a{annulled}"]
     return "|".join(parts)

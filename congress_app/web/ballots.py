@@ -16,7 +16,6 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from ..models import Delegate, Vote, VoteMethod, VoteState
-from ..services import attendance
 from ..services import votes as vote_service
 from ..services.errors import InputRefused
 from ..vote_labels import CHOICE_LABELS, vote_labels
@@ -44,10 +43,8 @@ def vote_banner() -> list[Vote]:
              if v.method == VoteMethod.PHONES]
     if not votes:
         return []
-    present = attendance.present_now(delegate.congress)
     voted = vote_service.voted_on(delegate, [v.id for v in votes])
-    return [v for v in votes
-            if v.id not in voted and vote_service.eligible(v, delegate, present)]
+    return [v for v in votes if v.id not in voted and vote_service.eligible(v, delegate)]
 
 
 def votes_context() -> dict:

@@ -60,7 +60,7 @@ def vote_json(congress, stage: StageState) -> dict | None:
     data = {"id": vote.id, "question": vote.question, "state": str(vote.state),
             "method": str(vote.method)}
     if vote.state == VoteState.OPEN:
-        present = vote_service.present_count(congress)
+        present = vote_service.present_count(vote)
         if vote.method == VoteMethod.PHONES:
             cast = vote_service.ballots_cast(vote)
             data |= {"voted": cast, "present": present,

@@ -150,7 +150,7 @@ def _detail(vote: Vote, *, counts_form: CountsForm | None = None,
     return render_template(
         "votes/detail.html", congress=congress, vote=vote, rule=vote_service.rule_of(vote),
         result=vote_service.result(vote), cast=vote_service.ballots_cast(vote),
-        present=vote_service.present_count(congress), counts_form=counts_form,
+        present=vote_service.present_count(vote), counts_form=counts_form,
         annul_form=annul_form or AnnulForm(), action_form=ActionForm(),
         active="votes.index"), status
 
