@@ -73,3 +73,24 @@ def test_another_refusal_still_goes_up(app, congress, commented, organiser):
     with pytest.raises(InputRefused):
         comment_report.adopt(congress, b"not a pdf", title=report_title(), user=organiser)
     assert _adopt_events() == 0
+
+
+def test_two_first_adoptions_at_once_leave_one_report_document(app, congress, commented,
+                                                               organiser, monkeypatch):
+    """Both presses found no adoption yet and each made a document: the one that commits
+    second retires its own (its code was never printed) and stands with the first's."""
+    from congress_app.models import Document, DocumentCategory
+
+    pdf = render_comments_report_pdf(congress, language="vi")
+    adopted = comment_report.adopt(congress, pdf, title=report_title(), user=organiser)
+    looks = iter([None])  # the second press looked before the first one committed
+    real = comment_report.adoption_of
+    monkeypatch.setattr(comment_report, "adoption_of",
+                        lambda of: next(looks, real(of)))
+    again = comment_report.adopt(congress, pdf, title=report_title(), user=organiser)
+    assert again == comment_report.Adopted(adopted.document, 1, unchanged=True)
+    reports = list(db.session.scalars(select(Document).where(
+        Document.category == DocumentCategory.COMMENTS_SUMMARY)))
+    assert [d.id for d in reports if not d.is_deleted] == [adopted.document.id]
+    assert len(reports) == 2 and _adopt_events() == 1
+    assert real(congress).document_id == adopted.document.id

@@ -255,17 +255,23 @@ def adopt(congress: Congress, pdf: bytes, *, title: str, user: User | None = Non
             congress, title=title, category=DocumentCategory.COMMENTS_SUMMARY, upload=upload,
             visibility=Visibility.DELEGATES, published=True, user=user)
         version = document.current_version
+        # Read before the new row is added: a read after it would flush it outside the
+        # commit below, where a row another press wrote first is answered.
+        detail = {"code": document.code, "title": document.title, "version": version.number}
+        values = {"document_id": document.id, "adopted_at": utcnow(),
+                  "adopted_by_id": user.id if user is not None else None}
         first = adoption is None
         if first:
-            adoption = CommentReportAdoption(congress_id=congress.id)
+            adoption = CommentReportAdoption(congress_id=congress.id, **values)
             db.session.add(adoption)
-        adoption.document_id = document.id
-        adoption.adopted_by_id = user.id if user is not None else None
-        adoption.adopted_at = utcnow()
+        else:  # the adopted document was deleted: the report gets a new one
+            for name, value in values.items():
+                setattr(adoption, name, value)
         try:
-            audit.commit(user, "comments.adopt_report", document, code=document.code,
-                         title=document.title, version=version.number,
-                         refused=lambda: _AdoptedMeanwhile("", 409))
+            audit.commit(user, "comments.adopt_report", document, **detail,
+                         refused=lambda: _AdoptedMeanwhile(_l(
+                             "The report was adopted by another press at the same moment: "
+                             "reload the page to see it."), 409))
         except _AdoptedMeanwhile:
             if not first:
                 raise
