@@ -136,7 +136,7 @@ def test_a_server_killed_during_a_secret_vote_keeps_every_acknowledged_ballot(ap
 
     def tap(number: int) -> None:
         go.wait(10)
-        time.sleep((number % 8) * 0.05)  # eight waves, 50 ms apart
+        time.sleep((number % 8) * 0.1)  # eight waves, 100 ms apart
         try:
             status, _ = phones[number].request("POST", f"/vote/{vote_id}", forms[number])
         except OSError:
