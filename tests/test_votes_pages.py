@@ -239,3 +239,116 @@ def test_the_same_new_vote_form_sent_twice_makes_one_vote(editor, congress):
         "once": re.findall(r'name="once" value="([^"]+)"', page)[1], "question": " "})
     assert empty.status_code == 400 and "Type the question" in _text(empty)
     assert db.session.scalar(select(func.count(Vote.id))) == 1
+
+
+# Bad input, in Vietnamese: a clear message, the proper status, nothing changed ------------
+
+
+def _snapshot(vote_id: int) -> tuple:
+    """Everything a refused request could have changed: the vote's row, its ballots and a
+    secret vote's counters."""
+    from congress_app.models import VoteCount
+
+    db.session.expire_all()
+    vote = db.session.get(Vote, vote_id)
+    ballots = db.session.execute(select(VoteBallot.delegate_id, VoteBallot.choice)
+                                 .where(VoteBallot.vote_id == vote_id)
+                                 .order_by(VoteBallot.delegate_id)).all()
+    counters = db.session.execute(select(VoteCount.choice, VoteCount.count)
+                                  .where(VoteCount.vote_id == vote_id)
+                                  .order_by(VoteCount.choice)).all()
+    return (vote.state, vote.for_count, vote.against_count, vote.abstain_count,
+            vote.mismatch_reason, tuple(ballots), tuple(counters))
+
+
+def _ballot_form(phone, vote_id: int, choice: str = "for", client_id: str = "") -> dict:
+    page = _text(phone.get(f"/vote/{vote_id}"))
+    return {"csrf_token": csrf_token_from(page), "choice": choice, "client_id": client_id}
+
+
+def test_refused_ballots_say_why_in_vietnamese_and_change_nothing(
+        app, make_vote, hall, delegate_phone, other_congress):
+    from congress_app.models import Delegate
+
+    vote = make_vote(secret=True)
+    voter = delegate_phone(hall["present"][0], lang="vi")
+    assert voter.post(f"/vote/{vote.id}", data=_ballot_form(voter, vote.id, "for", "a")
+                      ).status_code == 302
+    before = _snapshot(vote.id)
+
+    twice = voter.post(f"/vote/{vote.id}", data=_ballot_form(voter, vote.id, "against", "b"))
+    assert twice.status_code == 409
+    assert "Đồng chí đã biểu quyết trong cuộc biểu quyết bí mật này; phiếu bí mật không " \
+           "thể thay đổi." in _text(twice)
+
+    alternate = delegate_phone(hall["alternate"], lang="vi")
+    refused = alternate.post(f"/vote/{vote.id}", data=_ballot_form(alternate, vote.id))
+    assert refused.status_code == 403
+    assert "Chỉ đại biểu chính thức được biểu quyết; đại biểu dự khuyết và khách mời không " \
+           "biểu quyết." in _text(refused)
+
+    absent = delegate_phone(hall["absent"][0], lang="vi")
+    refused = absent.post(f"/vote/{vote.id}", data=_ballot_form(absent, vote.id))
+    assert refused.status_code == 403
+    assert "Chỉ đại biểu đã điểm danh có mặt mới được biểu quyết. Vui lòng điểm danh ở cửa " \
+           "trước." in _text(refused)
+
+    stranger = db.session.scalar(select(Delegate).where(
+        Delegate.congress_id == other_congress.id))
+    outsider = delegate_phone(stranger, lang="vi")
+    form = {"csrf_token": csrf_token_from(_text(outsider.get("/"))), "choice": "for"}
+    refused = outsider.post(f"/vote/{vote.id}", data=form)
+    assert refused.status_code == 404 and "Không có biểu quyết này." in _text(refused)
+
+    late = delegate_phone(hall["present"][1], lang="vi")
+    form = _ballot_form(late, vote.id)
+    assert _snapshot(vote.id) == before
+    vote_service.close_vote(db.session.get(Vote, vote.id), None)
+    closed_before = _snapshot(vote.id)
+    refused = late.post(f"/vote/{vote.id}", data=form)
+    assert refused.status_code == 423
+    assert "Biểu quyết này không đang diễn ra: không có gì được ghi nhận." in _text(refused)
+    assert _snapshot(vote.id) == closed_before
+
+
+@pytest.mark.parametrize(("counts", "status", "message"), [
+    ({"for_count": "-1"}, 400, "Tán thành: hãy nhập một số nguyên, từ 0 trở lên."),
+    ({"against_count": "ba"}, 400, "Không tán thành: hãy nhập một số nguyên, từ 0 trở lên."),
+    ({"abstain_count": ""}, 400, "Không biểu quyết: hãy nhập một số nguyên, từ 0 trở lên."),
+    ({"for_count": "8", "against_count": "0"}, 400,
+     f"Số phiếu không thể vượt quá {PRESENT} đại biểu có mặt."),
+    ({"for_count": "5", "against_count": "1"}, 409,
+     f"Tổng số Tán thành, Không tán thành và Không biểu quyết là 6, nhưng có {PRESENT} đại "
+     "biểu có mặt. Hãy đếm lại, hoặc xác nhận và ghi lý do."),
+    ({"for_count": "5", "against_count": "1", "confirmed": "y", "reason": "  "}, 409,
+     "hoặc xác nhận và ghi lý do."),
+])
+def test_refused_counts_of_a_show_of_hands_say_why_in_vietnamese(
+        app, congress, make_vote, hall, counts, status, message):
+    add_user("thukyvi", Role.EDITOR, congress)
+    secretary = signed_in_client(app, "thukyvi", lang="vi")
+    vote = make_vote(method=VoteMethod.HANDS)
+    before = _snapshot(vote.id)
+    form = {"csrf_token": _token(secretary), "for_count": "7", "against_count": "0",
+            "abstain_count": "0"} | counts
+    refused = secretary.post(f"/organiser/votes/{vote.id}/counts", data=form)
+    assert refused.status_code == status
+    assert message in _text(refused)
+    assert _snapshot(vote.id) == before
+
+
+def test_another_congress_s_organiser_cannot_touch_this_vote(
+        app, make_vote, hall, other_congress):
+    vote = make_vote(method=VoteMethod.HANDS)
+    add_user("thukykhac", Role.EDITOR, other_congress)
+    outsider = signed_in_client(app, "thukykhac", lang="vi")
+    before = _snapshot(vote.id)
+    token = _token(outsider)
+    path = f"/organiser/votes/{vote.id}"
+    assert outsider.get(path).status_code == 404
+    for action, data in (("counts", {"for_count": "7", "against_count": "0",
+                                     "abstain_count": "0"}),
+                         ("close", {}), ("annul", {"reason": "Thử"})):
+        response = outsider.post(f"{path}/{action}", data={"csrf_token": token, **data})
+        assert response.status_code == 404, action
+    assert _snapshot(vote.id) == before
