@@ -154,7 +154,7 @@ def test_the_preparatory_session_votes_by_show_of_hands_with_the_sum_checked(
 
     # The projector: the result in large type, read from the back of the hall.
     expect(screen.locator(".vote-outcome")).to_have_text("Thông qua", timeout=5000)
-    expect(screen.locator(".vote-result")).to_contain_text("80.0 %")
+    expect(screen.locator(".vote-result")).to_contain_text("80,0%")
     assert font_px(screen, ".vote-outcome") >= 40
     assert font_px(screen, ".vote-result td") >= 28
     assert screen.evaluate("document.documentElement.scrollHeight") <= 768, "scrolls"
@@ -177,7 +177,7 @@ def test_the_preparatory_session_votes_by_show_of_hands_with_the_sum_checked(
     expect(laptop.locator(".vote-outcome")).to_have_text("Thông qua")
     expect(laptop.get_by_text("Lý do tổng số khác")).to_have_count(0)
     expect(screen.locator(".screen-title")).to_have_text(RULES, timeout=5000)
-    expect(screen.locator(".vote-result")).to_contain_text("100.0 %")
+    expect(screen.locator(".vote-result")).to_contain_text("100,0%")
     shot(screen, "5-projector-rules")
 
     with app.app_context():
@@ -249,10 +249,10 @@ def test_a_secret_vote_on_three_phones_stores_no_link_from_delegate_to_choice(
 
     # After closing: the result on a phone and on the projector (1 of 7 present: not passed).
     expect(screen.locator(".vote-outcome")).to_have_text("Không thông qua", timeout=5000)
-    expect(screen.locator(".vote-result")).to_contain_text("14.3 %")
+    expect(screen.locator(".vote-result")).to_contain_text("14,3%")
     shot(screen, "7-projector-secret")
     phones[1].goto(f"{live_server}/vote/{vote_id}")
     expect(phones[1].locator(".vote-outcome")).to_have_text("Không thông qua")
-    expect(phones[1].locator(".vote-result")).to_contain_text("14.3 %")
+    expect(phones[1].locator(".vote-result")).to_contain_text("14,3%")
     assert phones[1].evaluate("document.documentElement.scrollWidth") <= 360
     shot(phones[1], "8-phone-result")
