@@ -1,7 +1,8 @@
 """`make bench` (python -m bench.run): build a throw-away congress, measure, print, save.
 
 BENCH_QUICK=1 runs fewer repetitions and 3 s load runs (and 40 commenting phones within 15 s
-instead of 168 within 60 s); --no-load (or BENCH_NO_LOAD=1)
+instead of 168 within 60 s; 40 voting phones and 200 pollers of the live count instead of 168
+and 1,000); --no-load (or BENCH_NO_LOAD=1)
 leaves out gunicorn, nginx and wrk, which is what the test suite's smoke test runs.
 """
 
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         renders,
         roster_preview,
         searching,
+        vote_phones,
     )
     from .instance import add_big_document, add_stamp_document, bench_app, throwaway_instance
 
@@ -109,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
                 step(f"góp ý from the hall: {phones} phones each post a comment within "
                      f"{window:g} s while reading (gunicorn)")
                 comment_phones.measure(report, app, env, phones=phones, window=window)
+                voters, pollers = ((vote_phones.QUICK_PHONES, vote_phones.QUICK_POLLERS)
+                                   if args.quick else (vote_phones.PHONES, vote_phones.POLLERS))
+                step(f"biểu quyết: {voters} phones vote at once while {pollers} poll the live "
+                     f"count (gunicorn)")
+                vote_phones.measure(report, app, env, phones=voters, pollers=pollers)
                 step("load: gunicorn, nginx and wrk")
                 big_code = add_big_document(app)
                 load.measure(report, env, code, big_code, seconds=3 if args.quick else 10,

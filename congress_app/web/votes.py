@@ -7,7 +7,7 @@ answers 404. Results are shown only once a vote is closed, to organisers and del
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -229,3 +229,20 @@ def minutes_pdf(vote_id: int):
         return render_error(409, _l("The minutes of a vote are printed once it is closed."))
     return send_private_pdf(render_vote_minutes_pdf(vote),
                             download_filename(_l("Vote"), str(vote.id), vote.question))
+
+
+@bp.get("/organiser/votes/minutes.pdf")
+@organiser_required
+def congress_minutes_pdf():
+    """The congress's minutes (biên bản Đại hội): sessions, attendance and every vote, as
+    of now, in the language asked for (or the organiser's own)."""
+    from ..i18n import print_language
+    from ..pdf.congress_minutes import render_congress_minutes_pdf
+    from .cards import download_filename, send_private_pdf
+
+    congress = congress_or_404()
+    language = print_language(request.args)
+    return send_private_pdf(
+        render_congress_minutes_pdf(congress, language=language),
+        download_filename(_l("Minutes of the congress"), congress.organisation,
+                          language=language))
