@@ -33,6 +33,10 @@ from .conftest import (
 )
 from .pdf_reading import assert_fonts_embedded, pdf_text
 
+# Card sheets rendered and measured: no query the database type changes, so once, in the
+# SQLite pass.
+pytestmark = [pytest.mark.database_agnostic, pytest.mark.agnostic_in_sqlite]
+
 A4_MM = (210, 297)
 PT_PER_MM = 72 / 25.4
 

@@ -24,7 +24,8 @@ from congress_app.models import Document, DocumentVersion
 from congress_app.services import pdf_inspection
 from congress_app.services.errors import InputRefused
 
-pytestmark = pytest.mark.database_agnostic
+# PDF work, no query the database type changes: once, in the SQLite pass.
+pytestmark = [pytest.mark.database_agnostic, pytest.mark.agnostic_in_sqlite]
 
 DAMAGED = "This PDF is damaged and cannot be read."
 TOO_COMPLEX = "This PDF is too complex to read safely"

@@ -17,7 +17,9 @@ from congress_app.services.errors import InputRefused
 
 from .reader_fixtures import VIETNAMESE, upload
 
-pytestmark = pytest.mark.usefixtures("sync_rendering")
+# Page images rendered from PDFs: once, in the SQLite pass.
+pytestmark = [pytest.mark.usefixtures("sync_rendering"), pytest.mark.database_agnostic,
+              pytest.mark.agnostic_in_sqlite]
 
 
 def _webp_files(app, sha256: str, width: int) -> list:

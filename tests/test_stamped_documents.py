@@ -29,7 +29,8 @@ from .browser import browser_sign_in, wait_for_js
 from .conftest import BASE_URL, PASSWORD, add_user
 from .pdf_reading import check_printable
 
-pytestmark = pytest.mark.database_agnostic
+# PDF work, no query the database type changes: once, in the SQLite pass.
+pytestmark = [pytest.mark.database_agnostic, pytest.mark.agnostic_in_sqlite]
 
 MM = 72 / 25.4
 PX_PER_MM = 150 / 25.4
