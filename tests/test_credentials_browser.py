@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from congress_app.extensions import db
-from congress_app.models import CheckIn, EducationLevel, Sex, TheoryLevel
-from congress_app.services import attendance_sessions
+from congress_app.models import Delegate, EducationLevel, Sex, TheoryLevel
+from congress_app.services import attendance
 
 from .browser import ARTIFACTS
 from .conftest import add_delegates
@@ -30,15 +30,16 @@ def hall(organiser, congress):
         delegate.ethnicity = "" if i in (3, 50, 99) else ("Tày" if i % 25 == 0 else "Kinh")
         delegate.education = EducationLevel.UNIVERSITY
         delegate.theory_level = TheoryLevel.INTERMEDIATE
-    door = attendance_sessions.current_session(congress)  # the session present_now counts
-    for delegate in officials[:160]:
-        db.session.add(CheckIn(delegate_id=delegate.id, congress_id=congress.id,
-                               session_id=door.id if door is not None else None))
     db.session.commit()
+    for delegate in officials[:160]:  # to the session the clock says is on
+        attendance.check_in(delegate)
+    waiting = [delegate.id for delegate in officials[160:]]
     db.session.remove()  # the server thread reads the database afresh
+    return waiting  # the ids of those not yet in
 
 
-def test_the_projector_page_fits_1366_by_768_in_large_type(live_server, phone, hall):
+def test_the_projector_page_fits_1366_by_768_in_large_type(app, live_server, phone, hall):
+    app.config["STAGE_POLL_INTERVAL_MS"] = 500  # 5 s in the hall
     screen = phone.context.browser.new_context(
         viewport={"width": WIDTH, "height": HEIGHT}, locale="vi-VN").new_page()
     screen.goto(f"{live_server}/login?next=/organiser/credentials/screen")
@@ -66,4 +67,15 @@ def test_the_projector_page_fits_1366_by_768_in_large_type(live_server, phone, h
             (selector, box)
     # Large type: the head count can be read from the back of the hall (over 100 px).
     assert screen.locator(".cred-big strong").bounding_box()["height"] > 100
+
+    # Two more delegates come in at the door: the figures follow without a reload.
+    screen.evaluate("window.notReloaded = true")
+    for delegate_id in hall[:2]:
+        attendance.check_in(db.session.get(Delegate, delegate_id))
+    db.session.remove()
+    expect(screen.locator(".cred-big strong")).to_have_text("162", timeout=10_000)
+    assert screen.evaluate("window.notReloaded === true")
+    size = screen.evaluate("[document.documentElement.scrollWidth,"
+                           " document.documentElement.scrollHeight]")
+    assert size[0] <= WIDTH and size[1] <= HEIGHT, size
     screen.context.close()

@@ -169,3 +169,53 @@ def test_another_congress_s_ids_answer_404_on_every_organiser_route(app, two_con
         assert "organiser.session_edit" not in refused_by_role
         assert {"accounts.account", "roster.delete", "congresses.delete"} <= refused_by_role
     assert scoped > 30
+
+
+# Ids sent in a form or a query string, not in the URL's path ----------------------------
+
+
+def _field(html: str, name: str) -> str:
+    return re.search(rf'name="{re.escape(name)}"[^>]*value="([^"]*)"', html).group(1)
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.EDITOR])
+def test_another_congress_s_ids_in_forms_and_query_strings_answer_as_missing_ones(
+        app, two_congresses, role):
+    """The attendance's ?session=, the door's session form, a new vote's agenda item and a
+    duplicate's original comment: congress B's id answers as an id no table holds."""
+    own, other = two_congresses
+    add_user("organiser-a", role, db.session.get(Congress, own["congress_id"]))
+    client, token = _sign_in(app, "organiser-a")
+    before = _counts()
+    for path in ("/checkin/attendance", "/checkin/attendance.json",
+                 "/organiser/print/attendance-sheet.pdf"):
+        assert client.get(f"{path}?session={own['session_id']}").status_code == 200, path
+        for value in (other["session_id"], MISSING):
+            assert client.get(f"{path}?session={value}").status_code == 404, (path, value)
+    for path, form in (("/checkin/session", {}),
+                       ("/checkin/checkout", {"number": "3"}),
+                       ("/checkin/absence", {"number": "3", "reason": "excused"})):
+        for value in (other["session_id"], MISSING):
+            response = client.post(path, data={"csrf_token": token, "session": value, **form})
+            assert response.status_code == 404, (path, value)
+
+    page = client.get("/organiser/votes").get_data(as_text=True)
+    for value in (other["item_id"], MISSING):
+        response = client.post("/organiser/votes/new", data={
+            "csrf_token": token, "once": _field(page, "once"), "item_id": value,
+            "question": "Biểu quyết ngoài", "method": "hands"})
+        assert response.status_code == 404, value
+
+    comment = own["comment_id"]
+    page = client.get("/organiser/comments/").get_data(as_text=True)
+    answers = []
+    for value in (other["comment_id"], MISSING):
+        response = client.post(f"/organiser/comments/{comment}/duplicate", data={
+            "csrf_token": token, f"c{comment}-original": str(value),
+            f"c{comment}-edit_version": _field(page, f"c{comment}-edit_version")})
+        answers.append((response.status_code,
+                        "There is no comment with this number" in response.get_data(
+                            as_text=True)))
+    assert answers[0] == answers[1] and answers[0][1], answers
+    db.session.expire_all()
+    assert _counts() == before

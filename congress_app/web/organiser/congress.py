@@ -10,9 +10,12 @@ from flask_babel import gettext as _
 from ...models import utcnow
 from ...qr import is_local_base_url
 from ...services import agenda as agenda_service
+from ...services import attendance as attendance_service
+from ...services import attendance_sessions
 from ...services import congress as congress_service
 from ...services import stage as stage_service
 from ..access import organiser_required
+from ..checkin import POLL_INTERVAL_MS as attendance_poll_ms
 from ..editing import acting_user, submit
 from ..organiser_forms import CongressForm
 from ..secure_context import hall_https
@@ -31,6 +34,22 @@ def congress_values(form: CongressForm) -> dict:
 # Dashboard and congress details ------------------------------------------------------
 
 
+def attendance_poll_interval() -> int:
+    """How often the dashboard asks attendance.json, in milliseconds (tests shorten it)."""
+    return int(current_app.config.get("ATTENDANCE_POLL_INTERVAL_MS", attendance_poll_ms))
+
+
+def present_now(congress) -> dict:
+    """The head count of the clock's session, as the door and the votes count it (official
+    delegates checked in and not checked out, against those convened); the dashboard's
+    card polls attendance.json for it afterwards, from this version on."""
+    shown = attendance_sessions.resolve(congress, attendance_sessions.CLOCK)
+    present, listed = attendance_service.head_count(congress, shown)
+    return {"session": shown, "present": present,
+            "base": attendance_service.convened(congress, listed),
+            "etag": f'"{attendance_service.attendance_version(congress, shown)}"'}
+
+
 @bp.get("/")
 @organiser_required
 def dashboard():
@@ -41,6 +60,8 @@ def dashboard():
         "organiser/dashboard.html",
         congress=congress,
         counts=agenda_service.counts(congress) if congress else None,
+        present_now=present_now(congress) if congress else None,
+        attendance_poll=attendance_poll_interval(),
         taking_comments=stage_service.taking_comments(congress, utcnow(), public_only=False)
         if congress else [],
         base_url=base_url,
