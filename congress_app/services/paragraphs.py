@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..models import DocumentVersion
-from . import reader, text_layout
+from . import text_layout
 
 # A comment follows a paragraph of the new version whose words are at least this alike
 # (difflib's ratio over the words, case folded); below it, it stays where it was, flagged.
@@ -57,7 +57,7 @@ class Numbered:
 
 def blocks(version: DocumentVersion) -> tuple[Numbered, ...]:
     """Every block of the version in reading order, numbered."""
-    return _numbered("\f".join(reader.page_texts(version)))
+    return _numbered(text_layout.PAGE_SEPARATOR.join(text_layout.page_texts(version)))
 
 
 def paragraphs(version: DocumentVersion) -> tuple[Paragraph, ...]:

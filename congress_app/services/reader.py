@@ -15,12 +15,11 @@ from flask import current_app
 
 from ..models import AgendaItem, Document, DocumentVersion
 from ..storage import file_store
-from . import page_images, paragraphs
+from . import page_images, paragraphs, text_layout
 
 # Pages per reader page.
 READER_WINDOW = 20
 # How the stored text separates its pages (services.documents keeps each page's text).
-PAGE_SEPARATOR = "\f"
 # A page whose size cannot be read is drawn in an A4 portrait box: the usual congress document.
 A4_POINTS = (595, 842)
 
@@ -100,11 +99,8 @@ def reader_pages(version: DocumentVersion, window: PageWindow) -> list[dict]:
     ]
 
 
-def page_texts(version: DocumentVersion) -> list[str]:
-    """The extracted text of every page, as stored; none for a file without text."""
-    if not version.text.strip():
-        return []
-    return version.text.split(PAGE_SEPARATOR)
+# The extracted text of every page, as stored (text_layout says how it is stored).
+page_texts = text_layout.page_texts
 
 
 def text_pages(version: DocumentVersion, window: PageWindow

@@ -380,3 +380,15 @@ def file_text(path) -> str | None:
         return document_text(pdf)
     finally:
         pdf.close()
+
+
+# Pages of a version's stored text are joined with a form feed.
+PAGE_SEPARATOR = "\f"
+
+
+def page_texts(version) -> list[str]:
+    """The extracted text of every page of a DocumentVersion, as stored; none for a file
+    without text."""
+    if not version.text.strip():
+        return []
+    return version.text.split(PAGE_SEPARATOR)
