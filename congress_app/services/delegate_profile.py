@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from ..models import Delegate, EducationLevel, Sex, TheoryLevel
 from ..models.base import utcnow
 from ..numbers import whole_number
-from .delegates import FIELD_LABELS, clean_cell, fold
+from .delegate_fields import FIELD_LABELS, clean_cell, fold
 
 PROFILE_FIELDS = ("sex", "birth_year", "ethnicity", "education", "theory_level",
                   "party_joined_year", "position")

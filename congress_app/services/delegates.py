@@ -33,17 +33,12 @@ from ..models import (
 )
 from ..spreadsheet_cells import looks_like_formula
 from . import audit
+from .delegate_fields import FIELD_LABELS, clean_cell, fold
+from .delegate_profile import ProfileRefused, parse_details
 from .errors import InputRefused
 
 TOKEN_BYTES = 20  # 160 bits → 32 base32 characters
 PIN_DIGITS = 6
-
-
-def fold(text: str) -> str:
-    """Lower-case ASCII for matching: "Nguyễn Văn Đức" → "nguyen van duc"."""
-    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(plain.lower().split())
 
 
 # What a delegate's details may hold ---------------------------------------------------
@@ -52,28 +47,6 @@ NUMBER_MAX = 99_999
 # The longest text each column may hold (the model's column sizes).
 FIELD_MAX = {"full_name": 200, "unit": 300, "discussion_group": 100, "seat": 20}
 TEXT_FIELDS = tuple(FIELD_MAX)
-
-FIELD_LABELS = {
-    "number": _l("Number"),
-    "full_name": _l("Full name"),
-    "unit": _l("Unit"),
-    "discussion_group": _l("Discussion group"),
-    "seat": _l("Seat"),
-    "kind": _l("Kind"),
-    "group_secretary": _l("Secretary of the discussion group"),
-    # The optional details of the credentials report (services/delegate_profile.py).
-    "sex": _l("Sex"),
-    "birth_year": _l("Year of birth"),
-    "ethnicity": _l("Ethnicity"),
-    "education": _l("Education level"),
-    "theory_level": _l("Political-theory level"),
-    "party_joined_year": _l("Year of joining the party"),
-    "position": _l("Position"),
-}
-
-def clean_cell(raw: str) -> str:
-    """NFC, trimmed, inner runs of spaces collapsed to one."""
-    return " ".join(unicodedata.normalize("NFC", raw).split())
 
 
 def cell_problem(raw: str, name: str):
@@ -189,8 +162,6 @@ def _clean_delegate(congress: Congress, delegate: Delegate | None, *, number, fu
     secretary needs a group: they enter its opinion on the drafts (services/comment_groups).
     `details` are the optional ones of the credentials report (services/delegate_profile):
     only those given are checked and changed."""
-    # delegate_profile reads cells with this module's clean_cell: imported here, not above.
-    from .delegate_profile import ProfileRefused, parse_details
 
     if number is None:
         raise InputRefused(_("Enter the delegate's number (STT)."), field="number")

@@ -27,6 +27,7 @@ from ..files import send_version
 from ..organiser_forms import ConfirmForm, DocumentDetailsForm, DocumentUploadForm, ReplaceFileForm
 from ..tenancy import congress_or_404
 from . import bp
+from .comment_window import window_form
 
 
 def live_document_or_410(document_id: int) -> Document:
@@ -92,8 +93,6 @@ def document(document_id: int):
 
 def document_page(document: Document, *, comment_form=None, status: int = 200):
     """The document's page; `comment_form` is the comments form sent back with its errors."""
-    from .comments import window_form
-
     base_url = current_app.config["PUBLIC_BASE_URL"]
     return render_template(
         "organiser/document.html",
