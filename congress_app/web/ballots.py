@@ -80,9 +80,9 @@ def ballot(vote_id: int):
                                     client_id=form.client_id.data)
         except InputRefused as refused:
             return render_error(refused.status, refused.message)
-        if new:
+        if new and not vote.secret:  # a secret ballot's page says it, once, in its box
             flash(_("Your vote has been recorded."), "success")
-        else:
+        elif not new:
             flash(_("This vote had already been recorded, so it was counted once."), "info")
         return redirect(url_for(".ballot", vote_id=vote.id))
     form.client_id.data = str(uuid.uuid4())
