@@ -4,17 +4,21 @@ from flask_babel import lazy_gettext as _l
 
 from .models import (
     AnchorState,
+    Choice,
     Classification,
     CommentAuthors,
     CommentScope,
     DelegateKind,
     DocumentCategory,
     EducationLevel,
+    PassingRule,
     Role,
     Sex,
     Stance,
     TheoryLevel,
     Visibility,
+    VoteMethod,
+    VoteState,
 )
 
 CATEGORY_LABELS = {
@@ -110,3 +114,36 @@ def absence_reason(reason: str, note: str = "") -> str:
     if reason == "excused":
         return str(_l("Excused: %(note)s", note=note)) if note else str(_l("Excused"))
     return str(_l("Unexcused")) if reason == "unexcused" else ""
+
+
+# Votes (biểu quyết) ----------------------------------------------------------------------
+
+METHOD_LABELS = {
+    VoteMethod.HANDS: _l("Show of hands"),
+    VoteMethod.PHONES: _l("On the phones"),
+}
+
+RULE_LABELS = {
+    PassingRule.PRESENT: _l("More than half of the delegates present"),
+    PassingRule.CONVENED: _l("More than half of the delegates convened"),
+    PassingRule.CAST: _l("More than half of the votes cast"),
+}
+
+VOTE_STATE_LABELS = {
+    VoteState.DRAFT: _l("Not yet open"),
+    VoteState.OPEN: _l("Open"),
+    VoteState.CLOSED: _l("Closed"),
+    VoteState.ANNULLED: _l("Annulled"),
+}
+
+CHOICE_LABELS = {
+    Choice.FOR: _l("For"),
+    Choice.AGAINST: _l("Against"),
+    Choice.ABSTAIN: _l("Abstain"),
+}
+
+
+def vote_labels() -> dict:
+    """For templates: every label dict by name."""
+    return {"method_labels": METHOD_LABELS, "rule_labels": RULE_LABELS,
+            "vote_state_labels": VOTE_STATE_LABELS, "choice_labels": CHOICE_LABELS}

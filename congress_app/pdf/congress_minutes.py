@@ -16,11 +16,11 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..i18n import format_moment
+from ..labels import VOTE_STATE_LABELS
 from ..models import Congress, CongressSession, Vote, VoteState, utcnow
 from ..services import attendance as attendance_service
 from ..services import votes as vote_service
 from ..services.attendance_sessions import sessions_of
-from ..vote_labels import STATE_LABELS
 from .attendance import _sitting_day
 from .credentials import percent
 from .heading import heading_context
@@ -36,7 +36,7 @@ def vote_entry(vote: Vote) -> dict:
     if vote_service.result(vote) is not None:
         return {"kind": "closed", **vote_result(vote)}
     entry = {"question": nfc(vote.question), "item": nfc(vote.item.title),
-             "method": method_text(vote), "state": str(STATE_LABELS[vote.state])}
+             "method": method_text(vote), "state": str(VOTE_STATE_LABELS[vote.state])}
     if vote.state == VoteState.ANNULLED:
         return {**entry, "kind": "annulled", "reason": nfc(vote.annul_reason),
                 "annulled_at": format_moment(vote.annulled_at) if vote.annulled_at else ""}

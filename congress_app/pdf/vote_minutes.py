@@ -17,9 +17,9 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from ..i18n import format_moment, format_share
+from ..labels import METHOD_LABELS, RULE_LABELS
 from ..models import Vote
 from ..services import votes as vote_service
-from ..vote_labels import METHOD_LABELS, RULE_LABELS
 from .heading import heading_context
 from .render import nfc, render_pdf
 

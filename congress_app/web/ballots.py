@@ -15,10 +15,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from ..labels import CHOICE_LABELS, vote_labels
 from ..models import Delegate, Vote, VoteMethod, VoteState
 from ..services import votes as vote_service
 from ..services.errors import InputRefused
-from ..vote_labels import CHOICE_LABELS, vote_labels
 from . import render_error
 
 bp = Blueprint("ballots", __name__)

@@ -13,13 +13,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
+from ..labels import METHOD_LABELS, RULE_LABELS
 from ..models import AgendaItem, Vote, VoteMethod, VoteState
 from ..numbers import whole_number
 from ..services import stage as stage_service
 from ..services import submissions as submission_service
 from ..services import votes as vote_service
 from ..services.errors import InputRefused
-from ..vote_labels import METHOD_LABELS, RULE_LABELS
 from . import render_error
 from .access import organiser_required, own_or_404
 from .editing import acting_user, refused_on_form, sent_again, submit
